@@ -1,0 +1,51 @@
+//! Everything Kafka: client config, topic admin, the producer, the consume→process→produce worker
+//! loop with its dead-letter topic, and topic readers. Stages plug in as plain [`Stage`] values.
+
+mod admin;
+mod config;
+mod dlq;
+mod producer;
+mod reader;
+mod worker;
+
+pub use admin::{ensure_topics, TopicSpec};
+pub use config::{KafkaSettings, Topics};
+pub use dlq::dead_letter;
+pub use producer::Publisher;
+pub use reader::{read_to_end, Record, TopicReader};
+pub use worker::{run_worker, Output, Stage, StageError, WorkerOptions, WorkerStats};
+
+/// A Kafka operation that failed, with the topic or setting involved.
+#[derive(Debug, thiserror::Error)]
+pub enum BusError {
+    /// librdkafka refused the client configuration.
+    #[error("invalid kafka client config: {0}")]
+    Config(#[source] rdkafka::error::KafkaError),
+    /// Creating topics failed.
+    #[error("creating topic {topic}: {reason}")]
+    CreateTopic {
+        /// Topic name.
+        topic: String,
+        /// Broker's reason.
+        reason: String,
+    },
+    /// Subscribing, fetching metadata or committing failed.
+    #[error("kafka {op} on {topic}: {source}")]
+    Kafka {
+        /// What was being done.
+        op: &'static str,
+        /// Topic involved.
+        topic: String,
+        /// librdkafka's error.
+        #[source]
+        source: rdkafka::error::KafkaError,
+    },
+    /// Producing a message failed permanently.
+    #[error("producing to {topic}: {reason}")]
+    Produce {
+        /// Topic name.
+        topic: String,
+        /// Why.
+        reason: String,
+    },
+}

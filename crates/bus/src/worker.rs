@@ -1,0 +1,259 @@
+//! The consume→process→produce loop. At-least-once: an input offset is stored only after every
+//! message it produced (outputs or its dead letter) is acknowledged, in input order per partition.
+
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Arc;
+use std::time::Duration;
+
+use futures::stream::{FuturesOrdered, StreamExt};
+use rdkafka::consumer::{CommitMode, Consumer, StreamConsumer};
+use rdkafka::message::Message;
+use rdkafka::producer::DeliveryFuture;
+use tokio_util::sync::CancellationToken;
+
+use crate::producer::is_transient;
+use crate::{dead_letter, BusError, KafkaSettings, Publisher};
+
+/// One message a stage wants produced.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Output {
+    /// Destination topic.
+    pub topic: String,
+    /// Kafka key.
+    pub key: String,
+    /// JSON body.
+    pub payload: Vec<u8>,
+}
+
+/// Why a stage could not process a message. Stages are deterministic, so every error is permanent
+/// for that message and sends it to the dead-letter topic.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{class}: {reason}")]
+pub struct StageError {
+    /// Short stable class, e.g. `malformed`, `unknown_schema`, `unprocessable`.
+    pub class: String,
+    /// What went wrong, naming the input.
+    pub reason: String,
+}
+
+impl StageError {
+    /// A stage error of `class` with `reason`.
+    pub fn new(class: impl Into<String>, reason: impl Into<String>) -> Self {
+        Self {
+            class: class.into(),
+            reason: reason.into(),
+        }
+    }
+}
+
+impl From<model::DecodeError> for StageError {
+    fn from(e: model::DecodeError) -> Self {
+        StageError::new(e.class(), e.to_string())
+    }
+}
+
+/// A pipeline stage: plain code from one input message to its outputs.
+pub trait Stage: Send {
+    /// Stage name for logs, metrics and dead letters.
+    fn name(&self) -> &'static str;
+    /// Process one message.
+    fn process(&mut self, key: Option<&[u8]>, payload: &[u8]) -> Result<Vec<Output>, StageError>;
+}
+
+/// How a worker consumes.
+#[derive(Debug, Clone)]
+pub struct WorkerOptions {
+    /// Input topic.
+    pub input: String,
+    /// Consumer group.
+    pub group: String,
+    /// Dead-letter topic.
+    pub dlq: String,
+    /// Most input messages whose outputs are not yet acknowledged.
+    pub max_in_flight: usize,
+    /// How long shutdown may take before giving up on unacknowledged work.
+    pub shutdown_timeout: Duration,
+    /// Largest message the producer must accept.
+    pub max_message_bytes: usize,
+}
+
+/// Counters a worker keeps; shared so that metrics can read them while it runs.
+#[derive(Debug, Default)]
+pub struct WorkerStats {
+    /// Input messages consumed.
+    pub consumed: AtomicU64,
+    /// Input messages processed into outputs.
+    pub processed: AtomicU64,
+    /// Output messages acknowledged.
+    pub produced: AtomicU64,
+    /// Input messages sent to the dead-letter topic.
+    pub dead_lettered: AtomicU64,
+    /// Deliveries retried after a transient failure.
+    pub retried: AtomicU64,
+    /// Offsets stored for commit.
+    pub committed: AtomicU64,
+}
+
+struct Pending {
+    topic: String,
+    key: String,
+    payload: Vec<u8>,
+    delivery: DeliveryFuture,
+}
+
+/// Run `stage` over `opts.input` until `shutdown` fires, then finish in-flight work, commit and
+/// leave the group.
+pub async fn run_worker<S: Stage>(
+    settings: &KafkaSettings,
+    opts: &WorkerOptions,
+    mut stage: S,
+    stats: Arc<WorkerStats>,
+    shutdown: CancellationToken,
+) -> Result<(), BusError> {
+    let publisher = Publisher::new(settings, opts.max_message_bytes)?;
+    let mut cfg = settings.client_config();
+    cfg.set("group.id", &opts.group)
+        .set("enable.auto.commit", "true")
+        .set("auto.commit.interval.ms", "1000")
+        .set("enable.auto.offset.store", "false")
+        .set("auto.offset.reset", "earliest")
+        .set("fetch.message.max.bytes", (opts.max_message_bytes + 64 * 1024).to_string())
+        .set("session.timeout.ms", "10000")
+        .set("heartbeat.interval.ms", "1000");
+    for (k, v) in &settings.options {
+        cfg.set(k, v);
+    }
+    let consumer: StreamConsumer = cfg.create().map_err(BusError::Config)?;
+    consumer
+        .subscribe(&[&opts.input])
+        .map_err(|source| BusError::Kafka {
+            op: "subscribe",
+            topic: opts.input.clone(),
+            source,
+        })?;
+    tracing::info!(stage = stage.name(), topic = %opts.input, group = %opts.group, "worker started");
+
+    let mut in_flight = FuturesOrdered::new();
+    loop {
+        tokio::select! {
+            biased;
+            _ = shutdown.cancelled() => break,
+            Some(done) = in_flight.next(), if !in_flight.is_empty() => {
+                store(&consumer, &opts.input, done, &stats);
+            }
+            msg = consumer.recv(), if in_flight.len() < opts.max_in_flight => {
+                let msg = match msg {
+                    Ok(m) => m,
+                    Err(e) => {
+                        tracing::warn!(topic = %opts.input, error = %e, "consume error");
+                        tokio::time::sleep(Duration::from_millis(500)).await;
+                        continue;
+                    }
+                };
+                stats.consumed.fetch_add(1, Ordering::Relaxed);
+                let (partition, offset) = (msg.partition(), msg.offset());
+                let key = msg.key();
+                let payload = msg.payload().unwrap_or_default();
+                let outputs = match stage.process(key, payload) {
+                    Ok(outs) => {
+                        stats.processed.fetch_add(1, Ordering::Relaxed);
+                        outs
+                    }
+                    Err(err) => {
+                        stats.dead_lettered.fetch_add(1, Ordering::Relaxed);
+                        tracing::warn!(stage = stage.name(), topic = %opts.input, partition, offset, class = %err.class, reason = %err.reason, "message dead-lettered");
+                        let letter = dead_letter(stage.name(), &err.class, &err.reason, (&opts.input, partition, offset), key, msg.payload());
+                        vec![Output {
+                            topic: opts.dlq.clone(),
+                            key: key.and_then(|k| std::str::from_utf8(k).ok()).unwrap_or("").to_string(),
+                            payload: model::encode(&letter),
+                        }]
+                    }
+                };
+                let mut pending = Vec::with_capacity(outputs.len());
+                for out in outputs {
+                    let delivery = publisher.enqueue(&out.topic, &out.key, &out.payload).await?;
+                    pending.push(Pending { topic: out.topic, key: out.key, payload: out.payload, delivery });
+                }
+                let publisher = publisher.clone();
+                let stats = stats.clone();
+                in_flight.push_back(async move {
+                    for p in pending {
+                        await_delivery(&publisher, p, &stats).await;
+                    }
+                    (partition, offset)
+                });
+            }
+        }
+    }
+
+    tracing::info!(stage = stage.name(), in_flight = in_flight.len(), "worker stopping");
+    let drain = async {
+        while let Some(done) = in_flight.next().await {
+            store(&consumer, &opts.input, done, &stats);
+        }
+    };
+    if tokio::time::timeout(opts.shutdown_timeout, drain).await.is_err() {
+        tracing::warn!(stage = stage.name(), "shutdown timeout: unacknowledged work will be redelivered");
+    }
+    if let Err(e) = publisher.flush(Duration::from_secs(5)) {
+        tracing::warn!(error = %e, "producer flush failed");
+    }
+    if let Err(e) = consumer.commit_consumer_state(CommitMode::Sync) {
+        // Nothing stored yet, or the group is gone: the next owner starts from the last commit.
+        tracing::debug!(error = %e, "final commit");
+    }
+    // Leaving the group can block for a while: do it off the async threads.
+    let _ = tokio::task::spawn_blocking(move || {
+        consumer.unsubscribe();
+        drop(consumer);
+    })
+    .await;
+    tracing::info!(stage = stage.name(), "worker stopped");
+    Ok(())
+}
+
+fn store(consumer: &StreamConsumer, topic: &str, (partition, offset): (i32, i64), stats: &WorkerStats) {
+    // store_offset stores offset + 1, the next message to read.
+    match consumer.store_offset(topic, partition, offset) {
+        Ok(()) => {
+            stats.committed.fetch_add(1, Ordering::Relaxed);
+        }
+        // The partition moved to another member: it will re-process from the last commit.
+        Err(e) => tracing::info!(topic, partition, offset, error = %e, "offset not stored"),
+    }
+}
+
+async fn await_delivery(publisher: &Publisher, p: Pending, stats: &WorkerStats) {
+    let mut result = p.delivery.await;
+    let mut backoff = Duration::from_millis(200);
+    loop {
+        match &result {
+            Ok(Ok(_)) => {
+                stats.produced.fetch_add(1, Ordering::Relaxed);
+                return;
+            }
+            Ok(Err((e, _))) if !is_transient(e) => {
+                // The broker refuses this output for good; nothing more can be done with it, and
+                // holding the partition would stop every message behind it.
+                tracing::error!(topic = %p.topic, key = %p.key, error = %e, "output refused by broker");
+                stats.dead_lettered.fetch_add(1, Ordering::Relaxed);
+                return;
+            }
+            Ok(Err((e, _))) => {
+                tracing::warn!(topic = %p.topic, key = %p.key, error = %e, "delivery failed, retrying");
+            }
+            Err(_) => tracing::warn!(topic = %p.topic, "delivery cancelled, retrying"),
+        }
+        stats.retried.fetch_add(1, Ordering::Relaxed);
+        tokio::time::sleep(backoff).await;
+        backoff = (backoff * 2).min(Duration::from_secs(10));
+        result = match publisher.enqueue(&p.topic, &p.key, &p.payload).await {
+            Ok(f) => f.await,
+            Err(e) => {
+                tracing::warn!(error = %e, "re-enqueue failed");
+                continue;
+            }
+        };
+    }
+}

@@ -1,0 +1,8 @@
+//! Message contracts shared by every newsflow stage: schema versions, article ids and URL
+//! canonicalisation. Nothing here knows about Kafka.
+
+mod id;
+mod messages;
+
+pub use id::{article_id, canonical_url, content_hash, urn_for_file, UrlError};
+pub use messages::*;

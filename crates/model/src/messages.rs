@@ -1,0 +1,410 @@
+//! The JSON bodies that travel between stages. Every body carries `"schema"`; readers refuse an
+//! unknown major version and ignore unknown fields.
+
+use chrono::{DateTime, Utc};
+use serde::de::DeserializeOwned;
+use serde::{Deserialize, Serialize};
+
+/// A message type with a versioned schema name such as `newsflow.clean/1`.
+pub trait Versioned: Serialize + DeserializeOwned {
+    /// Schema family, e.g. `newsflow.clean`.
+    const NAME: &'static str;
+    /// Major version this build reads and writes.
+    const MAJOR: u32;
+
+    /// The full schema tag written into messages.
+    fn schema_tag() -> String {
+        format!("{}/{}", Self::NAME, Self::MAJOR)
+    }
+}
+
+/// Why a message body could not be decoded.
+#[derive(Debug, thiserror::Error)]
+pub enum DecodeError {
+    /// Not UTF-8 JSON, or fields of the wrong type.
+    #[error("malformed {expected} message: {source}")]
+    Malformed {
+        /// Schema the reader expected.
+        expected: &'static str,
+        /// What serde_json said.
+        source: serde_json::Error,
+    },
+    /// The body names another schema family or an unknown major version.
+    #[error("unsupported schema {found:?}, this reader understands {expected}")]
+    Schema {
+        /// Schema tag found in the message.
+        found: String,
+        /// Schema tag this reader understands.
+        expected: String,
+    },
+}
+
+impl DecodeError {
+    /// Short stable class name for metrics and dead letters.
+    pub fn class(&self) -> &'static str {
+        match self {
+            DecodeError::Malformed { .. } => "malformed",
+            DecodeError::Schema { .. } => "unknown_schema",
+        }
+    }
+}
+
+#[derive(Deserialize)]
+struct SchemaOnly {
+    schema: String,
+}
+
+/// Decode a message body, checking its schema family and major version first.
+pub fn decode<T: Versioned>(bytes: &[u8]) -> Result<T, DecodeError> {
+    let head: SchemaOnly =
+        serde_json::from_slice(bytes).map_err(|source| DecodeError::Malformed {
+            expected: T::NAME,
+            source,
+        })?;
+    let ok = head
+        .schema
+        .split_once('/')
+        .and_then(|(name, ver)| {
+            let major = ver.split('.').next()?.parse::<u32>().ok()?;
+            Some(name == T::NAME && major == T::MAJOR)
+        })
+        .unwrap_or(false);
+    if !ok {
+        return Err(DecodeError::Schema {
+            found: head.schema,
+            expected: T::schema_tag(),
+        });
+    }
+    serde_json::from_slice(bytes).map_err(|source| DecodeError::Malformed {
+        expected: T::NAME,
+        source,
+    })
+}
+
+/// Encode a message body as JSON.
+pub fn encode<T: Versioned>(msg: &T) -> Vec<u8> {
+    // Serialising our own plain structs cannot fail (no maps with non-string keys).
+    serde_json::to_vec(msg).unwrap_or_default()
+}
+
+/// Where an article came from.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SourceRef {
+    /// `seed`, `feed`, `inbox`.
+    pub kind: String,
+    /// Configured name of the source.
+    pub name: String,
+    /// Feed URL or directory the article was found through.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub origin: Option<String>,
+}
+
+/// What a feed entry said about the article, kept as hints for the cleaner.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct EntryHints {
+    /// Entry title.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub title: Option<String>,
+    /// Entry publication time.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub published: Option<DateTime<Utc>>,
+    /// Entry authors.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub authors: Vec<String>,
+    /// Entry summary (plain text or HTML as the feed gave it).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub summary: Option<String>,
+}
+
+/// A fetched document on `news.raw`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct RawArticle {
+    /// Schema tag, `newsflow.raw/1`.
+    pub schema: String,
+    /// Stable id from the canonical URL or file URN.
+    pub article_id: String,
+    /// Canonical URL or URN.
+    pub url: String,
+    /// Where it came from.
+    pub source: SourceRef,
+    /// When it was fetched.
+    pub fetched_at: DateTime<Utc>,
+    /// Media type of `body`, e.g. `text/html` or `text/plain`.
+    pub content_type: String,
+    /// The document, decoded to UTF-8.
+    pub body: String,
+    /// Feed entry metadata, if it came through a feed.
+    #[serde(default)]
+    pub hints: EntryHints,
+    /// Version of the config that produced this message.
+    #[serde(default)]
+    pub config_version: String,
+}
+
+impl Versioned for RawArticle {
+    const NAME: &'static str = "newsflow.raw";
+    const MAJOR: u32 = 1;
+}
+
+/// How the cleaner judged a document.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Outcome {
+    /// An article with main text.
+    Ok,
+    /// A page that is not an article (index, gallery, ...).
+    NotArticle,
+    /// Too little text to be an article.
+    TooShort,
+    /// Text behind a paywall.
+    Paywalled,
+    /// Content rendered by JavaScript only.
+    JsRequired,
+    /// An anti-bot challenge page.
+    BotChallenge,
+    /// Not HTML or text.
+    UnsupportedContentType,
+}
+
+/// A change the cleaner made to the text, so downstream knows it was altered.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Repair {
+    /// Kind of repair, e.g. `duplicate_title`, `repeated_paragraph`, `markdown_emphasis`.
+    pub kind: String,
+    /// The text that was removed or replaced.
+    pub before: String,
+    /// What replaced it (empty when removed).
+    #[serde(default)]
+    pub after: String,
+}
+
+/// A cleaned article on `news.clean`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct CleanArticle {
+    /// Schema tag, `newsflow.clean/1`.
+    pub schema: String,
+    /// Stable id.
+    pub article_id: String,
+    /// Canonical URL or URN.
+    pub url: String,
+    /// Where it came from.
+    pub source: SourceRef,
+    /// Extraction outcome.
+    pub outcome: Outcome,
+    /// Extraction confidence in [0, 1].
+    pub confidence: f32,
+    /// Title.
+    pub title: String,
+    /// Lead or standfirst, when one is recognisable.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub lead: Option<String>,
+    /// Body paragraphs, in order (lead not repeated).
+    pub paragraphs: Vec<String>,
+    /// Hash of the clean text (title, lead and paragraphs).
+    pub content_hash: String,
+    /// Authors, when known.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub authors: Vec<String>,
+    /// Publication time, when known.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub published: Option<DateTime<Utc>>,
+    /// Language declared by the document, if any.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub declared_language: Option<String>,
+    /// Repairs made to the text.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub repairs: Vec<Repair>,
+    /// When it was fetched.
+    pub fetched_at: DateTime<Utc>,
+    /// Version of the config that produced the raw message.
+    #[serde(default)]
+    pub config_version: String,
+}
+
+impl CleanArticle {
+    /// The clean text as the enricher sees it: title, lead and paragraphs separated by blank lines.
+    pub fn text(&self) -> String {
+        let mut parts: Vec<&str> = vec![self.title.as_str()];
+        if let Some(lead) = &self.lead {
+            parts.push(lead);
+        }
+        parts.extend(self.paragraphs.iter().map(String::as_str));
+        parts.join("\n\n")
+    }
+}
+
+impl Versioned for CleanArticle {
+    const NAME: &'static str = "newsflow.clean";
+    const MAJOR: u32 = 1;
+}
+
+/// Detected language.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Language {
+    /// ISO 639-1 code where one exists, else ISO 639-3.
+    pub code: String,
+    /// Confidence in [0, 1].
+    pub confidence: f32,
+}
+
+/// One occurrence of an entity in the enriched `text`, as byte offsets.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Mention {
+    /// Start byte offset into `EnrichedArticle::text`.
+    pub start: usize,
+    /// End byte offset (exclusive).
+    pub end: usize,
+    /// The text as written.
+    pub surface: String,
+}
+
+/// An entity mentioned in an article, resolved to its canonical form.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct EntityRef {
+    /// Canonical id from the gazetteer, e.g. `person/nayib-bukele`.
+    pub id: String,
+    /// Canonical name.
+    pub name: String,
+    /// `person`, `organization`, `place`, `law`, `facility`, `event`.
+    pub kind: String,
+    /// Where it is mentioned.
+    pub mentions: Vec<Mention>,
+}
+
+/// An article on `news.enriched`: the latest record per id is its current state.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct EnrichedArticle {
+    /// Schema tag, `newsflow.enriched/1`.
+    pub schema: String,
+    /// Stable id.
+    pub article_id: String,
+    /// 1 for the first version seen, +1 for each changed content hash.
+    pub revision: u32,
+    /// Hash of the clean text.
+    pub content_hash: String,
+    /// Canonical URL or URN.
+    pub url: String,
+    /// Where it came from.
+    pub source: SourceRef,
+    /// Title.
+    pub title: String,
+    /// The clean text the offsets refer to.
+    pub text: String,
+    /// Publication time, when known.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub published: Option<DateTime<Utc>>,
+    /// Detected language.
+    pub language: Language,
+    /// Entities found, with canonical names.
+    pub entities: Vec<EntityRef>,
+    /// Another article with exactly the same content hash, seen earlier.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub duplicate_of: Option<String>,
+    /// Cleaner outcome carried through.
+    pub outcome: Outcome,
+    /// Repairs the cleaner made.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub repairs: Vec<Repair>,
+    /// When it was fetched.
+    pub fetched_at: DateTime<Utc>,
+    /// When it was enriched.
+    pub enriched_at: DateTime<Utc>,
+    /// Version of the config that produced the raw message.
+    #[serde(default)]
+    pub config_version: String,
+}
+
+impl Versioned for EnrichedArticle {
+    const NAME: &'static str = "newsflow.enriched";
+    const MAJOR: u32 = 1;
+}
+
+/// A message a stage could not process, on `news.dlq`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct DeadLetter {
+    /// Schema tag, `newsflow.dlq/1`.
+    pub schema: String,
+    /// Stage that gave up: `fetcher`, `cleaner`, `enricher`.
+    pub stage: String,
+    /// Short error class, e.g. `malformed`, `unknown_schema`, `unprocessable`.
+    pub error_class: String,
+    /// Human-readable reason.
+    pub reason: String,
+    /// When it was dead-lettered.
+    pub time: DateTime<Utc>,
+    /// Topic the message was read from (empty for fetcher failures).
+    pub source_topic: String,
+    /// Partition it was read from.
+    pub partition: i32,
+    /// Offset it was read from.
+    pub offset: i64,
+    /// Original key, if UTF-8.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub key: Option<String>,
+    /// Original payload when it is valid UTF-8.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub payload: Option<String>,
+    /// Original payload, base64, when it is not UTF-8.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub payload_base64: Option<String>,
+}
+
+impl Versioned for DeadLetter {
+    const NAME: &'static str = "newsflow.dlq";
+    const MAJOR: u32 = 1;
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn raw() -> RawArticle {
+        RawArticle {
+            schema: RawArticle::schema_tag(),
+            article_id: "abc".into(),
+            url: "https://example.com/a".into(),
+            source: SourceRef {
+                kind: "feed".into(),
+                name: "example".into(),
+                origin: None,
+            },
+            fetched_at: Utc::now(),
+            content_type: "text/html".into(),
+            body: "<p>hi</p>".into(),
+            hints: EntryHints::default(),
+            config_version: "v1".into(),
+        }
+    }
+
+    #[test]
+    fn round_trip_and_unknown_fields_ignored() {
+        let msg = raw();
+        let mut v: serde_json::Value = serde_json::from_slice(&encode(&msg)).expect("json");
+        v["future_field"] = serde_json::json!({"x": 1});
+        let back: RawArticle = decode(&serde_json::to_vec(&v).expect("json")).expect("decodes");
+        assert_eq!(back, msg);
+    }
+
+    #[test]
+    fn minor_versions_are_accepted_and_major_refused() {
+        let mut v = serde_json::to_value(raw()).expect("json");
+        v["schema"] = "newsflow.raw/1.3".into();
+        assert!(decode::<RawArticle>(&serde_json::to_vec(&v).expect("json")).is_ok());
+        v["schema"] = "newsflow.raw/2".into();
+        let err = decode::<RawArticle>(&serde_json::to_vec(&v).expect("json")).expect_err("v2");
+        assert_eq!(err.class(), "unknown_schema");
+        assert!(err.to_string().contains("newsflow.raw/2"));
+        v["schema"] = "newsflow.clean/1".into();
+        assert!(decode::<RawArticle>(&serde_json::to_vec(&v).expect("json")).is_err());
+    }
+
+    #[test]
+    fn garbage_is_malformed() {
+        let err = decode::<RawArticle>(b"{not json").expect_err("garbage");
+        assert_eq!(err.class(), "malformed");
+        let err = decode::<RawArticle>(&[0xff, 0xfe, 0x00]).expect_err("bytes");
+        assert_eq!(err.class(), "malformed");
+        let err = decode::<RawArticle>(br#"{"schema":"newsflow.raw/1"}"#).expect_err("fields");
+        assert_eq!(err.class(), "malformed");
+    }
+}
