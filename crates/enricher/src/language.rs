@@ -1,0 +1,71 @@
+//! Language detection with whatlang, reported as ISO 639-1 where one exists.
+
+use model::Language;
+
+/// Detect the language of `text`; `und` with confidence 0 when nothing can be said.
+pub fn detect_language(text: &str) -> Language {
+    match whatlang::detect(text) {
+        Some(info) => {
+            let code3 = info.lang().code();
+            Language {
+                code: iso639_1(code3).unwrap_or(code3).to_string(),
+                confidence: info.confidence() as f32,
+            }
+        }
+        None => Language {
+            code: "und".into(),
+            confidence: 0.0,
+        },
+    }
+}
+
+fn iso639_1(code3: &str) -> Option<&'static str> {
+    Some(match code3 {
+        "eng" => "en",
+        "spa" => "es",
+        "por" => "pt",
+        "fra" => "fr",
+        "deu" => "de",
+        "ita" => "it",
+        "nld" => "nl",
+        "rus" => "ru",
+        "ukr" => "uk",
+        "pol" => "pl",
+        "cmn" => "zh",
+        "jpn" => "ja",
+        "kor" => "ko",
+        "ara" => "ar",
+        "tur" => "tr",
+        "swe" => "sv",
+        "dan" => "da",
+        "nob" => "nb",
+        "fin" => "fi",
+        "ces" => "cs",
+        "ell" => "el",
+        "heb" => "he",
+        "hin" => "hi",
+        "ron" => "ro",
+        "hun" => "hu",
+        "cat" => "ca",
+        _ => return None,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn english_and_spanish() {
+        let en = detect_language("The government of El Salvador announced a prisoner exchange with Venezuela on Friday, officials said.");
+        assert_eq!(en.code, "en");
+        assert!(en.confidence > 0.5);
+        let es = detect_language("El gobierno de Nayib Bukele entregó este viernes al régimen de Maduro a 252 venezolanos deportados desde Estados Unidos.");
+        assert_eq!(es.code, "es");
+    }
+
+    #[test]
+    fn empty_text_is_undetermined() {
+        assert_eq!(detect_language("").code, "und");
+    }
+}
