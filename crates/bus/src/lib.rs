@@ -4,6 +4,7 @@
 mod admin;
 mod config;
 mod dlq;
+mod local;
 mod producer;
 mod reader;
 mod worker;
@@ -11,6 +12,7 @@ mod worker;
 pub use admin::{ensure_topics, TopicSpec};
 pub use config::{KafkaSettings, Topics};
 pub use dlq::dead_letter;
+pub use local::{tansu_path, LocalBroker};
 pub use producer::Publisher;
 pub use reader::{read_to_end, Record, TopicReader};
 pub use worker::{run_worker, Output, Stage, StageError, WorkerOptions, WorkerStats};

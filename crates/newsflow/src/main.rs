@@ -1,1 +1,380 @@
-fn main() {}
+//! The one newsflow binary: the whole pipeline (`run`), each worker alone, and tools.
+
+mod config;
+mod demo;
+mod sink;
+mod stages;
+
+use std::path::{Path, PathBuf};
+use std::sync::atomic::AtomicU64;
+use std::sync::Arc;
+use std::time::Duration;
+
+use anyhow::{Context, Result};
+use clap::{Parser, Subcommand};
+use tokio_util::sync::CancellationToken;
+
+use config::Config;
+
+/// Streaming news ingest over Kafka: fetcher → cleaner → enricher.
+#[derive(Parser)]
+#[command(version, about)]
+struct Cli {
+    /// Config file.
+    #[arg(long, short, global = true, env = "NEWSFLOW_CONFIG", default_value = "config/newsflow.toml")]
+    config: PathBuf,
+    /// Log as JSON lines (for log shippers).
+    #[arg(long, global = true, env = "NEWSFLOW_LOG_JSON")]
+    log_json: bool,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Run all stages in one process; starts a local broker when no brokers are configured.
+    Run,
+    /// Run the fetcher alone.
+    Fetcher,
+    /// Run the cleaner alone.
+    Cleaner,
+    /// Run the enricher alone.
+    Enricher,
+    /// Manage topics.
+    Topics {
+        #[command(subcommand)]
+        action: TopicsAction,
+    },
+    /// Print the messages of a topic (`raw`, `clean`, `enriched`, `stories`, `dlq` or a full name).
+    Tail {
+        /// Topic.
+        topic: String,
+        /// Keep waiting for new messages.
+        #[arg(long, short)]
+        follow: bool,
+        /// Print whole JSON bodies instead of a one-line summary.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Serve the demo feed alone.
+    DemoFeed,
+    /// Clean one local HTML or text file (or `-` for stdin) and print the clean article as JSON.
+    Clean {
+        /// File.
+        file: PathBuf,
+    },
+    /// Clean and enrich local files without Kafka; one JSON line per file.
+    Enrich {
+        /// Files.
+        files: Vec<PathBuf>,
+    },
+}
+
+#[derive(Subcommand)]
+enum TopicsAction {
+    /// Create the pipeline topics on the configured cluster (existing ones are kept).
+    Create,
+}
+
+fn init_logs(json: bool) {
+    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info,rdkafka=warn"));
+    let builder = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr);
+    if json {
+        builder.json().init();
+    } else {
+        builder.init();
+    }
+}
+
+#[tokio::main]
+async fn main() -> Result<()> {
+    let cli = Cli::parse();
+    init_logs(cli.log_json);
+    let cfg = Config::load(&cli.config)?;
+    match cli.command {
+        Command::Run => run_all(cfg).await,
+        Command::Fetcher => {
+            let brokers = require_brokers(&cfg)?;
+            run_fetcher(&cfg, &brokers, shutdown_signal()).await
+        }
+        Command::Cleaner => {
+            let brokers = require_brokers(&cfg)?;
+            run_cleaner(&cfg, &brokers, shutdown_signal()).await
+        }
+        Command::Enricher => {
+            let brokers = require_brokers(&cfg)?;
+            run_enricher(&cfg, &brokers, shutdown_signal()).await
+        }
+        Command::Topics { action: TopicsAction::Create } => {
+            let brokers = require_brokers(&cfg)?;
+            create_topics(&cfg, &brokers).await
+        }
+        Command::Tail { topic, follow, json } => {
+            let brokers = require_brokers(&cfg)?;
+            tail(&cfg, &brokers, &topic, follow, json).await
+        }
+        Command::DemoFeed => {
+            let d = &cfg.demo_feed;
+            demo::serve(&d.listen, &cfg.data_path(&d.dir), Duration::from_secs(d.interval_secs), shutdown_signal()).await
+        }
+        Command::Clean { file } => {
+            let raw = raw_from_file(&file)?;
+            println!("{}", serde_json::to_string_pretty(&cleaner::clean(&raw))?);
+            Ok(())
+        }
+        Command::Enrich { files } => {
+            let gazetteer = enricher::Gazetteer::load(&cfg.config_path(&cfg.enricher.gazetteer))?;
+            let mut e = enricher::Enricher::new(gazetteer);
+            for f in files {
+                let clean = cleaner::clean(&raw_from_file(&f)?);
+                match e.enrich(&clean) {
+                    enricher::Decision::Publish(a) => println!("{}", serde_json::to_string(&a)?),
+                    enricher::Decision::AlreadyEnriched { article_id, .. } => {
+                        tracing::info!(file = %f.display(), article_id, "same article as an earlier file")
+                    }
+                }
+            }
+            Ok(())
+        }
+    }
+}
+
+fn require_brokers(cfg: &Config) -> Result<String> {
+    anyhow::ensure!(
+        !cfg.kafka.brokers.trim().is_empty(),
+        "kafka.brokers is empty: set it in the config or NEWSFLOW__KAFKA__BROKERS (only `newsflow run` starts a local broker)"
+    );
+    Ok(cfg.kafka.brokers.clone())
+}
+
+/// A token cancelled on SIGINT or SIGTERM.
+fn shutdown_signal() -> CancellationToken {
+    let token = CancellationToken::new();
+    let t = token.clone();
+    tokio::spawn(async move {
+        let ctrl_c = tokio::signal::ctrl_c();
+        #[cfg(unix)]
+        {
+            let mut term = match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+                Ok(s) => s,
+                Err(e) => {
+                    tracing::error!(error = %e, "cannot listen for SIGTERM");
+                    let _ = ctrl_c.await;
+                    t.cancel();
+                    return;
+                }
+            };
+            tokio::select! {
+                _ = ctrl_c => {}
+                _ = term.recv() => {}
+            }
+        }
+        #[cfg(not(unix))]
+        let _ = ctrl_c.await;
+        tracing::info!("shutdown requested");
+        t.cancel();
+    });
+    token
+}
+
+fn raw_from_file(file: &Path) -> Result<model::RawArticle> {
+    let (bytes, name) = if file == Path::new("-") {
+        let mut buf = Vec::new();
+        std::io::Read::read_to_end(&mut std::io::stdin(), &mut buf).context("reading stdin")?;
+        (buf, "stdin".to_string())
+    } else {
+        let b = std::fs::read(file).with_context(|| format!("reading {}", file.display()))?;
+        let name = file.file_name().and_then(|n| n.to_str()).unwrap_or("file").to_string();
+        (b, name)
+    };
+    let ext = Path::new(&name).extension().and_then(|e| e.to_str()).unwrap_or("").to_ascii_lowercase();
+    let looks_html = bytes.iter().take(1024).copied().collect::<Vec<u8>>().to_ascii_lowercase().windows(5).any(|w| w == b"<html" || w == b"<body" || w == b"<!doc");
+    let content_type = match ext.as_str() {
+        "html" | "htm" => "text/html",
+        "md" | "markdown" => "text/markdown",
+        "txt" => "text/plain",
+        _ if looks_html => "text/html",
+        _ => "text/plain",
+    };
+    let urn = model::urn_for_file("file", &name);
+    Ok(model::RawArticle {
+        schema: <model::RawArticle as model::Versioned>::schema_tag(),
+        article_id: model::article_id(&urn),
+        url: urn,
+        source: model::SourceRef { kind: "file".into(), name, origin: None },
+        fetched_at: chrono::Utc::now(),
+        content_type: content_type.into(),
+        body: fetcher::decode_body(&bytes, None, content_type),
+        hints: model::EntryHints::default(),
+        config_version: String::new(),
+    })
+}
+
+async fn create_topics(cfg: &Config, brokers: &str) -> Result<()> {
+    let specs = bus::TopicSpec::pipeline(&cfg.topics(), cfg.pipeline.partitions, cfg.pipeline.replication, cfg.max_message_bytes());
+    bus::ensure_topics(&cfg.kafka(brokers), &specs).await?;
+    Ok(())
+}
+
+fn worker_options(cfg: &Config, input: &str, stage: &str) -> bus::WorkerOptions {
+    bus::WorkerOptions {
+        input: input.to_string(),
+        group: format!("{}-{stage}", cfg.pipeline.group_prefix),
+        dlq: cfg.topics().dlq,
+        max_in_flight: cfg.worker.max_in_flight,
+        shutdown_timeout: Duration::from_secs(cfg.worker.shutdown_timeout_secs),
+        max_message_bytes: cfg.max_message_bytes(),
+    }
+}
+
+async fn run_fetcher(cfg: &Config, brokers: &str, shutdown: CancellationToken) -> Result<()> {
+    let settings = cfg.kafka(brokers);
+    let topics = cfg.topics();
+    let seen = sink::load_seen(&settings, &topics).await?;
+    tracing::info!(seen = seen.len(), "fetcher state loaded");
+    let sink = Arc::new(sink::KafkaSink::new(&settings, topics, cfg.max_message_bytes())?);
+    let stats = Arc::new(fetcher::FetcherStats::default());
+    fetcher::run(cfg.fetcher()?, seen, sink.clone(), stats, shutdown).await?;
+    sink.flush();
+    Ok(())
+}
+
+async fn run_cleaner(cfg: &Config, brokers: &str, shutdown: CancellationToken) -> Result<()> {
+    let topics = cfg.topics();
+    let stage = stages::CleanerStage { clean_topic: topics.clean.clone() };
+    let stats = Arc::new(bus::WorkerStats::default());
+    bus::run_worker(&cfg.kafka(brokers), &worker_options(cfg, &topics.raw, "cleaner"), stage, stats, shutdown).await?;
+    Ok(())
+}
+
+async fn run_enricher(cfg: &Config, brokers: &str, shutdown: CancellationToken) -> Result<()> {
+    let topics = cfg.topics();
+    let settings = cfg.kafka(brokers);
+    let gazetteer = enricher::Gazetteer::load(&cfg.config_path(&cfg.enricher.gazetteer))?;
+    let mut e = enricher::Enricher::new(gazetteer);
+    // The enriched topic is the enricher's memory: rebuild what was published before.
+    for rec in bus::read_to_end(&settings, &topics.enriched).await? {
+        if let Some(Ok(a)) = rec.payload.as_deref().map(model::decode::<model::EnrichedArticle>) {
+            e.observe(&a);
+        }
+    }
+    tracing::info!(known = e.known_articles(), "enricher state rebuilt");
+    let stage = stages::EnricherStage {
+        enricher: e,
+        enriched_topic: topics.enriched.clone(),
+        already_enriched: Arc::new(AtomicU64::new(0)),
+    };
+    let stats = Arc::new(bus::WorkerStats::default());
+    bus::run_worker(&settings, &worker_options(cfg, &topics.clean, "enricher"), stage, stats, shutdown).await?;
+    Ok(())
+}
+
+async fn run_all(cfg: Config) -> Result<()> {
+    let shutdown = shutdown_signal();
+    let mut local = None;
+    let brokers = if cfg.kafka.brokers.trim().is_empty() {
+        let b = bus::LocalBroker::start(&bus::tansu_path()).await?;
+        let brokers = b.brokers();
+        tracing::info!(brokers = %brokers, "no brokers configured: started a local broker");
+        local = Some(b);
+        brokers
+    } else {
+        cfg.kafka.brokers.clone()
+    };
+    create_topics(&cfg, &brokers).await?;
+    let cfg = Arc::new(cfg);
+    let mut tasks = tokio::task::JoinSet::new();
+    if cfg.demo_feed.enabled {
+        let (c, s) = (cfg.clone(), shutdown.clone());
+        tasks.spawn(async move {
+            let d = &c.demo_feed;
+            demo::serve(&d.listen, &c.data_path(&d.dir), Duration::from_secs(d.interval_secs), s).await.context("demo feed")
+        });
+    }
+    {
+        let (c, b, s) = (cfg.clone(), brokers.clone(), shutdown.clone());
+        tasks.spawn(async move { run_fetcher(&c, &b, s).await.context("fetcher") });
+    }
+    {
+        let (c, b, s) = (cfg.clone(), brokers.clone(), shutdown.clone());
+        tasks.spawn(async move { run_cleaner(&c, &b, s).await.context("cleaner") });
+    }
+    {
+        let (c, b, s) = (cfg.clone(), brokers.clone(), shutdown.clone());
+        tasks.spawn(async move { run_enricher(&c, &b, s).await.context("enricher") });
+    }
+    let mut result = Ok(());
+    while let Some(joined) = tasks.join_next().await {
+        let r = joined.context("task panicked").and_then(|r| r);
+        if let Err(e) = r {
+            tracing::error!(error = format!("{e:#}"), "stage failed, stopping");
+            shutdown.cancel();
+            if result.is_ok() {
+                result = Err(e);
+            }
+        }
+    }
+    if let Some(b) = local {
+        b.stop().await;
+        tracing::info!("local broker stopped");
+    }
+    result
+}
+
+async fn tail(cfg: &Config, brokers: &str, topic: &str, follow: bool, json: bool) -> Result<()> {
+    let topics = cfg.topics();
+    let name = match topic {
+        "raw" => topics.raw.clone(),
+        "clean" => topics.clean.clone(),
+        "enriched" => topics.enriched.clone(),
+        "stories" => topics.stories.clone(),
+        "dlq" => topics.dlq.clone(),
+        other => other.to_string(),
+    };
+    let settings = cfg.kafka(brokers);
+    let print = |rec: &bus::Record| {
+        let key = rec.key.as_deref().map(String::from_utf8_lossy).unwrap_or_default();
+        let body = rec.payload.as_deref().unwrap_or_default();
+        if json {
+            println!("{}", String::from_utf8_lossy(body));
+            return;
+        }
+        let summary = match serde_json::from_slice::<serde_json::Value>(body) {
+            Ok(v) => {
+                let get = |k: &str| v.get(k).and_then(|x| x.as_str()).unwrap_or("").to_string();
+                let mut s = format!("{} ", get("schema"));
+                for k in ["title", "url", "stage", "error_class", "reason"] {
+                    let x = get(k);
+                    if !x.is_empty() {
+                        s.push_str(&format!("{k}={x:?} "));
+                    }
+                }
+                if let Some(l) = v.get("language").and_then(|l| l.get("code")).and_then(|c| c.as_str()) {
+                    s.push_str(&format!("lang={l} "));
+                }
+                if let Some(es) = v.get("entities").and_then(|e| e.as_array()) {
+                    let names: Vec<&str> = es.iter().filter_map(|e| e.get("name").and_then(|n| n.as_str())).collect();
+                    s.push_str(&format!("entities={names:?}"));
+                }
+                s
+            }
+            Err(_) => format!("<{} bytes, not JSON>", body.len()),
+        };
+        println!("{name}/{}@{} key={key} {summary}", rec.partition, rec.offset);
+    };
+    if follow {
+        let reader = bus::TopicReader::open(&settings, &name, false).await?;
+        let stop = shutdown_signal();
+        loop {
+            tokio::select! {
+                _ = stop.cancelled() => return Ok(()),
+                rec = reader.next() => print(&rec?),
+            }
+        }
+    }
+    for rec in bus::read_to_end(&settings, &name).await? {
+        print(&rec);
+    }
+    Ok(())
+}

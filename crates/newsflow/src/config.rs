@@ -1,0 +1,442 @@
+//! The config file (`config/newsflow.toml`), environment overrides and validation. Pipeline meaning
+//! lives here; process behaviour (which stage to run) lives in CLI flags.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use anyhow::{bail, Context, Result};
+use serde::Deserialize;
+use sha2::{Digest, Sha256};
+
+/// The whole config file.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Config {
+    /// Topics and partitions.
+    #[serde(default)]
+    pub pipeline: PipelineConfig,
+    /// Cluster connection.
+    #[serde(default)]
+    pub kafka: KafkaConfig,
+    /// Sources and HTTP.
+    #[serde(default)]
+    pub fetcher: FetcherConfig,
+    /// Enricher settings.
+    #[serde(default)]
+    pub enricher: EnricherConfig,
+    /// Worker loop settings.
+    #[serde(default)]
+    pub worker: WorkerConfig,
+    /// Built-in demo feed.
+    #[serde(default)]
+    pub demo_feed: DemoFeedConfig,
+    /// Directory the config was read from; relative paths resolve against its parent.
+    #[serde(skip)]
+    pub base_dir: PathBuf,
+    /// Hash of the config text(s), written into every message.
+    #[serde(skip)]
+    pub version: String,
+}
+
+/// Topic names and layout.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct PipelineConfig {
+    /// Prefix of every topic: `{prefix}.raw`, `{prefix}.clean`, ...
+    pub topic_prefix: String,
+    /// Prefix of consumer group names: `{group_prefix}-cleaner`, ...
+    pub group_prefix: String,
+    /// Partitions of each topic created by `newsflow topics create` / `run`.
+    pub partitions: i32,
+    /// Replication factor of created topics.
+    pub replication: i32,
+}
+
+impl Default for PipelineConfig {
+    fn default() -> Self {
+        Self {
+            topic_prefix: "news".into(),
+            group_prefix: "newsflow".into(),
+            partitions: 3,
+            replication: 1,
+        }
+    }
+}
+
+/// Where the cluster is.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct KafkaConfig {
+    /// `host:port,...`; empty means `newsflow run` starts a local broker.
+    pub brokers: String,
+    /// librdkafka options passed through (`security.protocol`, `sasl.mechanism`, ...).
+    pub options: BTreeMap<String, String>,
+}
+
+/// One directory of article files.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DirConfig {
+    /// `seed` or `inbox`.
+    pub kind: String,
+    /// Source name.
+    pub name: String,
+    /// Directory, relative to the repository root (the config directory's parent).
+    pub path: PathBuf,
+    /// Seconds between scans.
+    #[serde(default = "default_rescan")]
+    pub rescan_secs: u64,
+}
+
+fn default_rescan() -> u64 {
+    5
+}
+
+/// One feed.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct FeedConfig {
+    /// Source name.
+    pub name: String,
+    /// Feed URL.
+    pub url: String,
+    /// Seconds between polls (default: `fetcher.poll_interval_secs`).
+    #[serde(default)]
+    pub interval_secs: Option<u64>,
+}
+
+/// The feed list file.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct FeedsFile {
+    /// Feeds.
+    #[serde(default)]
+    pub feed: Vec<FeedConfig>,
+}
+
+/// Fetcher settings.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct FetcherConfig {
+    /// User-Agent, with a contact URL.
+    pub user_agent: String,
+    /// Default seconds between feed polls.
+    pub poll_interval_secs: u64,
+    /// Request timeout in seconds.
+    pub timeout_secs: u64,
+    /// Largest page accepted, in bytes; also sizes the raw topic's messages.
+    pub max_body_bytes: usize,
+    /// Directories of article files (seeds, inbox).
+    pub dirs: Vec<DirConfig>,
+    /// Feed list file, relative to the config file.
+    pub feeds_file: Option<PathBuf>,
+    /// Feeds listed inline.
+    pub feed: Vec<FeedConfig>,
+}
+
+impl Default for FetcherConfig {
+    fn default() -> Self {
+        Self {
+            user_agent: concat!("newsflow/", env!("CARGO_PKG_VERSION"), " (+https://github.com/newsflow/newsflow)").into(),
+            poll_interval_secs: 300,
+            timeout_secs: 30,
+            max_body_bytes: 5 * 1024 * 1024,
+            dirs: Vec::new(),
+            feeds_file: None,
+            feed: Vec::new(),
+        }
+    }
+}
+
+/// Enricher settings.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct EnricherConfig {
+    /// Gazetteer file, relative to the config file.
+    pub gazetteer: PathBuf,
+}
+
+impl Default for EnricherConfig {
+    fn default() -> Self {
+        Self {
+            gazetteer: "gazetteer.toml".into(),
+        }
+    }
+}
+
+/// Worker loop settings.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct WorkerConfig {
+    /// Input messages in flight per worker at most.
+    pub max_in_flight: usize,
+    /// Seconds a graceful stop may take.
+    pub shutdown_timeout_secs: u64,
+}
+
+impl Default for WorkerConfig {
+    fn default() -> Self {
+        Self {
+            max_in_flight: 256,
+            shutdown_timeout_secs: 20,
+        }
+    }
+}
+
+/// The built-in demo feed that publishes articles written for the project over time.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct DemoFeedConfig {
+    /// Start it inside `newsflow run`.
+    pub enabled: bool,
+    /// Listen address.
+    pub listen: String,
+    /// Seconds between newly published demo articles.
+    pub interval_secs: u64,
+    /// Directory of demo articles (first line headline, then paragraphs), relative to the
+    /// repository root.
+    pub dir: PathBuf,
+}
+
+impl Default for DemoFeedConfig {
+    fn default() -> Self {
+        Self {
+            enabled: false,
+            listen: "127.0.0.1:8089".into(),
+            interval_secs: 30,
+            dir: "data/demo".into(),
+        }
+    }
+}
+
+/// Apply `NEWSFLOW__SECTION__KEY=value` overrides to a parsed TOML document.
+fn apply_env(doc: &mut toml::Table, vars: impl Iterator<Item = (String, String)>) -> Result<()> {
+    for (name, value) in vars {
+        let Some(path) = name.strip_prefix("NEWSFLOW__") else {
+            continue;
+        };
+        let keys: Vec<String> = path.split("__").map(str::to_lowercase).collect();
+        let (last, parents) = keys.split_last().context("empty override name")?;
+        let mut table = &mut *doc;
+        for k in parents {
+            let entry = table
+                .entry(k.clone())
+                .or_insert_with(|| toml::Value::Table(toml::Table::new()));
+            table = match entry {
+                toml::Value::Table(t) => t,
+                _ => bail!("environment override {name}: {k} is not a table"),
+            };
+        }
+        // Values parse as TOML when they can (numbers, booleans, arrays), else are strings.
+        let parsed = format!("v = {value}")
+            .parse::<toml::Table>()
+            .ok()
+            .and_then(|mut t| t.remove("v"))
+            .unwrap_or_else(|| toml::Value::String(value.clone()));
+        table.insert(last.clone(), parsed);
+    }
+    Ok(())
+}
+
+impl Config {
+    /// Read, override from the environment and validate the config at `path`.
+    pub fn load(path: &Path) -> Result<Config> {
+        let text = std::fs::read_to_string(path)
+            .with_context(|| format!("reading config {}", path.display()))?;
+        Self::parse(&text, path, std::env::vars())
+    }
+
+    /// Parse config text; `path` locates relative files and names the file in errors.
+    pub fn parse(text: &str, path: &Path, env: impl Iterator<Item = (String, String)>) -> Result<Config> {
+        let mut doc: toml::Table = text
+            .parse()
+            .with_context(|| format!("config {}: invalid TOML", path.display()))?;
+        apply_env(&mut doc, env)?;
+        let mut cfg: Config = toml::Value::Table(doc)
+            .try_into()
+            .with_context(|| format!("config {}", path.display()))?;
+        cfg.base_dir = path
+            .parent()
+            .map(Path::to_path_buf)
+            .unwrap_or_else(|| PathBuf::from("."));
+        let mut hasher = Sha256::new();
+        hasher.update(text.as_bytes());
+        if let Some(f) = &cfg.fetcher.feeds_file {
+            if let Ok(feeds) = std::fs::read(cfg.base_dir.join(f)) {
+                hasher.update(&feeds);
+            }
+        }
+        cfg.version = hex::encode(&hasher.finalize()[..6]);
+        cfg.validate()?;
+        Ok(cfg)
+    }
+
+    fn validate(&self) -> Result<()> {
+        let p = &self.pipeline;
+        if p.topic_prefix.is_empty() || p.topic_prefix.contains(|c: char| !(c.is_ascii_alphanumeric() || "._-".contains(c))) {
+            bail!("pipeline.topic_prefix {:?}: use letters, digits, '.', '_' or '-'", p.topic_prefix);
+        }
+        if p.partitions < 1 {
+            bail!("pipeline.partitions must be at least 1, got {}", p.partitions);
+        }
+        if self.fetcher.max_body_bytes < 1024 {
+            bail!("fetcher.max_body_bytes must be at least 1024, got {}", self.fetcher.max_body_bytes);
+        }
+        if self.worker.max_in_flight == 0 {
+            bail!("worker.max_in_flight must be at least 1");
+        }
+        for (i, d) in self.fetcher.dirs.iter().enumerate() {
+            if !matches!(d.kind.as_str(), "seed" | "inbox") {
+                bail!("fetcher.dirs[{i}].kind {:?}: must be \"seed\" or \"inbox\"", d.kind);
+            }
+        }
+        for f in self.feeds()? {
+            let u = url::Url::parse(&f.url).with_context(|| format!("feed {:?}: url {:?}", f.name, f.url))?;
+            if !matches!(u.scheme(), "http" | "https") {
+                bail!("feed {:?}: url {:?} must be http or https", f.name, f.url);
+            }
+        }
+        Ok(())
+    }
+
+    /// Resolve a path from the config against the repository root (the config dir's parent)
+    /// for data, or the config dir for config files.
+    pub fn config_path(&self, p: &Path) -> PathBuf {
+        if p.is_absolute() {
+            p.to_path_buf()
+        } else {
+            self.base_dir.join(p)
+        }
+    }
+
+    /// Resolve a data path (seed dir, inbox) relative to the repository root.
+    pub fn data_path(&self, p: &Path) -> PathBuf {
+        if p.is_absolute() {
+            p.to_path_buf()
+        } else {
+            self.base_dir.parent().unwrap_or(Path::new(".")).join(p)
+        }
+    }
+
+    /// All feeds: inline ones and those in the feed list file.
+    pub fn feeds(&self) -> Result<Vec<FeedConfig>> {
+        let mut feeds = self.fetcher.feed.clone();
+        if let Some(f) = &self.fetcher.feeds_file {
+            let path = self.config_path(f);
+            let text = std::fs::read_to_string(&path)
+                .with_context(|| format!("fetcher.feeds_file: reading {}", path.display()))?;
+            let file: FeedsFile = toml::from_str(&text)
+                .with_context(|| format!("fetcher.feeds_file {}", path.display()))?;
+            feeds.extend(file.feed);
+        }
+        let mut names = std::collections::HashSet::new();
+        for f in &feeds {
+            if !names.insert(f.name.clone()) {
+                bail!("feed name {:?} is used twice", f.name);
+            }
+        }
+        Ok(feeds)
+    }
+
+    /// Topic names.
+    pub fn topics(&self) -> bus::Topics {
+        bus::Topics::with_prefix(&self.pipeline.topic_prefix)
+    }
+
+    /// Kafka client settings for `brokers`.
+    pub fn kafka(&self, brokers: &str) -> bus::KafkaSettings {
+        bus::KafkaSettings {
+            brokers: brokers.to_string(),
+            options: self.kafka.options.clone(),
+        }
+    }
+
+    /// The fetcher's runtime config.
+    pub fn fetcher(&self) -> Result<fetcher::FetcherConfig> {
+        let f = &self.fetcher;
+        Ok(fetcher::FetcherConfig {
+            dirs: f
+                .dirs
+                .iter()
+                .map(|d| fetcher::DirSpec {
+                    kind: d.kind.clone(),
+                    name: d.name.clone(),
+                    path: self.data_path(&d.path),
+                    rescan: Duration::from_secs(d.rescan_secs.max(1)),
+                })
+                .collect(),
+            feeds: self
+                .feeds()?
+                .into_iter()
+                .map(|c| fetcher::FeedSpec {
+                    name: c.name,
+                    url: c.url,
+                    interval: Duration::from_secs(c.interval_secs.unwrap_or(f.poll_interval_secs).max(1)),
+                })
+                .collect(),
+            http: fetcher::HttpOptions {
+                user_agent: f.user_agent.clone(),
+                connect_timeout: Duration::from_secs(10),
+                timeout: Duration::from_secs(f.timeout_secs.max(1)),
+                max_body_bytes: f.max_body_bytes,
+                max_redirects: 5,
+            },
+            config_version: self.version.clone(),
+        })
+    }
+
+    /// Largest message any stage sends: the body cap plus room for metadata.
+    pub fn max_message_bytes(&self) -> usize {
+        self.fetcher.max_body_bytes * 2 + 64 * 1024
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn parse(text: &str, env: &[(&str, &str)]) -> Result<Config> {
+        Config::parse(
+            text,
+            Path::new("/nonexistent/config/newsflow.toml"),
+            env.iter().map(|(k, v)| (k.to_string(), v.to_string())),
+        )
+    }
+
+    #[test]
+    fn shipped_config_is_valid() {
+        let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../config/newsflow.toml");
+        let cfg = Config::parse(&std::fs::read_to_string(&path).expect("read"), &path, std::iter::empty())
+            .expect("shipped config");
+        assert!(cfg.fetcher.dirs.iter().any(|d| d.kind == "seed"));
+        assert!(!cfg.feeds().expect("feeds").is_empty());
+        assert!(cfg.demo_feed.enabled);
+    }
+
+    #[test]
+    fn environment_overrides_any_key() {
+        let cfg = parse(
+            "[kafka]\nbrokers = \"\"\n",
+            &[
+                ("NEWSFLOW__KAFKA__BROKERS", "kafka:9092"),
+                ("NEWSFLOW__PIPELINE__PARTITIONS", "6"),
+                ("NEWSFLOW__KAFKA__OPTIONS__security.protocol", "SASL_SSL"),
+            ],
+        )
+        .expect("valid");
+        assert_eq!(cfg.kafka.brokers, "kafka:9092");
+        assert_eq!(cfg.pipeline.partitions, 6);
+        assert_eq!(cfg.kafka.options.get("security.protocol").map(String::as_str), Some("SASL_SSL"));
+    }
+
+    #[test]
+    fn bad_config_names_the_key() {
+        let err = parse("[pipeline]\npartitions = 0\n", &[]).expect_err("invalid");
+        assert!(format!("{err:#}").contains("pipeline.partitions"), "{err:#}");
+        let err = parse("[pipeline]\nparttions = 3\n", &[]).expect_err("typo");
+        assert!(format!("{err:#}").contains("parttions"), "{err:#}");
+        let err = parse("[[fetcher.feed]]\nname = \"x\"\nurl = \"ftp://x\"\n", &[]).expect_err("scheme");
+        assert!(format!("{err:#}").contains("ftp://x"), "{err:#}");
+    }
+}
