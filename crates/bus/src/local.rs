@@ -62,6 +62,9 @@ impl LocalBroker {
                 .stdout(Stdio::null())
                 .stderr(Stdio::null())
                 .env("RUST_LOG", "error")
+                // Its own process group: a terminal's Ctrl-C reaches only us, and we stop the
+                // broker after the workers have flushed and committed.
+                .process_group(0)
                 .kill_on_drop(true)
                 .spawn()
                 .map_err(|e| local_err(format!("starting {}: {e}", binary.display())))?;

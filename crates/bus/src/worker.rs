@@ -157,6 +157,7 @@ pub async fn run_worker<S: Stage>(
                 let outputs = match stage.process(key, payload) {
                     Ok(outs) => {
                         stats.processed.fetch_add(1, Ordering::Relaxed);
+                        tracing::debug!(stage = stage.name(), partition, offset, outputs = outs.len(), "message processed");
                         outs
                     }
                     Err(err) => {
@@ -203,12 +204,17 @@ pub async fn run_worker<S: Stage>(
         // Nothing stored yet, or the group is gone: the next owner starts from the last commit.
         tracing::debug!(error = %e, "final commit");
     }
-    // Leaving the group can block for a while: do it off the async threads.
-    let _ = tokio::task::spawn_blocking(move || {
+    // Leaving the group blocks while the broker is unreachable: do it on a plain thread and wait
+    // a bounded time, so that a dead broker cannot hold the process.
+    let (tx, rx) = tokio::sync::oneshot::channel();
+    std::thread::spawn(move || {
         consumer.unsubscribe();
         drop(consumer);
-    })
-    .await;
+        let _ = tx.send(());
+    });
+    if tokio::time::timeout(Duration::from_secs(10), rx).await.is_err() {
+        tracing::warn!(stage = stage.name(), "leaving the consumer group timed out");
+    }
     tracing::info!(stage = stage.name(), "worker stopped");
     Ok(())
 }

@@ -1,0 +1,154 @@
+//! Shared helpers for the binary's end-to-end tests: config files and the `newsflow` process.
+
+#![allow(dead_code)]
+
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use bus::{KafkaSettings, TopicReader};
+use model::EnrichedArticle;
+
+/// Repository root.
+pub fn repo() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
+}
+
+/// A scratch directory for one test.
+pub fn scratch(name: &str) -> PathBuf {
+    let dir = std::env::temp_dir().join(testkit::unique(name));
+    std::fs::create_dir_all(&dir).unwrap_or_else(|e| panic!("create {}: {e}", dir.display()));
+    dir
+}
+
+/// Write a config for `brokers` with its own topics and groups; returns its path and prefix.
+pub fn write_config(dir: &Path, brokers: &str, feeds: &[String], extra: &str) -> (PathBuf, String) {
+    let prefix = testkit::unique("t").replace('-', "_");
+    let root = repo();
+    let feeds: String = feeds
+        .iter()
+        .enumerate()
+        .map(|(i, url)| format!("[[fetcher.feed]]\nname = \"feed{i}\"\nurl = \"{url}\"\ninterval_secs = 1\n"))
+        .collect();
+    let text = format!(
+        r#"[pipeline]
+topic_prefix = "{prefix}"
+group_prefix = "{prefix}"
+partitions = 3
+
+[kafka]
+brokers = "{brokers}"
+
+[fetcher]
+poll_interval_secs = 1
+
+[[fetcher.dirs]]
+kind = "seed"
+name = "seeds"
+path = "{seeds}"
+rescan_secs = 1
+
+{feeds}
+[enricher]
+gazetteer = "{gazetteer}"
+
+[worker]
+shutdown_timeout_secs = 10
+
+{extra}
+"#,
+        seeds = root.join("data/seed").display(),
+        gazetteer = root.join("config/gazetteer.toml").display(),
+    );
+    let path = dir.join("newsflow.toml");
+    std::fs::write(&path, text).unwrap_or_else(|e| panic!("write config: {e}"));
+    (path, prefix)
+}
+
+/// A running `newsflow` process, killed if the test fails before stopping it.
+pub struct Newsflow(pub Child);
+
+impl Newsflow {
+    /// Start `newsflow <args> --config <config>`.
+    pub fn start(config: &Path, args: &[&str]) -> Newsflow {
+        let child = Command::new(env!("CARGO_BIN_EXE_newsflow"))
+            .args(args)
+            .arg("--config")
+            .arg(config)
+            .env("RUST_LOG", "info,rdkafka=error,librdkafka=error")
+            .stdin(Stdio::null())
+            .spawn()
+            .unwrap_or_else(|e| panic!("start newsflow: {e}"));
+        Newsflow(child)
+    }
+
+    /// Send SIGINT and wait for a clean exit within `bound`.
+    pub fn stop(mut self, bound: Duration) {
+        let pid = self.0.id().to_string();
+        let status = Command::new("kill").args(["-INT", &pid]).status().expect("kill");
+        assert!(status.success());
+        let end = Instant::now() + bound;
+        loop {
+            if let Some(st) = self.0.try_wait().expect("wait") {
+                assert!(st.success(), "newsflow exited with {st}");
+                return;
+            }
+            assert!(Instant::now() < end, "newsflow did not stop within {bound:?}");
+            std::thread::sleep(Duration::from_millis(50));
+        }
+    }
+}
+
+impl Drop for Newsflow {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+/// Reads the enriched topic and collects what arrives.
+pub struct Enriched {
+    reader: TopicReader,
+    /// Every record read so far, in arrival order.
+    pub all: Vec<EnrichedArticle>,
+}
+
+impl Enriched {
+    /// Start reading `{prefix}.enriched` from the beginning.
+    pub async fn open(brokers: &str, prefix: &str) -> Enriched {
+        let topic = format!("{prefix}.enriched");
+        let reader = TopicReader::open(&KafkaSettings::new(brokers), &topic, false)
+            .await
+            .unwrap_or_else(|e| panic!("open {topic}: {e}"));
+        Enriched { reader, all: Vec::new() }
+    }
+
+    /// Read until `done` holds for the records so far, or panic after `deadline`.
+    pub async fn until(&mut self, deadline: Duration, what: &str, done: impl Fn(&[EnrichedArticle]) -> bool) {
+        let end = tokio::time::Instant::now() + deadline;
+        while !done(&self.all) {
+            let rec = tokio::time::timeout_at(end, self.reader.next())
+                .await
+                .unwrap_or_else(|_| panic!("timed out after {deadline:?} waiting for {what}; have {:?}", self.titles()))
+                .unwrap_or_else(|e| panic!("reading enriched: {e}"));
+            let payload = rec.payload.unwrap_or_default();
+            let a: EnrichedArticle = model::decode(&payload).unwrap_or_else(|e| panic!("enriched record: {e}"));
+            self.all.push(a);
+        }
+    }
+
+    /// Titles by id.
+    pub fn titles(&self) -> HashMap<String, String> {
+        self.all.iter().map(|a| (a.article_id.clone(), a.title.clone())).collect()
+    }
+
+    /// (id, content hash) pairs that appear more than once.
+    pub fn duplicates(&self) -> Vec<(String, String)> {
+        let mut n: HashMap<(String, String), u32> = HashMap::new();
+        for a in &self.all {
+            *n.entry((a.article_id.clone(), a.content_hash.clone())).or_default() += 1;
+        }
+        n.into_iter().filter(|(_, c)| *c > 1).map(|(k, _)| k).collect()
+    }
+}
