@@ -51,7 +51,10 @@ impl TopicSpec {
             ),
             spec(&topics.stories, vec![]),
             spec(&topics.dlq, vec![("max.message.bytes", big)]),
-            spec(&topics.fetcher_state, vec![("cleanup.policy", "compact".into())]),
+            spec(
+                &topics.fetcher_state,
+                vec![("cleanup.policy", "compact".into())],
+            ),
         ]
     }
 }
@@ -65,7 +68,11 @@ pub async fn ensure_topics(settings: &KafkaSettings, specs: &[TopicSpec]) -> Res
     let new: Vec<NewTopic<'_>> = specs
         .iter()
         .map(|s| {
-            let mut t = NewTopic::new(&s.name, s.partitions, TopicReplication::Fixed(s.replication));
+            let mut t = NewTopic::new(
+                &s.name,
+                s.partitions,
+                TopicReplication::Fixed(s.replication),
+            );
             for (k, v) in &s.configs {
                 t = t.set(k, v);
             }
@@ -73,17 +80,18 @@ pub async fn ensure_topics(settings: &KafkaSettings, specs: &[TopicSpec]) -> Res
         })
         .collect();
     let opts = AdminOptions::new().operation_timeout(Some(Duration::from_secs(30)));
-    let results = admin
-        .create_topics(new.iter(), &opts)
-        .await
-        .map_err(|e| BusError::CreateTopic {
-            topic: specs
-                .iter()
-                .map(|s| s.name.as_str())
-                .collect::<Vec<_>>()
-                .join(","),
-            reason: e.to_string(),
-        })?;
+    let results =
+        admin
+            .create_topics(new.iter(), &opts)
+            .await
+            .map_err(|e| BusError::CreateTopic {
+                topic: specs
+                    .iter()
+                    .map(|s| s.name.as_str())
+                    .collect::<Vec<_>>()
+                    .join(","),
+                reason: e.to_string(),
+            })?;
     for r in results {
         match r {
             Ok(name) => tracing::info!(topic = %name, "topic created"),

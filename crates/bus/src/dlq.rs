@@ -32,7 +32,9 @@ pub fn dead_letter(
         source_topic: source.0.to_string(),
         partition: source.1,
         offset: source.2,
-        key: key.and_then(|k| std::str::from_utf8(k).ok()).map(str::to_string),
+        key: key
+            .and_then(|k| std::str::from_utf8(k).ok())
+            .map(str::to_string),
         payload: text,
         payload_base64: b64,
     }
@@ -44,11 +46,25 @@ mod tests {
 
     #[test]
     fn utf8_payload_kept_as_text_and_bytes_as_base64() {
-        let d = dead_letter("cleaner", "malformed", "bad", ("t", 0, 5), Some(b"k"), Some(b"{x"));
+        let d = dead_letter(
+            "cleaner",
+            "malformed",
+            "bad",
+            ("t", 0, 5),
+            Some(b"k"),
+            Some(b"{x"),
+        );
         assert_eq!(d.payload.as_deref(), Some("{x"));
         assert!(d.payload_base64.is_none());
         assert_eq!(d.key.as_deref(), Some("k"));
-        let d = dead_letter("cleaner", "malformed", "bad", ("t", 0, 5), None, Some(&[0xff, 0x00]));
+        let d = dead_letter(
+            "cleaner",
+            "malformed",
+            "bad",
+            ("t", 0, 5),
+            None,
+            Some(&[0xff, 0x00]),
+        );
         assert_eq!(d.payload_base64.as_deref(), Some("/wA="));
         assert!(d.payload.is_none());
     }

@@ -28,7 +28,8 @@ pub struct LocalBroker {
 }
 
 fn free_port() -> Result<u16, BusError> {
-    let l = std::net::TcpListener::bind("127.0.0.1:0").map_err(|e| local_err(format!("no free port: {e}")))?;
+    let l = std::net::TcpListener::bind("127.0.0.1:0")
+        .map_err(|e| local_err(format!("no free port: {e}")))?;
     let port = l.local_addr().map_err(|e| local_err(e.to_string()))?.port();
     Ok(port)
 }
@@ -74,7 +75,10 @@ impl LocalBroker {
                     last = format!("tansu exited with {status}");
                     break;
                 }
-                if tokio::net::TcpStream::connect(("127.0.0.1", port)).await.is_ok() {
+                if tokio::net::TcpStream::connect(("127.0.0.1", port))
+                    .await
+                    .is_ok()
+                {
                     tracing::info!(port, "local broker started");
                     return Ok(Self { child, port });
                 }

@@ -16,15 +16,15 @@ pub struct Publisher {
 
 /// Errors worth retrying: the broker is away, slow or busy. Anything else is the message's fault.
 pub(crate) fn is_transient(err: &KafkaError) -> bool {
-    match err.rdkafka_error_code() {
+    !matches!(
+        err.rdkafka_error_code(),
         Some(
             RDKafkaErrorCode::MessageSizeTooLarge
-            | RDKafkaErrorCode::InvalidMessageSize
-            | RDKafkaErrorCode::InvalidMessage
-            | RDKafkaErrorCode::TopicAuthorizationFailed,
-        ) => false,
-        _ => true,
-    }
+                | RDKafkaErrorCode::InvalidMessageSize
+                | RDKafkaErrorCode::InvalidMessage
+                | RDKafkaErrorCode::TopicAuthorizationFailed
+        )
+    )
 }
 
 impl Publisher {
@@ -37,7 +37,10 @@ impl Publisher {
             .set("linger.ms", "5")
             // Transient broker trouble is retried inside librdkafka for this long, then by us.
             .set("message.timeout.ms", "120000")
-            .set("message.max.bytes", (max_message_bytes + 64 * 1024).to_string());
+            .set(
+                "message.max.bytes",
+                (max_message_bytes + 64 * 1024).to_string(),
+            );
         for (k, v) in &settings.options {
             cfg.set(k, v);
         }

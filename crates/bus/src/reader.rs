@@ -30,16 +30,27 @@ pub struct TopicReader {
 
 impl TopicReader {
     /// Assign all partitions of `topic`, starting at the beginning (or the end if `from_end`).
-    pub async fn open(settings: &KafkaSettings, topic: &str, from_end: bool) -> Result<Self, BusError> {
+    pub async fn open(
+        settings: &KafkaSettings,
+        topic: &str,
+        from_end: bool,
+    ) -> Result<Self, BusError> {
         let mut cfg = settings.client_config();
-        cfg.set("group.id", format!("newsflow-reader-{}", std::process::id()))
-            .set("enable.auto.commit", "false")
-            .set("enable.partition.eof", "false");
+        cfg.set(
+            "group.id",
+            format!("newsflow-reader-{}", std::process::id()),
+        )
+        .set("enable.auto.commit", "false")
+        .set("enable.partition.eof", "false");
         let consumer: StreamConsumer = cfg.create().map_err(BusError::Config)?;
         let partitions = partition_ids(&consumer, topic).await?;
         let mut tpl = TopicPartitionList::new();
         for p in partitions {
-            let start = if from_end { Offset::End } else { Offset::Beginning };
+            let start = if from_end {
+                Offset::End
+            } else {
+                Offset::Beginning
+            };
             tpl.add_partition_offset(topic, p, start)
                 .map_err(|source| BusError::Kafka {
                     op: "assign",
@@ -60,11 +71,15 @@ impl TopicReader {
 
     /// The next record; waits for one to arrive.
     pub async fn next(&self) -> Result<Record, BusError> {
-        let msg = self.consumer.recv().await.map_err(|source| BusError::Kafka {
-            op: "consume",
-            topic: self.topic.clone(),
-            source,
-        })?;
+        let msg = self
+            .consumer
+            .recv()
+            .await
+            .map_err(|source| BusError::Kafka {
+                op: "consume",
+                topic: self.topic.clone(),
+                source,
+            })?;
         Ok(Record {
             partition: msg.partition(),
             offset: msg.offset(),

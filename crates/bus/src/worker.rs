@@ -117,7 +117,10 @@ pub async fn run_worker<S: Stage>(
         .set("auto.commit.interval.ms", "1000")
         .set("enable.auto.offset.store", "false")
         .set("auto.offset.reset", "earliest")
-        .set("fetch.message.max.bytes", (opts.max_message_bytes + 64 * 1024).to_string())
+        .set(
+            "fetch.message.max.bytes",
+            (opts.max_message_bytes + 64 * 1024).to_string(),
+        )
         .set("session.timeout.ms", "10000")
         .set("heartbeat.interval.ms", "1000");
     for (k, v) in &settings.options {
@@ -188,14 +191,24 @@ pub async fn run_worker<S: Stage>(
         }
     }
 
-    tracing::info!(stage = stage.name(), in_flight = in_flight.len(), "worker stopping");
+    tracing::info!(
+        stage = stage.name(),
+        in_flight = in_flight.len(),
+        "worker stopping"
+    );
     let drain = async {
         while let Some(done) = in_flight.next().await {
             store(&consumer, &opts.input, done, &stats);
         }
     };
-    if tokio::time::timeout(opts.shutdown_timeout, drain).await.is_err() {
-        tracing::warn!(stage = stage.name(), "shutdown timeout: unacknowledged work will be redelivered");
+    if tokio::time::timeout(opts.shutdown_timeout, drain)
+        .await
+        .is_err()
+    {
+        tracing::warn!(
+            stage = stage.name(),
+            "shutdown timeout: unacknowledged work will be redelivered"
+        );
     }
     if let Err(e) = publisher.flush(Duration::from_secs(5)) {
         tracing::warn!(error = %e, "producer flush failed");
@@ -212,14 +225,22 @@ pub async fn run_worker<S: Stage>(
         drop(consumer);
         let _ = tx.send(());
     });
-    if tokio::time::timeout(Duration::from_secs(10), rx).await.is_err() {
+    if tokio::time::timeout(Duration::from_secs(10), rx)
+        .await
+        .is_err()
+    {
         tracing::warn!(stage = stage.name(), "leaving the consumer group timed out");
     }
     tracing::info!(stage = stage.name(), "worker stopped");
     Ok(())
 }
 
-fn store(consumer: &StreamConsumer, topic: &str, (partition, offset): (i32, i64), stats: &WorkerStats) {
+fn store(
+    consumer: &StreamConsumer,
+    topic: &str,
+    (partition, offset): (i32, i64),
+    stats: &WorkerStats,
+) {
     // store_offset stores offset + 1, the next message to read.
     match consumer.store_offset(topic, partition, offset) {
         Ok(()) => {

@@ -38,17 +38,59 @@ fn sel(s: &str) -> Selector {
 
 const BLOCKS: &str = "p, h1, h2, h3, h4, h5, h6, li, blockquote, pre";
 const SKIP_TAGS: &[&str] = &[
-    "nav", "aside", "footer", "header", "form", "script", "style", "noscript", "button", "select",
-    "figcaption", "template", "svg", "iframe", "dialog",
+    "nav",
+    "aside",
+    "footer",
+    "header",
+    "form",
+    "script",
+    "style",
+    "noscript",
+    "button",
+    "select",
+    "figcaption",
+    "template",
+    "svg",
+    "iframe",
+    "dialog",
 ];
 const SKIP_WORDS: &[&str] = &[
-    "comment", "share", "social", "related", "newsletter", "cookie", "promo", "advert", "subscribe",
-    "footer", "sidebar", "breadcrumb", "menu", "navbar", "recommend", "popular", "trending", "signup",
-    "sign-up", "paywall", "banner", "byline", "caption", "tags", "author-bio", "read-more", "more-from",
+    "comment",
+    "share",
+    "social",
+    "related",
+    "newsletter",
+    "cookie",
+    "promo",
+    "advert",
+    "subscribe",
+    "footer",
+    "sidebar",
+    "breadcrumb",
+    "menu",
+    "navbar",
+    "recommend",
+    "popular",
+    "trending",
+    "signup",
+    "sign-up",
+    "paywall",
+    "banner",
+    "byline",
+    "caption",
+    "tags",
+    "author-bio",
+    "read-more",
+    "more-from",
 ];
 
 fn text_of(el: ElementRef<'_>) -> String {
-    el.text().collect::<Vec<_>>().join(" ").split_whitespace().collect::<Vec<_>>().join(" ")
+    el.text()
+        .collect::<Vec<_>>()
+        .join(" ")
+        .split_whitespace()
+        .collect::<Vec<_>>()
+        .join(" ")
 }
 
 fn is_boilerplate_element(el: ElementRef<'_>) -> bool {
@@ -59,7 +101,10 @@ fn is_boilerplate_element(el: ElementRef<'_>) -> bool {
     if v.attr("hidden").is_some() || v.attr("aria-hidden") == Some("true") {
         return true;
     }
-    if matches!(v.attr("role"), Some("navigation" | "complementary" | "banner" | "contentinfo")) {
+    if matches!(
+        v.attr("role"),
+        Some("navigation" | "complementary" | "banner" | "contentinfo")
+    ) {
         return true;
     }
     let marks = format!(
@@ -198,9 +243,16 @@ fn find_field(v: &serde_json::Value, field: &str) -> Option<String> {
 fn clean_title(doc: &Html) -> String {
     let h1 = doc.select(&sel("h1")).map(text_of).find(|t| !t.is_empty());
     let og = meta(doc, &["og:title", "twitter:title"]);
-    let title_tag = doc.select(&sel("title")).map(text_of).find(|t| !t.is_empty());
+    let title_tag = doc
+        .select(&sel("title"))
+        .map(text_of)
+        .find(|t| !t.is_empty());
     if let Some(h) = &h1 {
-        let in_meta = og.as_deref().into_iter().chain(title_tag.as_deref()).any(|t| t.contains(h.as_str()));
+        let in_meta = og
+            .as_deref()
+            .into_iter()
+            .chain(title_tag.as_deref())
+            .any(|t| t.contains(h.as_str()));
         if in_meta || (og.is_none() && title_tag.is_none()) {
             return h.clone();
         }
@@ -235,7 +287,14 @@ pub fn extract_html(body: &str) -> HtmlExtract {
         .or_else(|| meta(&doc, &["og:locale", "language", "content-language"]));
     let published = meta(
         &doc,
-        &["article:published_time", "datePublished", "pubdate", "publishdate", "date", "dc.date"],
+        &[
+            "article:published_time",
+            "datePublished",
+            "pubdate",
+            "publishdate",
+            "date",
+            "dc.date",
+        ],
     )
     .or_else(|| json_ld_field(&doc, "datePublished"))
     .or_else(|| {
@@ -306,7 +365,10 @@ pub fn extract_html(body: &str) -> HtmlExtract {
         repairs.append(&mut r);
         paragraphs.push(fixed);
     }
-    let words: usize = paragraphs.iter().map(|p| p.split_whitespace().count()).sum();
+    let words: usize = paragraphs
+        .iter()
+        .map(|p| p.split_whitespace().count())
+        .sum();
     let confidence = if best.is_none() {
         0.2
     } else if words > 150 {
@@ -372,7 +434,10 @@ mod tests {
         );
         assert_eq!(x.language.as_deref(), Some("en"));
         assert_eq!(x.authors, vec!["Ana Pérez"]);
-        assert_eq!(x.canonical.as_deref(), Some("https://example.com/news/swap"));
+        assert_eq!(
+            x.canonical.as_deref(),
+            Some("https://example.com/news/swap")
+        );
         assert_eq!(
             x.published.map(|d| d.to_rfc3339()),
             Some("2025-07-18T20:00:00+00:00".into())
@@ -395,7 +460,14 @@ mod tests {
 
     #[test]
     fn garbage_does_not_panic() {
-        for s in ["", "<", "<<<>>>", "<p><p><p>", "\u{0}\u{1}", &"<div>".repeat(5000)] {
+        for s in [
+            "",
+            "<",
+            "<<<>>>",
+            "<p><p><p>",
+            "\u{0}\u{1}",
+            &"<div>".repeat(5000),
+        ] {
             let _ = extract_html(s);
         }
     }

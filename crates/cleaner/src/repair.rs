@@ -9,7 +9,8 @@ use crate::repair;
 const LEGIT_DOUBLES: &[&str] = &[
     "had", "that", "is", "no", "very", "so", "bye", "ha", "knock", "far", "many", "more", "again",
     "over", "round", "through", "less", "better", "worse", "on", "by", "out", "up", "down", "side",
-    "time", "back", "forth", "other", "such", "day", "year", "step", "little", "bit", "cada", "poco",
+    "time", "back", "forth", "other", "such", "day", "year", "step", "little", "bit", "cada",
+    "poco",
 ];
 
 fn norm(w: &str) -> String {
@@ -46,7 +47,11 @@ pub fn repair_paragraph(text: &str) -> (String, Vec<Repair>) {
                     let after = words[i + n..i + 2 * n].join(" ");
                     words.drain(i..i + n);
                     repairs.push(repair(
-                        if n == 1 { "doubled_word" } else { "repeated_phrase" },
+                        if n == 1 {
+                            "doubled_word"
+                        } else {
+                            "repeated_phrase"
+                        },
                         &before,
                         &after,
                     ));

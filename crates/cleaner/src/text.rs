@@ -96,7 +96,11 @@ fn is_title_like(line: &str) -> bool {
     }
     let capitalised = words
         .iter()
-        .filter(|w| w.chars().next().is_some_and(|c| c.is_uppercase() || c.is_ascii_digit()))
+        .filter(|w| {
+            w.chars()
+                .next()
+                .is_some_and(|c| c.is_uppercase() || c.is_ascii_digit())
+        })
         .count();
     capitalised * 2 >= words.len()
 }
@@ -207,9 +211,16 @@ mod tests {
             x.title,
             "El Salvador and the US Forge Historic Deal with Venezuela for Prisoner Exchange"
         );
-        assert!(x.lead.as_deref().unwrap_or("").starts_with("In a historic agreement"));
+        assert!(x
+            .lead
+            .as_deref()
+            .unwrap_or("")
+            .starts_with("In a historic agreement"));
         assert!(!x.paragraphs.iter().any(|p| p.contains("**")));
-        assert!(!x.paragraphs.iter().any(|p| p == &x.title), "repeated title kept");
+        assert!(
+            !x.paragraphs.iter().any(|p| p == &x.title),
+            "repeated title kept"
+        );
         // Lines 12-16 repeat lines 7-11.
         let plane = x
             .paragraphs
@@ -219,7 +230,10 @@ mod tests {
         assert_eq!(plane, 1);
         assert!(x.repairs.iter().any(|r| r.kind == "duplicate_title"));
         assert_eq!(
-            x.repairs.iter().filter(|r| r.kind == "repeated_paragraph").count(),
+            x.repairs
+                .iter()
+                .filter(|r| r.kind == "repeated_paragraph")
+                .count(),
             5
         );
         assert!(x.repairs.iter().any(|r| r.kind == "markdown_emphasis"));
@@ -228,7 +242,9 @@ mod tests {
     #[test]
     fn seed_002_repairs_are_recorded() {
         let x = extract_text(SEED_002);
-        assert!(x.title.starts_with("Al Salvador is withdrawing dozens of Venezuela"));
+        assert!(x
+            .title
+            .starts_with("Al Salvador is withdrawing dozens of Venezuela"));
         let all = x.paragraphs.join("\n");
         assert!(all.contains("have warmly warmed up"));
         assert!(all.contains("confirmed the exchange and thanked US officials"));
@@ -247,8 +263,15 @@ mod tests {
     #[test]
     fn seed_004_title_is_second_line() {
         let x = extract_text(SEED_004);
-        assert_eq!(x.title, "El Salvador’s Seeks Deal with Venezuela Over Deported Migrants");
-        assert!(x.lead.as_deref().unwrap_or("").starts_with("April 21, 2025"));
+        assert_eq!(
+            x.title,
+            "El Salvador’s Seeks Deal with Venezuela Over Deported Migrants"
+        );
+        assert!(x
+            .lead
+            .as_deref()
+            .unwrap_or("")
+            .starts_with("April 21, 2025"));
     }
 
     #[test]

@@ -63,7 +63,14 @@ struct File {
     entity: Vec<GazetteerEntry>,
 }
 
-const KINDS: &[&str] = &["person", "organization", "place", "law", "facility", "event"];
+const KINDS: &[&str] = &[
+    "person",
+    "organization",
+    "place",
+    "law",
+    "facility",
+    "event",
+];
 
 /// Canonical entities and an index of their alias token sequences.
 #[derive(Debug, Clone, Default)]
@@ -209,7 +216,10 @@ impl Gazetteer {
                 if fuzzy_ok && toks.len() == 1 && first.chars().count() >= 5 {
                     fuzzy.push((first.clone(), i));
                 }
-                index.entry(first).or_default().push((toks, alias.clone(), i));
+                index
+                    .entry(first)
+                    .or_default()
+                    .push((toks, alias.clone(), i));
             }
         }
         for v in index.values_mut() {
@@ -241,7 +251,9 @@ impl Gazetteer {
         let mut best: Option<(usize, usize)> = None;
         for (alias, idx) in &self.fuzzy {
             // Same initial; and "Venezuelan" is a demonym, not a misspelt "Venezuela".
-            if alias.chars().next() != tok.folded.chars().next() || tok.folded.starts_with(alias.as_str()) {
+            if alias.chars().next() != tok.folded.chars().next()
+                || tok.folded.starts_with(alias.as_str())
+            {
                 continue;
             }
             let d = strsim::damerau_levenshtein(alias, &tok.folded);
@@ -272,9 +284,13 @@ impl Gazetteer {
                     // Proper names are written capitalised; acronyms in capitals.
                     let raw = t.raw;
                     let case_ok = if is_acronym(alias) {
-                        raw.chars().filter(|c| c.is_alphabetic()).all(char::is_uppercase)
+                        raw.chars()
+                            .filter(|c| c.is_alphabetic())
+                            .all(char::is_uppercase)
                     } else {
-                        raw.chars().next().is_some_and(|c| c.is_uppercase() || c.is_ascii_digit())
+                        raw.chars()
+                            .next()
+                            .is_some_and(|c| c.is_uppercase() || c.is_ascii_digit())
                     };
                     if case_ok {
                         hit = Some((*idx, seq.len()));
@@ -343,24 +359,64 @@ mod tests {
 
     #[test]
     fn seed_002_garbles_resolve() {
-        resolves("Salvadorian leader Baukele met Trump", "Baukele", "person/nayib-bukele");
-        resolves("Around the same time, Boukele first swap", "Boukele", "person/nayib-bukele");
+        resolves(
+            "Salvadorian leader Baukele met Trump",
+            "Baukele",
+            "person/nayib-bukele",
+        );
+        resolves(
+            "Around the same time, Boukele first swap",
+            "Boukele",
+            "person/nayib-bukele",
+        );
         resolves("the leader Bukle said", "Bukle", "person/nayib-bukele");
-        resolves("Al Salvador is withdrawing", "Al Salvador", "place/el-salvador");
+        resolves(
+            "Al Salvador is withdrawing",
+            "Al Salvador",
+            "place/el-salvador",
+        );
         resolves("its notorious Sikot jail", "Sikot", "facility/cecot");
-        resolves("the Criminal Organization Train de Argu (TDA)", "Train de Argu", "organization/tren-de-aragua");
-        resolves("US State Secretary Mark Rubio confirmed", "Mark Rubio", "person/marco-rubio");
-        resolves("Secretary of State Marc Rubio expressed", "Marc Rubio", "person/marco-rubio");
-        resolves("by Nicholas Maduro’s government", "Nicholas Maduro", "person/nicolas-maduro");
-        resolves("under the 1798 Alien Enemy Act under", "Alien Enemy Act", "law/alien-enemies-act");
+        resolves(
+            "the Criminal Organization Train de Argu (TDA)",
+            "Train de Argu",
+            "organization/tren-de-aragua",
+        );
+        resolves(
+            "US State Secretary Mark Rubio confirmed",
+            "Mark Rubio",
+            "person/marco-rubio",
+        );
+        resolves(
+            "Secretary of State Marc Rubio expressed",
+            "Marc Rubio",
+            "person/marco-rubio",
+        );
+        resolves(
+            "by Nicholas Maduro’s government",
+            "Nicholas Maduro",
+            "person/nicolas-maduro",
+        );
+        resolves(
+            "under the 1798 Alien Enemy Act under",
+            "Alien Enemy Act",
+            "law/alien-enemies-act",
+        );
     }
 
     #[test]
     fn canonical_spellings_resolve() {
-        resolves("President Nicolás Maduro said", "Nicolás Maduro", "person/nicolas-maduro");
+        resolves(
+            "President Nicolás Maduro said",
+            "Nicolás Maduro",
+            "person/nicolas-maduro",
+        );
         resolves("the U.S. government", "U.S.", "place/united-states");
         resolves("held at Cecot, the prison", "Cecot", "facility/cecot");
-        resolves("flew to Maiquetía on Friday", "Maiquetía", "place/maiquetia");
+        resolves(
+            "flew to Maiquetía on Friday",
+            "Maiquetía",
+            "place/maiquetia",
+        );
     }
 
     #[test]

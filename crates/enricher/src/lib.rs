@@ -198,6 +198,9 @@ mod tests {
         };
         let mut second = enricher();
         second.observe(&published);
-        assert!(matches!(second.enrich(&a), Decision::AlreadyEnriched { .. }));
+        assert!(matches!(
+            second.enrich(&a),
+            Decision::AlreadyEnriched { .. }
+        ));
     }
 }

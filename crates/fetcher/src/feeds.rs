@@ -61,7 +61,10 @@ pub fn entries_of(feed: &feed_rs::model::Feed, feed_url: &str) -> Vec<FeedEntry>
                 .find(|l| l.rel.as_deref().is_none_or(|r| r == "alternate"))
                 .or(e.links.first())
                 .map(|l| match &base {
-                    Some(b) => b.join(&l.href).map(|u| u.to_string()).unwrap_or(l.href.clone()),
+                    Some(b) => b
+                        .join(&l.href)
+                        .map(|u| u.to_string())
+                        .unwrap_or(l.href.clone()),
                     None => l.href.clone(),
                 });
             FeedEntry {
@@ -100,8 +103,16 @@ pub(crate) async fn poll_loop<S: Sink>(
                         if shutdown.is_cancelled() {
                             return;
                         }
-                        ingest_entry(&feed, &client, &config_version, &*sink, &seen, &stats, entry)
-                            .await;
+                        ingest_entry(
+                            &feed,
+                            &client,
+                            &config_version,
+                            &*sink,
+                            &seen,
+                            &stats,
+                            entry,
+                        )
+                        .await;
                     }
                 }
                 Err(e) => {
@@ -110,7 +121,15 @@ pub(crate) async fn poll_loop<S: Sink>(
                     // One dead letter per distinct bad body, not one per poll.
                     let body = String::from_utf8_lossy(&page.bytes).into_owned();
                     if last_bad_feed.as_deref() != Some(body.as_str()) {
-                        dead_letter(&*sink, &stats, "malformed_feed", &e.to_string(), &feed.url, &page.bytes).await;
+                        dead_letter(
+                            &*sink,
+                            &stats,
+                            "malformed_feed",
+                            &e.to_string(),
+                            &feed.url,
+                            &page.bytes,
+                        )
+                        .await;
                         last_bad_feed = Some(body);
                     }
                 }
@@ -127,7 +146,14 @@ pub(crate) async fn poll_loop<S: Sink>(
     }
 }
 
-async fn dead_letter<S: Sink>(sink: &S, stats: &FetcherStats, class: &str, reason: &str, url: &str, bytes: &[u8]) {
+async fn dead_letter<S: Sink>(
+    sink: &S,
+    stats: &FetcherStats,
+    class: &str,
+    reason: &str,
+    url: &str,
+    bytes: &[u8],
+) {
     let letter = model::DeadLetter {
         schema: model::DeadLetter::schema_tag(),
         stage: "fetcher".into(),
@@ -165,7 +191,10 @@ async fn ingest_entry<S: Sink>(
             }
         },
         None if entry.content.is_some() => (
-            model::urn_for_file("feed-entry", &model::article_id(&format!("{}#{}", feed.url, entry.id))),
+            model::urn_for_file(
+                "feed-entry",
+                &model::article_id(&format!("{}#{}", feed.url, entry.id)),
+            ),
             false,
         ),
         None => return,
@@ -191,13 +220,21 @@ async fn ingest_entry<S: Sink>(
             Err(e) => {
                 tracing::warn!(feed = %feed.name, url, error = %e, "page unusable");
                 dead_letter(sink, stats, "unfetchable_page", &e.to_string(), &url, b"").await;
-                let _ = sink.mark_seen(SeenEntry { key: id.clone(), version: version.clone() }).await;
+                let _ = sink
+                    .mark_seen(SeenEntry {
+                        key: id.clone(),
+                        version: version.clone(),
+                    })
+                    .await;
                 seen.lock().await.insert(SeenEntry { key: id, version });
                 return;
             }
         }
     } else {
-        ("text/html".to_string(), entry.content.clone().unwrap_or_default())
+        (
+            "text/html".to_string(),
+            entry.content.clone().unwrap_or_default(),
+        )
     };
     let article = RawArticle {
         schema: RawArticle::schema_tag(),
@@ -251,11 +288,17 @@ mod tests {
 
         let atom = br#"<?xml version="1.0"?><feed xmlns="http://www.w3.org/2005/Atom"><title>t</title><id>x</id><updated>2025-07-18T00:00:00Z</updated>
 <entry><title>Two</title><id>urn:2</id><updated>2025-07-18T00:00:00Z</updated><link rel="alternate" href="http://h/b/2"/></entry></feed>"#;
-        let e = entries_of(&parse_feed("http://h/atom", atom).expect("atom"), "http://h/atom");
+        let e = entries_of(
+            &parse_feed("http://h/atom", atom).expect("atom"),
+            "http://h/atom",
+        );
         assert_eq!(e[0].link.as_deref(), Some("http://h/b/2"));
 
         let json = br#"{"version":"https://jsonfeed.org/version/1.1","title":"t","items":[{"id":"3","url":"http://h/c/3","title":"Three","content_html":"<p>x</p>"}]}"#;
-        let e = entries_of(&parse_feed("http://h/json", json).expect("json"), "http://h/json");
+        let e = entries_of(
+            &parse_feed("http://h/json", json).expect("json"),
+            "http://h/json",
+        );
         assert_eq!(e[0].link.as_deref(), Some("http://h/c/3"));
     }
 

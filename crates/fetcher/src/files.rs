@@ -40,7 +40,11 @@ pub fn scan_dir(dir: &Path) -> std::io::Result<Vec<FileArticle>> {
     names.sort();
     let now = SystemTime::now();
     for path in names {
-        let Some(name) = path.file_name().and_then(|n| n.to_str()).map(str::to_string) else {
+        let Some(name) = path
+            .file_name()
+            .and_then(|n| n.to_str())
+            .map(str::to_string)
+        else {
             continue;
         };
         if name.starts_with('.') {
@@ -177,7 +181,10 @@ mod tests {
         std::fs::write(dir.join(".hidden.txt"), "x").expect("write");
         let old = SystemTime::now() - Duration::from_secs(10);
         for n in ["a.html", "b.txt"] {
-            let f = std::fs::File::options().write(true).open(dir.join(n)).expect("open");
+            let f = std::fs::File::options()
+                .write(true)
+                .open(dir.join(n))
+                .expect("open");
             f.set_modified(old).expect("mtime");
         }
         std::fs::write(dir.join("d.md"), "being written").expect("write");

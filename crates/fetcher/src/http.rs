@@ -88,7 +88,10 @@ impl Page {
 /// Decode bytes: BOM first, then the declared charset, then an HTML `<meta charset>`, else UTF-8.
 pub fn decode_body(bytes: &[u8], declared: Option<&str>, media_type: &str) -> String {
     if let Some((enc, bom_len)) = Encoding::for_bom(bytes) {
-        return enc.decode_without_bom_handling(&bytes[bom_len..]).0.into_owned();
+        return enc
+            .decode_without_bom_handling(&bytes[bom_len..])
+            .0
+            .into_owned();
     }
     let enc = declared
         .and_then(|c| Encoding::for_label(c.trim().as_bytes()))
@@ -111,7 +114,7 @@ fn meta_charset(bytes: &[u8]) -> Option<&'static Encoding> {
     let end = rest
         .find(|c: char| !(c.is_ascii_alphanumeric() || c == '-' || c == '_'))
         .unwrap_or(rest.len());
-    Encoding::for_label(rest[..end].as_bytes())
+    Encoding::for_label(&rest.as_bytes()[..end])
 }
 
 /// A shared HTTP client.
@@ -173,16 +176,26 @@ impl HttpClient {
         let media_type = parts.next().unwrap_or("").trim().to_ascii_lowercase();
         let charset = parts.find_map(|p| {
             let (k, v) = p.split_once('=')?;
-            (k.trim().eq_ignore_ascii_case("charset")).then(|| v.trim().trim_matches('"').to_string())
+            (k.trim().eq_ignore_ascii_case("charset"))
+                .then(|| v.trim().trim_matches('"').to_string())
         });
-        if resp.content_length().is_some_and(|n| n as usize > self.max_body) {
-            return Err(permanent(format!("body larger than {} bytes", self.max_body)));
+        if resp
+            .content_length()
+            .is_some_and(|n| n as usize > self.max_body)
+        {
+            return Err(permanent(format!(
+                "body larger than {} bytes",
+                self.max_body
+            )));
         }
         let final_url = resp.url().to_string();
         let mut bytes = Vec::new();
         while let Some(chunk) = resp.chunk().await.map_err(|e| transient(e.to_string()))? {
             if bytes.len() + chunk.len() > self.max_body {
-                return Err(permanent(format!("body larger than {} bytes", self.max_body)));
+                return Err(permanent(format!(
+                    "body larger than {} bytes",
+                    self.max_body
+                )));
             }
             bytes.extend_from_slice(&chunk);
         }
@@ -217,7 +230,10 @@ mod tests {
 
     #[test]
     fn bom_wins_and_utf8_is_default() {
-        assert_eq!(decode_body(b"\xef\xbb\xbfhola", Some("latin1"), "text/plain"), "hola");
+        assert_eq!(
+            decode_body(b"\xef\xbb\xbfhola", Some("latin1"), "text/plain"),
+            "hola"
+        );
         assert_eq!(decode_body("niño".as_bytes(), None, "text/plain"), "niño");
     }
 }

@@ -33,7 +33,8 @@ pub trait Sink: Send + Sync + 'static {
     /// Remember that `entry` was published (after `publish` returned).
     fn mark_seen(&self, entry: SeenEntry) -> impl Future<Output = Result<(), SinkError>> + Send;
     /// Record a permanent failure (malformed feed, unusable page).
-    fn dead_letter(&self, letter: DeadLetter) -> impl Future<Output = Result<(), SinkError>> + Send;
+    fn dead_letter(&self, letter: DeadLetter)
+        -> impl Future<Output = Result<(), SinkError>> + Send;
 }
 
 /// One configured feed.

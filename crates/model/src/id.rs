@@ -123,8 +123,9 @@ mod tests {
 
     #[test]
     fn canonical_url_drops_tracking_fragment_and_sorts_query() {
-        let a = canonical_url("HTTPS://News.Example.COM:443/a/b?z=1&utm_source=x&a=2&fbclid=abc#top")
-            .expect("valid url");
+        let a =
+            canonical_url("HTTPS://News.Example.COM:443/a/b?z=1&utm_source=x&a=2&fbclid=abc#top")
+                .expect("valid url");
         assert_eq!(a, "https://news.example.com/a/b?a=2&z=1");
         let b = canonical_url("https://news.example.com/a/b?a=2&z=1&gclid=q").expect("valid url");
         assert_eq!(article_id(&a), article_id(&b));
@@ -154,7 +155,10 @@ mod tests {
             urn_for_file("seed", "000_d369b0808f76e2a4.txt"),
             "urn:newsflow:seed:000_d369b0808f76e2a4.txt"
         );
-        assert_eq!(urn_for_file("inbox", "my file?.txt"), "urn:newsflow:inbox:my_file_.txt");
+        assert_eq!(
+            urn_for_file("inbox", "my file?.txt"),
+            "urn:newsflow:inbox:my_file_.txt"
+        );
         let urn = urn_for_file("seed", "a.txt");
         assert_eq!(canonical_url(&urn).expect("urn"), urn);
     }

@@ -138,7 +138,12 @@ pub struct FetcherConfig {
 impl Default for FetcherConfig {
     fn default() -> Self {
         Self {
-            user_agent: concat!("newsflow/", env!("CARGO_PKG_VERSION"), " (+https://github.com/newsflow/newsflow)").into(),
+            user_agent: concat!(
+                "newsflow/",
+                env!("CARGO_PKG_VERSION"),
+                " (+https://github.com/newsflow/newsflow)"
+            )
+            .into(),
             poll_interval_secs: 300,
             timeout_secs: 30,
             max_body_bytes: 5 * 1024 * 1024,
@@ -248,7 +253,11 @@ impl Config {
     }
 
     /// Parse config text; `path` locates relative files and names the file in errors.
-    pub fn parse(text: &str, path: &Path, env: impl Iterator<Item = (String, String)>) -> Result<Config> {
+    pub fn parse(
+        text: &str,
+        path: &Path,
+        env: impl Iterator<Item = (String, String)>,
+    ) -> Result<Config> {
         let mut doc: toml::Table = text
             .parse()
             .with_context(|| format!("config {}: invalid TOML", path.display()))?;
@@ -274,25 +283,41 @@ impl Config {
 
     fn validate(&self) -> Result<()> {
         let p = &self.pipeline;
-        if p.topic_prefix.is_empty() || p.topic_prefix.contains(|c: char| !(c.is_ascii_alphanumeric() || "._-".contains(c))) {
-            bail!("pipeline.topic_prefix {:?}: use letters, digits, '.', '_' or '-'", p.topic_prefix);
+        if p.topic_prefix.is_empty()
+            || p.topic_prefix
+                .contains(|c: char| !(c.is_ascii_alphanumeric() || "._-".contains(c)))
+        {
+            bail!(
+                "pipeline.topic_prefix {:?}: use letters, digits, '.', '_' or '-'",
+                p.topic_prefix
+            );
         }
         if p.partitions < 1 {
-            bail!("pipeline.partitions must be at least 1, got {}", p.partitions);
+            bail!(
+                "pipeline.partitions must be at least 1, got {}",
+                p.partitions
+            );
         }
         if self.fetcher.max_body_bytes < 1024 {
-            bail!("fetcher.max_body_bytes must be at least 1024, got {}", self.fetcher.max_body_bytes);
+            bail!(
+                "fetcher.max_body_bytes must be at least 1024, got {}",
+                self.fetcher.max_body_bytes
+            );
         }
         if self.worker.max_in_flight == 0 {
             bail!("worker.max_in_flight must be at least 1");
         }
         for (i, d) in self.fetcher.dirs.iter().enumerate() {
             if !matches!(d.kind.as_str(), "seed" | "inbox") {
-                bail!("fetcher.dirs[{i}].kind {:?}: must be \"seed\" or \"inbox\"", d.kind);
+                bail!(
+                    "fetcher.dirs[{i}].kind {:?}: must be \"seed\" or \"inbox\"",
+                    d.kind
+                );
             }
         }
         for f in self.feeds()? {
-            let u = url::Url::parse(&f.url).with_context(|| format!("feed {:?}: url {:?}", f.name, f.url))?;
+            let u = url::Url::parse(&f.url)
+                .with_context(|| format!("feed {:?}: url {:?}", f.name, f.url))?;
             if !matches!(u.scheme(), "http" | "https") {
                 bail!("feed {:?}: url {:?} must be http or https", f.name, f.url);
             }
@@ -372,7 +397,9 @@ impl Config {
                 .map(|c| fetcher::FeedSpec {
                     name: c.name,
                     url: c.url,
-                    interval: Duration::from_secs(c.interval_secs.unwrap_or(f.poll_interval_secs).max(1)),
+                    interval: Duration::from_secs(
+                        c.interval_secs.unwrap_or(f.poll_interval_secs).max(1),
+                    ),
                 })
                 .collect(),
             http: fetcher::HttpOptions {
@@ -407,8 +434,12 @@ mod tests {
     #[test]
     fn shipped_config_is_valid() {
         let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../config/newsflow.toml");
-        let cfg = Config::parse(&std::fs::read_to_string(&path).expect("read"), &path, std::iter::empty())
-            .expect("shipped config");
+        let cfg = Config::parse(
+            &std::fs::read_to_string(&path).expect("read"),
+            &path,
+            std::iter::empty(),
+        )
+        .expect("shipped config");
         assert!(cfg.fetcher.dirs.iter().any(|d| d.kind == "seed"));
         assert!(!cfg.feeds().expect("feeds").is_empty());
         assert!(cfg.demo_feed.enabled);
@@ -427,16 +458,26 @@ mod tests {
         .expect("valid");
         assert_eq!(cfg.kafka.brokers, "kafka:9092");
         assert_eq!(cfg.pipeline.partitions, 6);
-        assert_eq!(cfg.kafka.options.get("security.protocol").map(String::as_str), Some("SASL_SSL"));
+        assert_eq!(
+            cfg.kafka
+                .options
+                .get("security.protocol")
+                .map(String::as_str),
+            Some("SASL_SSL")
+        );
     }
 
     #[test]
     fn bad_config_names_the_key() {
         let err = parse("[pipeline]\npartitions = 0\n", &[]).expect_err("invalid");
-        assert!(format!("{err:#}").contains("pipeline.partitions"), "{err:#}");
+        assert!(
+            format!("{err:#}").contains("pipeline.partitions"),
+            "{err:#}"
+        );
         let err = parse("[pipeline]\nparttions = 3\n", &[]).expect_err("typo");
         assert!(format!("{err:#}").contains("parttions"), "{err:#}");
-        let err = parse("[[fetcher.feed]]\nname = \"x\"\nurl = \"ftp://x\"\n", &[]).expect_err("scheme");
+        let err =
+            parse("[[fetcher.feed]]\nname = \"x\"\nurl = \"ftp://x\"\n", &[]).expect_err("scheme");
         assert!(format!("{err:#}").contains("ftp://x"), "{err:#}");
     }
 }

@@ -48,7 +48,8 @@ pub fn load_articles(dir: &Path) -> Result<Vec<DemoArticle>> {
     paths.sort();
     let mut out = Vec::new();
     for p in paths {
-        let text = std::fs::read_to_string(&p).with_context(|| format!("demo feed: reading {}", p.display()))?;
+        let text = std::fs::read_to_string(&p)
+            .with_context(|| format!("demo feed: reading {}", p.display()))?;
         let mut lines = text.lines().map(str::trim).filter(|l| !l.is_empty());
         let Some(title) = lines.next() else { continue };
         let slug = p
@@ -62,18 +63,32 @@ pub fn load_articles(dir: &Path) -> Result<Vec<DemoArticle>> {
             paragraphs: lines.map(str::to_string).collect(),
         });
     }
-    anyhow::ensure!(!out.is_empty(), "demo feed: no articles in {}", dir.display());
+    anyhow::ensure!(
+        !out.is_empty(),
+        "demo feed: no articles in {}",
+        dir.display()
+    );
     Ok(out)
 }
 
 fn escape(s: &str) -> String {
-    s.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;").replace('"', "&quot;")
+    s.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+        .replace('"', "&quot;")
 }
 
 /// Serve the demo feed on `listen` until `shutdown` fires.
-pub async fn serve(listen: &str, dir: &Path, interval: Duration, shutdown: CancellationToken) -> Result<()> {
+pub async fn serve(
+    listen: &str,
+    dir: &Path,
+    interval: Duration,
+    shutdown: CancellationToken,
+) -> Result<()> {
     let articles = load_articles(dir)?;
-    let addr: SocketAddr = listen.parse().with_context(|| format!("demo_feed.listen {listen:?}"))?;
+    let addr: SocketAddr = listen
+        .parse()
+        .with_context(|| format!("demo_feed.listen {listen:?}"))?;
     let listener = tokio::net::TcpListener::bind(addr)
         .await
         .with_context(|| format!("demo feed: binding {addr}"))?;
@@ -112,15 +127,27 @@ async fn feed(State(demo): State<Arc<Demo>>) -> Response {
         ));
     }
     xml.push_str("</channel></rss>\n");
-    ([(header::CONTENT_TYPE, "application/rss+xml; charset=utf-8")], xml).into_response()
+    (
+        [(header::CONTENT_TYPE, "application/rss+xml; charset=utf-8")],
+        xml,
+    )
+        .into_response()
 }
 
 async fn page(State(demo): State<Arc<Demo>>, UrlPath(slug): UrlPath<String>) -> Response {
     let Some(a) = demo.visible().iter().find(|a| a.slug == slug) else {
         return (StatusCode::NOT_FOUND, "not found").into_response();
     };
-    let lang = if a.slug.contains("familias") { "es" } else { "en" };
-    let body: String = a.paragraphs.iter().map(|p| format!("<p>{}</p>\n", escape(p))).collect();
+    let lang = if a.slug.contains("familias") {
+        "es"
+    } else {
+        "en"
+    };
+    let body: String = a
+        .paragraphs
+        .iter()
+        .map(|p| format!("<p>{}</p>\n", escape(p)))
+        .collect();
     let html = format!(
         "<!doctype html><html lang=\"{lang}\"><head><meta charset=\"utf-8\"><title>{t} | newsflow demo</title>\
          <meta property=\"og:site_name\" content=\"newsflow demo\"></head><body>\

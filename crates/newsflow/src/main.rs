@@ -21,7 +21,13 @@ use config::Config;
 #[command(version, about)]
 struct Cli {
     /// Config file.
-    #[arg(long, short, global = true, env = "NEWSFLOW_CONFIG", default_value = "config/newsflow.toml")]
+    #[arg(
+        long,
+        short,
+        global = true,
+        env = "NEWSFLOW_CONFIG",
+        default_value = "config/newsflow.toml"
+    )]
     config: PathBuf,
     /// Log as JSON lines (for log shippers).
     #[arg(long, global = true, env = "NEWSFLOW_LOG_JSON")]
@@ -79,7 +85,9 @@ enum TopicsAction {
 fn init_logs(json: bool) {
     let filter = tracing_subscriber::EnvFilter::try_from_default_env()
         .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info,rdkafka=warn"));
-    let builder = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr);
+    let builder = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr);
     if json {
         builder.json().init();
     } else {
@@ -106,17 +114,29 @@ async fn main() -> Result<()> {
             let brokers = require_brokers(&cfg)?;
             run_enricher(&cfg, &brokers, shutdown_signal()).await
         }
-        Command::Topics { action: TopicsAction::Create } => {
+        Command::Topics {
+            action: TopicsAction::Create,
+        } => {
             let brokers = require_brokers(&cfg)?;
             create_topics(&cfg, &brokers).await
         }
-        Command::Tail { topic, follow, json } => {
+        Command::Tail {
+            topic,
+            follow,
+            json,
+        } => {
             let brokers = require_brokers(&cfg)?;
             tail(&cfg, &brokers, &topic, follow, json).await
         }
         Command::DemoFeed => {
             let d = &cfg.demo_feed;
-            demo::serve(&d.listen, &cfg.data_path(&d.dir), Duration::from_secs(d.interval_secs), shutdown_signal()).await
+            demo::serve(
+                &d.listen,
+                &cfg.data_path(&d.dir),
+                Duration::from_secs(d.interval_secs),
+                shutdown_signal(),
+            )
+            .await
         }
         Command::Clean { file } => {
             let raw = raw_from_file(&file)?;
@@ -156,15 +176,16 @@ fn shutdown_signal() -> CancellationToken {
         let ctrl_c = tokio::signal::ctrl_c();
         #[cfg(unix)]
         {
-            let mut term = match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
-                Ok(s) => s,
-                Err(e) => {
-                    tracing::error!(error = %e, "cannot listen for SIGTERM");
-                    let _ = ctrl_c.await;
-                    t.cancel();
-                    return;
-                }
-            };
+            let mut term =
+                match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+                    Ok(s) => s,
+                    Err(e) => {
+                        tracing::error!(error = %e, "cannot listen for SIGTERM");
+                        let _ = ctrl_c.await;
+                        t.cancel();
+                        return;
+                    }
+                };
             tokio::select! {
                 _ = ctrl_c => {}
                 _ = term.recv() => {}
@@ -185,11 +206,26 @@ fn raw_from_file(file: &Path) -> Result<model::RawArticle> {
         (buf, "stdin".to_string())
     } else {
         let b = std::fs::read(file).with_context(|| format!("reading {}", file.display()))?;
-        let name = file.file_name().and_then(|n| n.to_str()).unwrap_or("file").to_string();
+        let name = file
+            .file_name()
+            .and_then(|n| n.to_str())
+            .unwrap_or("file")
+            .to_string();
         (b, name)
     };
-    let ext = Path::new(&name).extension().and_then(|e| e.to_str()).unwrap_or("").to_ascii_lowercase();
-    let looks_html = bytes.iter().take(1024).copied().collect::<Vec<u8>>().to_ascii_lowercase().windows(5).any(|w| w == b"<html" || w == b"<body" || w == b"<!doc");
+    let ext = Path::new(&name)
+        .extension()
+        .and_then(|e| e.to_str())
+        .unwrap_or("")
+        .to_ascii_lowercase();
+    let looks_html = bytes
+        .iter()
+        .take(1024)
+        .copied()
+        .collect::<Vec<u8>>()
+        .to_ascii_lowercase()
+        .windows(5)
+        .any(|w| w == b"<html" || w == b"<body" || w == b"<!doc");
     let content_type = match ext.as_str() {
         "html" | "htm" => "text/html",
         "md" | "markdown" => "text/markdown",
@@ -202,7 +238,11 @@ fn raw_from_file(file: &Path) -> Result<model::RawArticle> {
         schema: <model::RawArticle as model::Versioned>::schema_tag(),
         article_id: model::article_id(&urn),
         url: urn,
-        source: model::SourceRef { kind: "file".into(), name, origin: None },
+        source: model::SourceRef {
+            kind: "file".into(),
+            name,
+            origin: None,
+        },
         fetched_at: chrono::Utc::now(),
         content_type: content_type.into(),
         body: fetcher::decode_body(&bytes, None, content_type),
@@ -212,7 +252,12 @@ fn raw_from_file(file: &Path) -> Result<model::RawArticle> {
 }
 
 async fn create_topics(cfg: &Config, brokers: &str) -> Result<()> {
-    let specs = bus::TopicSpec::pipeline(&cfg.topics(), cfg.pipeline.partitions, cfg.pipeline.replication, cfg.max_message_bytes());
+    let specs = bus::TopicSpec::pipeline(
+        &cfg.topics(),
+        cfg.pipeline.partitions,
+        cfg.pipeline.replication,
+        cfg.max_message_bytes(),
+    );
     bus::ensure_topics(&cfg.kafka(brokers), &specs).await?;
     Ok(())
 }
@@ -233,7 +278,11 @@ async fn run_fetcher(cfg: &Config, brokers: &str, shutdown: CancellationToken) -
     let topics = cfg.topics();
     let seen = sink::load_seen(&settings, &topics).await?;
     tracing::info!(seen = seen.len(), "fetcher state loaded");
-    let sink = Arc::new(sink::KafkaSink::new(&settings, topics, cfg.max_message_bytes())?);
+    let sink = Arc::new(sink::KafkaSink::new(
+        &settings,
+        topics,
+        cfg.max_message_bytes(),
+    )?);
     let stats = Arc::new(fetcher::FetcherStats::default());
     fetcher::run(cfg.fetcher()?, seen, sink.clone(), stats, shutdown).await?;
     sink.flush();
@@ -242,9 +291,18 @@ async fn run_fetcher(cfg: &Config, brokers: &str, shutdown: CancellationToken) -
 
 async fn run_cleaner(cfg: &Config, brokers: &str, shutdown: CancellationToken) -> Result<()> {
     let topics = cfg.topics();
-    let stage = stages::CleanerStage { clean_topic: topics.clean.clone() };
+    let stage = stages::CleanerStage {
+        clean_topic: topics.clean.clone(),
+    };
     let stats = Arc::new(bus::WorkerStats::default());
-    bus::run_worker(&cfg.kafka(brokers), &worker_options(cfg, &topics.raw, "cleaner"), stage, stats, shutdown).await?;
+    bus::run_worker(
+        &cfg.kafka(brokers),
+        &worker_options(cfg, &topics.raw, "cleaner"),
+        stage,
+        stats,
+        shutdown,
+    )
+    .await?;
     Ok(())
 }
 
@@ -255,7 +313,11 @@ async fn run_enricher(cfg: &Config, brokers: &str, shutdown: CancellationToken) 
     let mut e = enricher::Enricher::new(gazetteer);
     // The enriched topic is the enricher's memory: rebuild what was published before.
     for rec in bus::read_to_end(&settings, &topics.enriched).await? {
-        if let Some(Ok(a)) = rec.payload.as_deref().map(model::decode::<model::EnrichedArticle>) {
+        if let Some(Ok(a)) = rec
+            .payload
+            .as_deref()
+            .map(model::decode::<model::EnrichedArticle>)
+        {
             e.observe(&a);
         }
     }
@@ -266,7 +328,14 @@ async fn run_enricher(cfg: &Config, brokers: &str, shutdown: CancellationToken) 
         already_enriched: Arc::new(AtomicU64::new(0)),
     };
     let stats = Arc::new(bus::WorkerStats::default());
-    bus::run_worker(&settings, &worker_options(cfg, &topics.clean, "enricher"), stage, stats, shutdown).await?;
+    bus::run_worker(
+        &settings,
+        &worker_options(cfg, &topics.clean, "enricher"),
+        stage,
+        stats,
+        shutdown,
+    )
+    .await?;
     Ok(())
 }
 
@@ -289,7 +358,14 @@ async fn run_all(cfg: Config) -> Result<()> {
         let (c, s) = (cfg.clone(), shutdown.clone());
         tasks.spawn(async move {
             let d = &c.demo_feed;
-            demo::serve(&d.listen, &c.data_path(&d.dir), Duration::from_secs(d.interval_secs), s).await.context("demo feed")
+            demo::serve(
+                &d.listen,
+                &c.data_path(&d.dir),
+                Duration::from_secs(d.interval_secs),
+                s,
+            )
+            .await
+            .context("demo feed")
         });
     }
     {
@@ -334,7 +410,11 @@ async fn tail(cfg: &Config, brokers: &str, topic: &str, follow: bool, json: bool
     };
     let settings = cfg.kafka(brokers);
     let print = |rec: &bus::Record| {
-        let key = rec.key.as_deref().map(String::from_utf8_lossy).unwrap_or_default();
+        let key = rec
+            .key
+            .as_deref()
+            .map(String::from_utf8_lossy)
+            .unwrap_or_default();
         let body = rec.payload.as_deref().unwrap_or_default();
         if json {
             println!("{}", String::from_utf8_lossy(body));
@@ -350,18 +430,28 @@ async fn tail(cfg: &Config, brokers: &str, topic: &str, follow: bool, json: bool
                         s.push_str(&format!("{k}={x:?} "));
                     }
                 }
-                if let Some(l) = v.get("language").and_then(|l| l.get("code")).and_then(|c| c.as_str()) {
+                if let Some(l) = v
+                    .get("language")
+                    .and_then(|l| l.get("code"))
+                    .and_then(|c| c.as_str())
+                {
                     s.push_str(&format!("lang={l} "));
                 }
                 if let Some(es) = v.get("entities").and_then(|e| e.as_array()) {
-                    let names: Vec<&str> = es.iter().filter_map(|e| e.get("name").and_then(|n| n.as_str())).collect();
+                    let names: Vec<&str> = es
+                        .iter()
+                        .filter_map(|e| e.get("name").and_then(|n| n.as_str()))
+                        .collect();
                     s.push_str(&format!("entities={names:?}"));
                 }
                 s
             }
             Err(_) => format!("<{} bytes, not JSON>", body.len()),
         };
-        println!("{name}/{}@{} key={key} {summary}", rec.partition, rec.offset);
+        println!(
+            "{name}/{}@{} key={key} {summary}",
+            rec.partition, rec.offset
+        );
     };
     if follow {
         let reader = bus::TopicReader::open(&settings, &name, false).await?;

@@ -13,7 +13,11 @@ pub struct KafkaSink {
 
 impl KafkaSink {
     /// A sink with its own producer.
-    pub fn new(settings: &KafkaSettings, topics: Topics, max_message_bytes: usize) -> Result<Self, bus::BusError> {
+    pub fn new(
+        settings: &KafkaSettings,
+        topics: Topics,
+        max_message_bytes: usize,
+    ) -> Result<Self, bus::BusError> {
         Ok(Self {
             publisher: Publisher::new(settings, max_message_bytes)?,
             topics,
@@ -44,7 +48,11 @@ impl Sink for KafkaSink {
     async fn mark_seen(&self, entry: SeenEntry) -> Result<(), SinkError> {
         let payload = serde_json::to_vec(&entry).map_err(|e| SinkError(e.to_string()))?;
         self.publisher
-            .publish(&self.topics.fetcher_state, &format!("seen/{}", entry.key), &payload)
+            .publish(
+                &self.topics.fetcher_state,
+                &format!("seen/{}", entry.key),
+                &payload,
+            )
             .await
             .map_err(err)
     }
@@ -59,12 +67,21 @@ impl Sink for KafkaSink {
 }
 
 /// Rebuild what the fetcher has published from the state topic.
-pub async fn load_seen(settings: &KafkaSettings, topics: &Topics) -> Result<SeenState, bus::BusError> {
+pub async fn load_seen(
+    settings: &KafkaSettings,
+    topics: &Topics,
+) -> Result<SeenState, bus::BusError> {
     let mut seen = SeenState::default();
     for rec in bus::read_to_end(settings, &topics.fetcher_state).await? {
-        match rec.payload.as_deref().map(serde_json::from_slice::<SeenEntry>) {
+        match rec
+            .payload
+            .as_deref()
+            .map(serde_json::from_slice::<SeenEntry>)
+        {
             Some(Ok(e)) => seen.insert(e),
-            Some(Err(e)) => tracing::warn!(offset = rec.offset, error = %e, "skipping unreadable fetcher state record"),
+            Some(Err(e)) => {
+                tracing::warn!(offset = rec.offset, error = %e, "skipping unreadable fetcher state record")
+            }
             None => {}
         }
     }

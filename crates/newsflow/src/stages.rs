@@ -53,7 +53,10 @@ impl Stage for EnricherStage {
                 key: a.article_id.clone(),
                 payload: model::encode(a.as_ref()),
             }]),
-            Decision::AlreadyEnriched { article_id, revision } => {
+            Decision::AlreadyEnriched {
+                article_id,
+                revision,
+            } => {
                 self.already_enriched.fetch_add(1, Ordering::Relaxed);
                 tracing::debug!(article_id, revision, "already enriched");
                 Ok(Vec::new())

@@ -29,7 +29,9 @@ pub fn write_config(dir: &Path, brokers: &str, feeds: &[String], extra: &str) ->
     let feeds: String = feeds
         .iter()
         .enumerate()
-        .map(|(i, url)| format!("[[fetcher.feed]]\nname = \"feed{i}\"\nurl = \"{url}\"\ninterval_secs = 1\n"))
+        .map(|(i, url)| {
+            format!("[[fetcher.feed]]\nname = \"feed{i}\"\nurl = \"{url}\"\ninterval_secs = 1\n")
+        })
         .collect();
     let text = format!(
         r#"[pipeline]
@@ -86,7 +88,10 @@ impl Newsflow {
     /// Send SIGINT and wait for a clean exit within `bound`.
     pub fn stop(mut self, bound: Duration) {
         let pid = self.0.id().to_string();
-        let status = Command::new("kill").args(["-INT", &pid]).status().expect("kill");
+        let status = Command::new("kill")
+            .args(["-INT", &pid])
+            .status()
+            .expect("kill");
         assert!(status.success());
         let end = Instant::now() + bound;
         loop {
@@ -94,7 +99,10 @@ impl Newsflow {
                 assert!(st.success(), "newsflow exited with {st}");
                 return;
             }
-            assert!(Instant::now() < end, "newsflow did not stop within {bound:?}");
+            assert!(
+                Instant::now() < end,
+                "newsflow did not stop within {bound:?}"
+            );
             std::thread::sleep(Duration::from_millis(50));
         }
     }
@@ -121,34 +129,55 @@ impl Enriched {
         let reader = TopicReader::open(&KafkaSettings::new(brokers), &topic, false)
             .await
             .unwrap_or_else(|e| panic!("open {topic}: {e}"));
-        Enriched { reader, all: Vec::new() }
+        Enriched {
+            reader,
+            all: Vec::new(),
+        }
     }
 
     /// Read until `done` holds for the records so far, or panic after `deadline`.
-    pub async fn until(&mut self, deadline: Duration, what: &str, done: impl Fn(&[EnrichedArticle]) -> bool) {
+    pub async fn until(
+        &mut self,
+        deadline: Duration,
+        what: &str,
+        done: impl Fn(&[EnrichedArticle]) -> bool,
+    ) {
         let end = tokio::time::Instant::now() + deadline;
         while !done(&self.all) {
             let rec = tokio::time::timeout_at(end, self.reader.next())
                 .await
-                .unwrap_or_else(|_| panic!("timed out after {deadline:?} waiting for {what}; have {:?}", self.titles()))
+                .unwrap_or_else(|_| {
+                    panic!(
+                        "timed out after {deadline:?} waiting for {what}; have {:?}",
+                        self.titles()
+                    )
+                })
                 .unwrap_or_else(|e| panic!("reading enriched: {e}"));
             let payload = rec.payload.unwrap_or_default();
-            let a: EnrichedArticle = model::decode(&payload).unwrap_or_else(|e| panic!("enriched record: {e}"));
+            let a: EnrichedArticle =
+                model::decode(&payload).unwrap_or_else(|e| panic!("enriched record: {e}"));
             self.all.push(a);
         }
     }
 
     /// Titles by id.
     pub fn titles(&self) -> HashMap<String, String> {
-        self.all.iter().map(|a| (a.article_id.clone(), a.title.clone())).collect()
+        self.all
+            .iter()
+            .map(|a| (a.article_id.clone(), a.title.clone()))
+            .collect()
     }
 
     /// (id, content hash) pairs that appear more than once.
     pub fn duplicates(&self) -> Vec<(String, String)> {
         let mut n: HashMap<(String, String), u32> = HashMap::new();
         for a in &self.all {
-            *n.entry((a.article_id.clone(), a.content_hash.clone())).or_default() += 1;
+            *n.entry((a.article_id.clone(), a.content_hash.clone()))
+                .or_default() += 1;
         }
-        n.into_iter().filter(|(_, c)| *c > 1).map(|(k, _)| k).collect()
+        n.into_iter()
+            .filter(|(_, c)| *c > 1)
+            .map(|(k, _)| k)
+            .collect()
     }
 }

@@ -3,7 +3,6 @@
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
-use std::time::Duration;
 
 use axum::extract::{Path, State};
 use axum::http::{header, StatusCode};
@@ -117,7 +116,11 @@ impl FeedServer {
 }
 
 async fn feed(State(inner): State<Arc<Mutex<Inner>>>) -> Response {
-    let items = inner.lock().unwrap_or_else(|p| p.into_inner()).items.clone();
+    let items = inner
+        .lock()
+        .unwrap_or_else(|p| p.into_inner())
+        .items
+        .clone();
     let mut xml = String::from(
         "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<rss version=\"2.0\"><channel><title>Test feed</title><link>/</link><description>test</description>\n",
     );
@@ -130,7 +133,11 @@ async fn feed(State(inner): State<Arc<Mutex<Inner>>>) -> Response {
         ));
     }
     xml.push_str("</channel></rss>\n");
-    ([(header::CONTENT_TYPE, "application/rss+xml; charset=utf-8")], xml).into_response()
+    (
+        [(header::CONTENT_TYPE, "application/rss+xml; charset=utf-8")],
+        xml,
+    )
+        .into_response()
 }
 
 async fn page(State(inner): State<Arc<Mutex<Inner>>>, Path(slug): Path<String>) -> Response {
@@ -169,23 +176,5 @@ pub fn item(slug: &str, title: &str, topic: &str) -> Item {
         slug: slug.to_string(),
         title: title.to_string(),
         paragraphs,
-    }
-}
-
-/// Poll `f` until it returns `Some`, or panic after `deadline` naming `what`.
-pub async fn eventually<T, F, Fut>(deadline: Duration, what: &str, mut f: F) -> T
-where
-    F: FnMut() -> Fut,
-    Fut: std::future::Future<Output = Option<T>>,
-{
-    let end = tokio::time::Instant::now() + deadline;
-    loop {
-        if let Some(v) = f().await {
-            return v;
-        }
-        if tokio::time::Instant::now() > end {
-            panic!("timed out after {deadline:?} waiting for {what}");
-        }
-        tokio::time::sleep(Duration::from_millis(100)).await;
     }
 }
