@@ -48,11 +48,22 @@ impl Stage for EnricherStage {
     fn process(&mut self, _key: Option<&[u8]>, payload: &[u8]) -> Result<Vec<Output>, StageError> {
         let clean: CleanArticle = model::decode(payload)?;
         match self.enricher.enrich(&clean) {
-            Decision::Publish(a) => Ok(vec![Output {
-                topic: self.enriched_topic.clone(),
-                key: a.article_id.clone(),
-                payload: model::encode(a.as_ref()),
-            }]),
+            Decision::Publish(a) => {
+                tracing::info!(
+                    article_id = %a.article_id,
+                    title = %a.title,
+                    language = %a.language.code,
+                    entities = a.entities.len(),
+                    revision = a.revision,
+                    duplicate_of = a.duplicate_of.as_deref().unwrap_or(""),
+                    "article enriched"
+                );
+                Ok(vec![Output {
+                    topic: self.enriched_topic.clone(),
+                    key: a.article_id.clone(),
+                    payload: model::encode(a.as_ref()),
+                }])
+            }
             Decision::AlreadyEnriched {
                 article_id,
                 revision,
