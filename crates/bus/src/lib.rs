@@ -42,6 +42,17 @@ pub enum BusError {
         #[source]
         source: rdkafka::error::KafkaError,
     },
+    /// The local broker could not be started.
+    #[error("local broker: {0}")]
+    LocalBroker(String),
+    /// Reading a topic to its end did not finish in time.
+    #[error("reading {topic} to its end: {reason}")]
+    Read {
+        /// Topic name.
+        topic: String,
+        /// Why.
+        reason: String,
+    },
     /// Producing a message failed permanently.
     #[error("producing to {topic}: {reason}")]
     Produce {

@@ -35,10 +35,7 @@ fn free_port() -> Result<u16, BusError> {
 }
 
 fn local_err(reason: String) -> BusError {
-    BusError::Produce {
-        topic: "local broker".into(),
-        reason,
-    }
+    BusError::LocalBroker(reason)
 }
 
 impl LocalBroker {

@@ -149,7 +149,7 @@ pub async fn read_to_end(settings: &KafkaSettings, topic: &str) -> Result<Vec<Re
     while !remaining.is_empty() {
         let rec = tokio::time::timeout(Duration::from_secs(30), reader.next())
             .await
-            .map_err(|_| BusError::Produce {
+            .map_err(|_| BusError::Read {
                 topic: topic.to_string(),
                 reason: "timed out reading to the high watermark".into(),
             })??;

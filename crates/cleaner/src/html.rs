@@ -2,6 +2,7 @@
 //! container; the best container's blocks, minus boilerplate, are the article.
 
 use std::collections::HashMap;
+use std::sync::LazyLock;
 
 use chrono::{DateTime, Utc};
 use model::Repair;
@@ -37,6 +38,10 @@ fn sel(s: &str) -> Selector {
 }
 
 const BLOCKS: &str = "p, h1, h2, h3, h4, h5, h6, li, blockquote, pre";
+
+// Parsed once: these are used per element on the hot path.
+static BLOCKS_SEL: LazyLock<Selector> = LazyLock::new(|| sel(BLOCKS));
+static LINK_SEL: LazyLock<Selector> = LazyLock::new(|| sel("a"));
 const SKIP_TAGS: &[&str] = &[
     "nav",
     "aside",
@@ -138,8 +143,7 @@ fn link_density(el: ElementRef<'_>, text_len: usize) -> f32 {
     if text_len == 0 {
         return 1.0;
     }
-    let a = sel("a");
-    let linked: usize = el.select(&a).map(|l| text_of(l).len()).sum();
+    let linked: usize = el.select(&LINK_SEL).map(|l| text_of(l).len()).sum();
     linked as f32 / text_len as f32
 }
 
@@ -318,7 +322,7 @@ pub fn extract_html(body: &str) -> HtmlExtract {
 
     // Score containers by the text of the paragraphs they hold.
     let p_sel = sel("p, pre, blockquote");
-    let mut scores: HashMap<ego_id::Id, (f32, ElementRef<'_>)> = HashMap::new();
+    let mut scores: HashMap<ego_tree::NodeId, (f32, ElementRef<'_>)> = HashMap::new();
     for p in doc.select(&p_sel) {
         if in_boilerplate(p, None) {
             continue;
@@ -345,9 +349,9 @@ pub fn extract_html(body: &str) -> HtmlExtract {
     let mut paragraphs = Vec::new();
     let mut repairs = Vec::new();
     let title_key: String = title.to_lowercase();
-    for b in root.select(&sel(BLOCKS)) {
+    for b in root.select(&BLOCKS_SEL) {
         // Nested blocks (p inside li or blockquote) are taken once, at the innermost level.
-        if b.select(&sel(BLOCKS)).nth(1).is_some() {
+        if b.select(&BLOCKS_SEL).nth(1).is_some() {
             continue;
         }
         if in_boilerplate(b, Some(root)) {
@@ -386,11 +390,6 @@ pub fn extract_html(body: &str) -> HtmlExtract {
         repairs,
         confidence,
     }
-}
-
-mod ego_id {
-    /// Node id of a parsed element.
-    pub type Id = ego_tree::NodeId;
 }
 
 #[cfg(test)]

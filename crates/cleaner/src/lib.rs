@@ -44,7 +44,8 @@ pub fn clean(raw: &RawArticle) -> CleanArticle {
     match media.as_str() {
         "text/html" | "application/xhtml+xml" => {
             let x = extract_html(&raw.body);
-            if out.title.is_empty() || x.title.len() > out.title.len() / 2 && !x.title.is_empty() {
+            // The page's own headline beats the feed entry's title; the entry's is the fallback.
+            if !x.title.is_empty() {
                 out.title = x.title;
             }
             out.paragraphs = x.paragraphs;

@@ -220,13 +220,7 @@ async fn ingest_entry<S: Sink>(
             Err(e) => {
                 tracing::warn!(feed = %feed.name, url, error = %e, "page unusable");
                 dead_letter(sink, stats, "unfetchable_page", &e.to_string(), &url, b"").await;
-                let _ = sink
-                    .mark_seen(SeenEntry {
-                        key: id.clone(),
-                        version: version.clone(),
-                    })
-                    .await;
-                seen.lock().await.insert(SeenEntry { key: id, version });
+                crate::remember(sink, seen, SeenEntry { key: id, version }).await;
                 return;
             }
         }
@@ -261,11 +255,7 @@ async fn ingest_entry<S: Sink>(
         tracing::warn!(feed = %feed.name, url, error = %e, "publish failed, will retry");
         return;
     }
-    let entry = SeenEntry { key: id, version };
-    if let Err(e) = sink.mark_seen(entry.clone()).await {
-        tracing::warn!(url, error = %e, "saving fetcher state failed");
-    }
-    seen.lock().await.insert(entry);
+    crate::remember(sink, seen, SeenEntry { key: id, version }).await;
     FetcherStats::bump(&stats.published);
     tracing::info!(feed = %feed.name, url, "article published");
 }

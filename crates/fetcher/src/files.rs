@@ -147,10 +147,7 @@ pub(crate) async fn watch_dir<S: Sink>(
                         key: id,
                         version: f.hash,
                     };
-                    if let Err(e) = sink.mark_seen(entry.clone()).await {
-                        tracing::warn!(file = %f.file_name, error = %e, "saving fetcher state failed");
-                    }
-                    seen.lock().await.insert(entry);
+                    crate::remember(&*sink, &seen, entry).await;
                     FetcherStats::bump(&stats.published);
                     tracing::info!(source = %dir.name, file = %f.file_name, "file article published");
                 }

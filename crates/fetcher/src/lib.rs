@@ -95,6 +95,19 @@ impl FetcherStats {
     }
 }
 
+/// Remember `entry` as published: durably through the sink, then in memory. A failed save is
+/// logged; the worst outcome is that the entry is published once more after a restart.
+pub(crate) async fn remember<S: Sink>(
+    sink: &S,
+    seen: &tokio::sync::Mutex<SeenState>,
+    entry: SeenEntry,
+) {
+    if let Err(e) = sink.mark_seen(entry.clone()).await {
+        tracing::warn!(key = %entry.key, error = %e, "saving fetcher state failed");
+    }
+    seen.lock().await.insert(entry);
+}
+
 /// Run every source until `shutdown` fires.
 pub async fn run<S: Sink>(
     cfg: FetcherConfig,
