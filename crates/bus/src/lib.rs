@@ -4,6 +4,7 @@
 mod admin;
 mod config;
 mod dlq;
+mod health;
 mod local;
 mod producer;
 mod reader;
@@ -12,6 +13,7 @@ mod worker;
 pub use admin::{ensure_topics, TopicSpec};
 pub use config::{KafkaSettings, Topics};
 pub use dlq::dead_letter;
+pub use health::{probe_broker, ClientHealth, PartitionLag};
 pub use local::{tansu_path, LocalBroker};
 pub use producer::Publisher;
 pub use reader::{read_to_end, Record, TopicReader};

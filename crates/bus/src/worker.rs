@@ -11,8 +11,9 @@ use rdkafka::message::Message;
 use rdkafka::producer::DeliveryFuture;
 use tokio_util::sync::CancellationToken;
 
+use crate::health::WorkerContext;
 use crate::producer::is_transient;
-use crate::{dead_letter, BusError, KafkaSettings, Publisher};
+use crate::{dead_letter, BusError, ClientHealth, KafkaSettings, Publisher};
 
 /// One message a stage wants produced.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -92,6 +93,10 @@ pub struct WorkerStats {
     pub retried: AtomicU64,
     /// Offsets stored for commit.
     pub committed: AtomicU64,
+    /// Input messages whose outputs are not yet acknowledged.
+    pub in_flight: AtomicU64,
+    /// Broker reachability, owned partitions and their lag.
+    pub health: Arc<ClientHealth>,
 }
 
 struct Pending {
@@ -122,11 +127,17 @@ pub async fn run_worker<S: Stage>(
             (opts.max_message_bytes + 64 * 1024).to_string(),
         )
         .set("session.timeout.ms", "10000")
-        .set("heartbeat.interval.ms", "1000");
+        .set("heartbeat.interval.ms", "1000")
+        // Statistics carry consumer lag and broker states for /metrics and /readyz.
+        .set("statistics.interval.ms", "5000");
     for (k, v) in &settings.options {
         cfg.set(k, v);
     }
-    let consumer: StreamConsumer = cfg.create().map_err(BusError::Config)?;
+    let context = WorkerContext {
+        health: stats.health.clone(),
+    };
+    let consumer: StreamConsumer<WorkerContext> =
+        cfg.create_with_context(context).map_err(BusError::Config)?;
     consumer
         .subscribe(&[&opts.input])
         .map_err(|source| BusError::Kafka {
@@ -138,6 +149,9 @@ pub async fn run_worker<S: Stage>(
 
     let mut in_flight = FuturesOrdered::new();
     loop {
+        stats
+            .in_flight
+            .store(in_flight.len() as u64, Ordering::Relaxed);
         tokio::select! {
             biased;
             _ = shutdown.cancelled() => break,
@@ -199,6 +213,9 @@ pub async fn run_worker<S: Stage>(
     let drain = async {
         while let Some(done) = in_flight.next().await {
             store(&consumer, &opts.input, done, &stats);
+            stats
+                .in_flight
+                .store(in_flight.len() as u64, Ordering::Relaxed);
         }
     };
     if tokio::time::timeout(opts.shutdown_timeout, drain)
@@ -236,7 +253,7 @@ pub async fn run_worker<S: Stage>(
 }
 
 fn store(
-    consumer: &StreamConsumer,
+    consumer: &StreamConsumer<WorkerContext>,
     topic: &str,
     (partition, offset): (i32, i64),
     stats: &WorkerStats,

@@ -31,6 +31,9 @@ pub struct Config {
     /// Built-in demo feed.
     #[serde(default)]
     pub demo_feed: DemoFeedConfig,
+    /// Metrics, health endpoints and logs.
+    #[serde(default)]
+    pub observability: ObservabilityConfig,
     /// Directory the config was read from; relative paths resolve against its parent.
     #[serde(skip)]
     pub base_dir: PathBuf,
@@ -215,6 +218,25 @@ impl Default for DemoFeedConfig {
     }
 }
 
+/// How a worker reports on itself.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct ObservabilityConfig {
+    /// Address of the `/metrics`, `/healthz` and `/readyz` server; empty turns it off.
+    pub listen: String,
+    /// Log format: `text` for people, `json` for log shippers.
+    pub log_format: String,
+}
+
+impl Default for ObservabilityConfig {
+    fn default() -> Self {
+        Self {
+            listen: "127.0.0.1:9464".into(),
+            log_format: "text".into(),
+        }
+    }
+}
+
 /// Apply `NEWSFLOW__SECTION__KEY=value` overrides to a parsed TOML document.
 fn apply_env(doc: &mut toml::Table, vars: impl Iterator<Item = (String, String)>) -> Result<()> {
     for (name, value) in vars {
@@ -302,6 +324,19 @@ impl Config {
             bail!(
                 "fetcher.max_body_bytes must be at least 1024, got {}",
                 self.fetcher.max_body_bytes
+            );
+        }
+        let o = &self.observability;
+        if !o.listen.is_empty() && o.listen.parse::<std::net::SocketAddr>().is_err() {
+            bail!(
+                "observability.listen {:?}: expected host:port with an IP address, e.g. 0.0.0.0:9464, or \"\" to turn it off",
+                o.listen
+            );
+        }
+        if !matches!(o.log_format.as_str(), "text" | "json") {
+            bail!(
+                "observability.log_format {:?}: must be \"text\" or \"json\"",
+                o.log_format
             );
         }
         if self.worker.max_in_flight == 0 {

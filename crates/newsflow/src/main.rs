@@ -2,11 +2,11 @@
 
 mod config;
 mod demo;
+mod observe;
 mod sink;
 mod stages;
 
 use std::path::{Path, PathBuf};
-use std::sync::atomic::AtomicU64;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -15,6 +15,7 @@ use clap::{Parser, Subcommand};
 use tokio_util::sync::CancellationToken;
 
 use config::Config;
+use observe::Observer;
 
 /// Streaming news ingest over Kafka: fetcher → cleaner → enricher.
 #[derive(Parser)]
@@ -29,7 +30,7 @@ struct Cli {
         default_value = "config/newsflow.toml"
     )]
     config: PathBuf,
-    /// Log as JSON lines (for log shippers).
+    /// Log as JSON lines (for log shippers); overrides `observability.log_format`.
     #[arg(long, global = true, env = "NEWSFLOW_LOG_JSON")]
     log_json: bool,
     #[command(subcommand)]
@@ -74,6 +75,12 @@ enum Command {
         /// Files.
         files: Vec<PathBuf>,
     },
+    /// Ask the running worker's health endpoint; exit 0 when healthy (for container healthchecks).
+    Health {
+        /// Ask `/readyz` instead of `/healthz`.
+        #[arg(long)]
+        ready: bool,
+    },
 }
 
 #[derive(Subcommand)]
@@ -98,22 +105,29 @@ fn init_logs(json: bool) {
 #[tokio::main]
 async fn main() -> Result<()> {
     let cli = Cli::parse();
-    init_logs(cli.log_json);
     let cfg = Config::load(&cli.config)?;
+    init_logs(cli.log_json || cfg.observability.log_format == "json");
     match cli.command {
         Command::Run => run_all(cfg).await,
         Command::Fetcher => {
             let brokers = require_brokers(&cfg)?;
-            run_fetcher(&cfg, &brokers, shutdown_signal()).await
+            let shutdown = shutdown_signal();
+            let obs = start_observer(&cfg, &brokers, &shutdown);
+            run_fetcher(&cfg, &brokers, &obs, shutdown).await
         }
         Command::Cleaner => {
             let brokers = require_brokers(&cfg)?;
-            run_cleaner(&cfg, &brokers, shutdown_signal()).await
+            let shutdown = shutdown_signal();
+            let obs = start_observer(&cfg, &brokers, &shutdown);
+            run_cleaner(&cfg, &brokers, &obs, shutdown).await
         }
         Command::Enricher => {
             let brokers = require_brokers(&cfg)?;
-            run_enricher(&cfg, &brokers, shutdown_signal()).await
+            let shutdown = shutdown_signal();
+            let obs = start_observer(&cfg, &brokers, &shutdown);
+            run_enricher(&cfg, &brokers, &obs, shutdown).await
         }
+        Command::Health { ready } => health(&cfg, ready).await,
         Command::Topics {
             action: TopicsAction::Create,
         } => {
@@ -158,6 +172,67 @@ async fn main() -> Result<()> {
             Ok(())
         }
     }
+}
+
+/// An observer whose HTTP server (if configured) and broker probe run until `shutdown`.
+fn start_observer(cfg: &Config, brokers: &str, shutdown: &CancellationToken) -> Arc<Observer> {
+    let obs = Observer::new();
+    let listen = cfg.observability.listen.clone();
+    if !listen.is_empty() {
+        let (o, s) = (obs.clone(), shutdown.clone());
+        tokio::spawn(async move {
+            if let Err(e) = observe::serve(&listen, o, s.clone()).await {
+                // Without its endpoints the worker would look dead to its supervisor: stop.
+                tracing::error!(
+                    error = format!("{e:#}"),
+                    "health endpoints failed, stopping"
+                );
+                s.cancel();
+            }
+        });
+    }
+    // A metadata request with a short timeout notices a stalled broker within seconds, where
+    // the clients' own connection state can take a minute.
+    let health = bus::ClientHealth::new();
+    let (settings, h, s) = (cfg.kafka(brokers), health.clone(), shutdown.clone());
+    tokio::spawn(async move {
+        if let Err(e) = bus::probe_broker(&settings, h, Duration::from_secs(5), s).await {
+            tracing::warn!(error = %e, "broker probe failed to start");
+        }
+    });
+    obs.add_source(observe::broker_source(health.clone()));
+    obs.add_check("broker_reachable", move || health.broker_up());
+    obs
+}
+
+/// `newsflow health`: GET the local health endpoint, for container healthchecks.
+async fn health(cfg: &Config, ready: bool) -> Result<()> {
+    let listen: std::net::SocketAddr = cfg
+        .observability
+        .listen
+        .parse()
+        .context("observability.listen is empty: no health endpoint to ask")?;
+    let host = if listen.ip().is_unspecified() {
+        std::net::IpAddr::from([127, 0, 0, 1])
+    } else {
+        listen.ip()
+    };
+    let path = if ready { "readyz" } else { "healthz" };
+    let url = format!(
+        "http://{}/{path}",
+        std::net::SocketAddr::new(host, listen.port())
+    );
+    let resp = reqwest::Client::builder()
+        .timeout(Duration::from_secs(5))
+        .build()?
+        .get(&url)
+        .send()
+        .await
+        .with_context(|| format!("GET {url}"))?;
+    let status = resp.status();
+    print!("{}", resp.text().await.unwrap_or_default());
+    anyhow::ensure!(status.is_success(), "GET {url}: {status}");
+    Ok(())
 }
 
 fn require_brokers(cfg: &Config) -> Result<String> {
@@ -273,7 +348,12 @@ fn worker_options(cfg: &Config, input: &str, stage: &str) -> bus::WorkerOptions 
     }
 }
 
-async fn run_fetcher(cfg: &Config, brokers: &str, shutdown: CancellationToken) -> Result<()> {
+async fn run_fetcher(
+    cfg: &Config,
+    brokers: &str,
+    obs: &Arc<Observer>,
+    shutdown: CancellationToken,
+) -> Result<()> {
     let settings = cfg.kafka(brokers);
     let topics = cfg.topics();
     let seen = sink::load_seen(&settings, &topics).await?;
@@ -284,17 +364,28 @@ async fn run_fetcher(cfg: &Config, brokers: &str, shutdown: CancellationToken) -
         cfg.max_message_bytes(),
     )?);
     let stats = Arc::new(fetcher::FetcherStats::default());
+    obs.add_source(observe::fetcher_source(stats.clone()));
     fetcher::run(cfg.fetcher()?, seen, sink.clone(), stats, shutdown).await?;
     sink.flush();
     Ok(())
 }
 
-async fn run_cleaner(cfg: &Config, brokers: &str, shutdown: CancellationToken) -> Result<()> {
+async fn run_cleaner(
+    cfg: &Config,
+    brokers: &str,
+    obs: &Arc<Observer>,
+    shutdown: CancellationToken,
+) -> Result<()> {
     let topics = cfg.topics();
+    let counts = Arc::new(stages::CleanerCounts::default());
     let stage = stages::CleanerStage {
         clean_topic: topics.clean.clone(),
+        counts: counts.clone(),
     };
     let stats = Arc::new(bus::WorkerStats::default());
+    obs.add_source(observe::worker_source("cleaner", stats.clone()));
+    obs.add_source(observe::cleaner_source(counts));
+    observe::add_worker_checks(obs, "cleaner", &stats);
     bus::run_worker(
         &cfg.kafka(brokers),
         &worker_options(cfg, &topics.raw, "cleaner"),
@@ -306,7 +397,12 @@ async fn run_cleaner(cfg: &Config, brokers: &str, shutdown: CancellationToken) -
     Ok(())
 }
 
-async fn run_enricher(cfg: &Config, brokers: &str, shutdown: CancellationToken) -> Result<()> {
+async fn run_enricher(
+    cfg: &Config,
+    brokers: &str,
+    obs: &Arc<Observer>,
+    shutdown: CancellationToken,
+) -> Result<()> {
     let topics = cfg.topics();
     let settings = cfg.kafka(brokers);
     let gazetteer = enricher::Gazetteer::load(&cfg.config_path(&cfg.enricher.gazetteer))?;
@@ -322,12 +418,16 @@ async fn run_enricher(cfg: &Config, brokers: &str, shutdown: CancellationToken) 
         }
     }
     tracing::info!(known = e.known_articles(), "enricher state rebuilt");
+    let counts = Arc::new(stages::EnricherCounts::default());
     let stage = stages::EnricherStage {
         enricher: e,
         enriched_topic: topics.enriched.clone(),
-        already_enriched: Arc::new(AtomicU64::new(0)),
+        counts: counts.clone(),
     };
     let stats = Arc::new(bus::WorkerStats::default());
+    obs.add_source(observe::worker_source("enricher", stats.clone()));
+    obs.add_source(observe::enricher_source(counts));
+    observe::add_worker_checks(obs, "enricher", &stats);
     bus::run_worker(
         &settings,
         &worker_options(cfg, &topics.clean, "enricher"),
@@ -352,6 +452,7 @@ async fn run_all(cfg: Config) -> Result<()> {
         cfg.kafka.brokers.clone()
     };
     create_topics(&cfg, &brokers).await?;
+    let obs = start_observer(&cfg, &brokers, &shutdown);
     let cfg = Arc::new(cfg);
     let mut tasks = tokio::task::JoinSet::new();
     if cfg.demo_feed.enabled {
@@ -369,16 +470,34 @@ async fn run_all(cfg: Config) -> Result<()> {
         });
     }
     {
-        let (c, b, s) = (cfg.clone(), brokers.clone(), shutdown.clone());
-        tasks.spawn(async move { run_fetcher(&c, &b, s).await.context("fetcher") });
+        let (c, b, o, s) = (cfg.clone(), brokers.clone(), obs.clone(), shutdown.clone());
+        tasks.spawn(async move {
+            let r = run_fetcher(&c, &b, &o, s).await.context("fetcher");
+            if r.is_err() {
+                o.stage_failed("fetcher");
+            }
+            r
+        });
     }
     {
-        let (c, b, s) = (cfg.clone(), brokers.clone(), shutdown.clone());
-        tasks.spawn(async move { run_cleaner(&c, &b, s).await.context("cleaner") });
+        let (c, b, o, s) = (cfg.clone(), brokers.clone(), obs.clone(), shutdown.clone());
+        tasks.spawn(async move {
+            let r = run_cleaner(&c, &b, &o, s).await.context("cleaner");
+            if r.is_err() {
+                o.stage_failed("cleaner");
+            }
+            r
+        });
     }
     {
-        let (c, b, s) = (cfg.clone(), brokers.clone(), shutdown.clone());
-        tasks.spawn(async move { run_enricher(&c, &b, s).await.context("enricher") });
+        let (c, b, o, s) = (cfg.clone(), brokers.clone(), obs.clone(), shutdown.clone());
+        tasks.spawn(async move {
+            let r = run_enricher(&c, &b, &o, s).await.context("enricher");
+            if r.is_err() {
+                o.stage_failed("enricher");
+            }
+            r
+        });
     }
     let mut result = Ok(());
     while let Some(joined) = tasks.join_next().await {

@@ -58,14 +58,35 @@ gazetteer = "{gazetteer}"
 [worker]
 shutdown_timeout_secs = 10
 
+[observability]
+listen = "127.0.0.1:{metrics_port}"
+
 {extra}
 "#,
         seeds = root.join("data/seed").display(),
         gazetteer = root.join("config/gazetteer.toml").display(),
+        metrics_port = free_port(),
     );
     let path = dir.join("newsflow.toml");
     std::fs::write(&path, text).unwrap_or_else(|e| panic!("write config: {e}"));
     (path, prefix)
+}
+
+/// A port nothing listens on now (the OS does not hand it out again at once).
+pub fn free_port() -> u16 {
+    let l = std::net::TcpListener::bind("127.0.0.1:0").expect("bind 127.0.0.1:0");
+    l.local_addr().expect("local addr").port()
+}
+
+/// The `/metrics` address written into `config` by [`write_config`].
+pub fn metrics_addr(config: &Path) -> String {
+    let text = std::fs::read_to_string(config).expect("read config");
+    let doc: toml::Table = text.parse().expect("config toml");
+    doc.get("observability")
+        .and_then(|o| o.get("listen"))
+        .and_then(|l| l.as_str())
+        .expect("observability.listen in config")
+        .to_string()
 }
 
 /// A running `newsflow` process, killed if the test fails before stopping it.
