@@ -2,6 +2,8 @@
 
 mod config;
 mod demo;
+#[cfg(test)]
+mod deploy_tests;
 mod observe;
 mod sink;
 mod stages;
