@@ -171,7 +171,7 @@ pub async fn run_worker<S: Stage>(
                 let (partition, offset) = (msg.partition(), msg.offset());
                 let key = msg.key();
                 let payload = msg.payload().unwrap_or_default();
-                let outputs = match stage.process(key, payload) {
+                let outputs = match process_guarded(&mut stage, key, payload, opts.max_message_bytes) {
                     Ok(outs) => {
                         stats.processed.fetch_add(1, Ordering::Relaxed);
                         tracing::debug!(stage = stage.name(), partition, offset, outputs = outs.len(), "message processed");
@@ -252,6 +252,39 @@ pub async fn run_worker<S: Stage>(
     Ok(())
 }
 
+/// Run the stage on one message, turning an oversized input or a panic into a stage error, so
+/// that one bad message goes to the dead-letter topic instead of stopping the worker.
+fn process_guarded<S: Stage>(
+    stage: &mut S,
+    key: Option<&[u8]>,
+    payload: &[u8],
+    max_bytes: usize,
+) -> Result<Vec<Output>, StageError> {
+    if payload.len() > max_bytes {
+        return Err(StageError::new(
+            "oversized",
+            format!(
+                "message of {} bytes exceeds the limit of {max_bytes} bytes",
+                payload.len()
+            ),
+        ));
+    }
+    // A stage is plain code over one message; if it panics its state is still usable for the
+    // next message (stages keep no half-updated state across a panic point that matters here),
+    // and the panic is reported with the message that caused it.
+    match std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| stage.process(key, payload))) {
+        Ok(r) => r,
+        Err(panic) => {
+            let what = panic
+                .downcast_ref::<&str>()
+                .map(|s| s.to_string())
+                .or_else(|| panic.downcast_ref::<String>().cloned())
+                .unwrap_or_else(|| "unknown panic".into());
+            Err(StageError::new("panic", format!("stage panicked: {what}")))
+        }
+    }
+}
+
 fn store(
     consumer: &StreamConsumer<WorkerContext>,
     topic: &str,
@@ -299,5 +332,46 @@ async fn await_delivery(publisher: &Publisher, p: Pending, stats: &WorkerStats) 
                 continue;
             }
         };
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Echoes its input, panics on `boom`.
+    struct Echo;
+
+    impl Stage for Echo {
+        fn name(&self) -> &'static str {
+            "echo"
+        }
+        fn process(
+            &mut self,
+            _key: Option<&[u8]>,
+            payload: &[u8],
+        ) -> Result<Vec<Output>, StageError> {
+            if payload == b"boom" {
+                panic!("cannot handle boom");
+            }
+            Ok(vec![Output {
+                topic: "out".into(),
+                key: String::new(),
+                payload: payload.to_vec(),
+            }])
+        }
+    }
+
+    #[test]
+    fn panics_and_oversized_inputs_become_stage_errors_and_the_stage_goes_on() {
+        let mut s = Echo;
+        let e = process_guarded(&mut s, None, b"boom", 100).expect_err("panic");
+        assert_eq!(e.class, "panic");
+        assert!(e.reason.contains("cannot handle boom"), "{}", e.reason);
+        let e = process_guarded(&mut s, None, &[b'x'; 101], 100).expect_err("oversized");
+        assert_eq!(e.class, "oversized");
+        assert!(e.reason.contains("101 bytes"), "{}", e.reason);
+        let out = process_guarded(&mut s, None, b"fine", 100).expect("next message");
+        assert_eq!(out[0].payload, b"fine");
     }
 }

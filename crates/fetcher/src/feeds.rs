@@ -166,6 +166,8 @@ async fn dead_letter<S: Sink>(
         key: Some(url.to_string()),
         payload: std::str::from_utf8(bytes).ok().map(str::to_string),
         payload_base64: None,
+        payload_bytes: bytes.len(),
+        truncated: false,
     };
     if let Err(e) = sink.dead_letter(letter).await {
         tracing::warn!(url, error = %e, "dead letter failed");

@@ -347,6 +347,13 @@ pub struct DeadLetter {
     /// Original payload, base64, when it is not UTF-8.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub payload_base64: Option<String>,
+    /// Size of the original payload in bytes.
+    #[serde(default)]
+    pub payload_bytes: usize,
+    /// Whether `payload`/`payload_base64` hold only the start of an oversized original (such a
+    /// letter cannot be replayed).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub truncated: bool,
 }
 
 impl Versioned for DeadLetter {

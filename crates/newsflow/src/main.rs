@@ -5,6 +5,7 @@ mod demo;
 #[cfg(test)]
 mod deploy_tests;
 mod observe;
+mod replay;
 mod sink;
 mod stages;
 
@@ -77,6 +78,8 @@ enum Command {
         /// Files.
         files: Vec<PathBuf>,
     },
+    /// Send chosen dead letters back to the topic they were read from.
+    Replay(replay::Selection),
     /// Ask the running worker's health endpoint; exit 0 when healthy (for container healthchecks).
     Health {
         /// Ask `/readyz` instead of `/healthz`.
@@ -130,6 +133,10 @@ async fn main() -> Result<()> {
             run_enricher(&cfg, &brokers, &obs, shutdown).await
         }
         Command::Health { ready } => health(&cfg, ready).await,
+        Command::Replay(sel) => {
+            let brokers = require_brokers(&cfg)?;
+            replay::replay(&cfg, &brokers, &sel).await.map(|_| ())
+        }
         Command::Topics {
             action: TopicsAction::Create,
         } => {

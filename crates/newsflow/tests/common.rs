@@ -95,15 +95,42 @@ pub struct Newsflow(pub Child);
 impl Newsflow {
     /// Start `newsflow <args> --config <config>`.
     pub fn start(config: &Path, args: &[&str]) -> Newsflow {
+        Self::start_with_env(config, args, &[])
+    }
+
+    /// Start `newsflow <args> --config <config>` with extra environment variables.
+    pub fn start_with_env(config: &Path, args: &[&str], env: &[(&str, &str)]) -> Newsflow {
         let child = Command::new(env!("CARGO_BIN_EXE_newsflow"))
             .args(args)
             .arg("--config")
             .arg(config)
             .env("RUST_LOG", "info,rdkafka=error,librdkafka=error")
+            .envs(env.iter().copied())
             .stdin(Stdio::null())
             .spawn()
             .unwrap_or_else(|e| panic!("start newsflow: {e}"));
         Newsflow(child)
+    }
+
+    /// Run `newsflow <args> --config <config>` to completion; its exit success and output
+    /// (stdout, then stderr).
+    pub fn run(config: &Path, args: &[&str]) -> (bool, String) {
+        let out = Command::new(env!("CARGO_BIN_EXE_newsflow"))
+            .args(args)
+            .arg("--config")
+            .arg(config)
+            .env("RUST_LOG", "warn,rdkafka=error,librdkafka=error")
+            .stdin(Stdio::null())
+            .output()
+            .unwrap_or_else(|e| panic!("run newsflow: {e}"));
+        (
+            out.status.success(),
+            format!(
+                "{}{}",
+                String::from_utf8_lossy(&out.stdout),
+                String::from_utf8_lossy(&out.stderr)
+            ),
+        )
     }
 
     /// Send SIGINT and wait for a clean exit within `bound`.
