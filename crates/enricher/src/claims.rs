@@ -37,6 +37,12 @@ const HEDGES: &[(&str, &str)] = &[
     ("aproximadamente", "approximately"),
 ];
 
+/// Verbs that take "over" as a particle ("hand over 10 prisoners").
+const PARTICLE_VERBS: &[&str] = &[
+    "hand", "hands", "turn", "turns", "take", "takes", "took", "give", "gives", "gave", "win",
+    "wins", "won", "pass", "passes", "took", "sign", "signs", "fly", "flew",
+];
+
 const NUMBER_WORDS: &[(&str, f64)] = &[
     ("two", 2.0),
     ("three", 3.0),
@@ -286,7 +292,13 @@ pub(crate) fn find_claims(text: &str, entities: &[EntityRef]) -> Vec<Claim> {
         let mut hedge = None;
         for (h, norm) in HEDGES {
             let n = h.split(' ').count();
+            // "handed over 252": a verb particle, not a hedge.
+            let particle = *h == "over"
+                && i >= 2
+                && (folded[i - 2].ends_with("ed")
+                    || PARTICLE_VERBS.contains(&folded[i - 2].as_str()));
             if i >= n
+                && !particle
                 && folded[i - n..i].join(" ") == *h
                 && (i - n..i).all(|k| joined(&ws[k], &ws[k + 1]))
             {
@@ -553,6 +565,20 @@ mod tests {
             None,
         );
         has("for 10 US citizens.", "count", 10.0, "americans", None);
+        has(
+            "El Salvador handed over 252 Venezuelans",
+            "count",
+            252.0,
+            "venezuelans",
+            None,
+        );
+        has(
+            "over 250 prisoners",
+            "count",
+            250.0,
+            "prisoners",
+            Some("more than"),
+        );
     }
 
     #[test]

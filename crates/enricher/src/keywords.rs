@@ -45,12 +45,15 @@ pub(crate) fn keywords(text: &str, title_end: usize, n: usize) -> Vec<String> {
             1.0
         }
     };
+    // Ties go to the term that appears first.
+    let mut first: HashMap<String, usize> = HashMap::new();
     let mut uni: HashMap<String, (f32, HashMap<&str, u32>)> = HashMap::new();
     let mut bi: HashMap<String, (f32, u32)> = HashMap::new();
     for i in 0..ws.len() {
         if !content(i) {
             continue;
         }
+        first.entry(folded[i].clone()).or_insert(i);
         let e = uni.entry(stem(&folded[i])).or_default();
         e.0 += boost(ws[i].start);
         *e.1.entry(folded[i].as_str()).or_default() += 1;
@@ -59,6 +62,7 @@ pub(crate) fn keywords(text: &str, title_end: usize, n: usize) -> Vec<String> {
             && text[ws[i].end..ws[i + 1].start].chars().all(|c| c == ' ')
         {
             let key = format!("{} {}", folded[i], folded[i + 1]);
+            first.entry(key.clone()).or_insert(i);
             let b = bi.entry(key).or_default();
             b.0 += boost(ws[i].start);
             b.1 += 1;
@@ -67,7 +71,7 @@ pub(crate) fn keywords(text: &str, title_end: usize, n: usize) -> Vec<String> {
     let mut cands: Vec<(String, f32)> = bi
         .into_iter()
         .filter(|(_, (_, count))| *count >= 2)
-        .map(|(k, (s, _))| (k, s * 1.5))
+        .map(|(k, (s, _))| (k, s * 2.0))
         .collect();
     for (_, (s, forms)) in uni {
         let form = forms
@@ -77,7 +81,12 @@ pub(crate) fn keywords(text: &str, title_end: usize, n: usize) -> Vec<String> {
             .unwrap_or_default();
         cands.push((form, s));
     }
-    cands.sort_by(|a, b| b.1.total_cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
+    let pos = |k: &str| first.get(k).copied().unwrap_or(usize::MAX);
+    cands.sort_by(|a, b| {
+        b.1.total_cmp(&a.1)
+            .then_with(|| pos(&a.0).cmp(&pos(&b.0)))
+            .then_with(|| a.0.cmp(&b.0))
+    });
     let mut out: Vec<String> = Vec::new();
     for (k, _) in cands {
         // A word already inside a chosen phrase adds little.
