@@ -216,7 +216,7 @@ async fn two_enrichers_group_like_one_and_a_restart_keeps_story_ids() {
     let late_id = late_articles[0].article_id.clone();
     let story_after = stories_of(
         &mut enriched_one,
-        &[late_id.clone()],
+        std::slice::from_ref(&late_id),
         "the late Spanish report",
     )
     .await;
