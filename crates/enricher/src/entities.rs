@@ -237,6 +237,11 @@ impl Gazetteer {
         self.entries.len()
     }
 
+    /// True when `id` is a canonical entity id.
+    pub fn contains(&self, id: &str) -> bool {
+        self.entries.iter().any(|e| e.id == id)
+    }
+
     /// True when there are no entities.
     pub fn is_empty(&self) -> bool {
         self.entries.is_empty()

@@ -1,8 +1,18 @@
-//! The enricher: language, canonical entities and exact-duplicate marking for clean articles.
+//! The enricher: language, canonical entities, claims, keywords, summary and tracked-story
+//! relevance per article ([`Enricher`], order-independent, scales out by partition), then story
+//! assignment with exact and near-duplicate marking ([`StoryIndex`], order-dependent, one owner).
 //! Plain code over plain types; the worker feeds it one article at a time.
 
+mod claims;
 mod entities;
+mod keywords;
 mod language;
+pub mod minhash;
+mod names;
+mod stories;
+mod summary;
+mod text;
+mod tracked;
 
 use std::collections::HashMap;
 
@@ -11,6 +21,13 @@ use model::{CleanArticle, EnrichedArticle, Versioned};
 
 pub use entities::{Gazetteer, GazetteerEntry, GazetteerError};
 pub use language::detect_language;
+pub use stories::{article_time, story_id_for, Assignment, StoryConfig, StoryIndex};
+pub use tracked::{TrackedStory, Tracker};
+
+/// Keywords per article.
+const KEYWORDS: usize = 10;
+/// Sentences in a summary.
+const SUMMARY_SENTENCES: usize = 3;
 
 /// What to do with one clean article.
 #[derive(Debug, Clone, PartialEq)]
@@ -32,21 +49,33 @@ struct Known {
     revision: u32,
 }
 
-/// Enrichment state: the gazetteer plus what has been published, for revisions and duplicates.
+/// Per-article enrichment state: the gazetteer, the tracked stories, and the revision of each
+/// article published so far. Everything it computes depends on the article alone (and on earlier
+/// revisions of the same id, which share a partition), so instances can split the input.
 pub struct Enricher {
     gazetteer: Gazetteer,
+    tracker: Tracker,
     by_id: HashMap<String, Known>,
-    by_hash: HashMap<String, String>,
 }
 
 impl Enricher {
-    /// An enricher with no history.
+    /// An enricher with no history and no tracked stories.
     pub fn new(gazetteer: Gazetteer) -> Self {
+        Self::with_tracked(gazetteer, Tracker::default())
+    }
+
+    /// An enricher that also scores relevance to tracked stories.
+    pub fn with_tracked(gazetteer: Gazetteer, tracker: Tracker) -> Self {
         Self {
             gazetteer,
+            tracker,
             by_id: HashMap::new(),
-            by_hash: HashMap::new(),
         }
+    }
+
+    /// The tracked stories.
+    pub fn tracker(&self) -> &Tracker {
+        &self.tracker
     }
 
     /// Learn from an article published earlier (state rebuilt from the enriched topic).
@@ -64,9 +93,6 @@ impl Enricher {
                 },
             );
         }
-        self.by_hash
-            .entry(a.content_hash.clone())
-            .or_insert_with(|| a.article_id.clone());
     }
 
     /// Number of articles known.
@@ -74,7 +100,8 @@ impl Enricher {
         self.by_id.len()
     }
 
-    /// Enrich one article, deciding whether it is new, a revision, or already published.
+    /// Enrich one article, deciding whether it is new, a revision, or already published. Story,
+    /// duplicate and near-duplicate fields are left for [`StoryIndex::assign`].
     pub fn enrich(&mut self, clean: &CleanArticle) -> Decision {
         let revision = match self.by_id.get(&clean.article_id) {
             Some(k) if k.content_hash == clean.content_hash => {
@@ -87,13 +114,34 @@ impl Enricher {
             None => 1,
         };
         let text = clean.text();
-        let language = detect_language(&text);
-        let entities = self.gazetteer.find(&text);
-        let duplicate_of = self
-            .by_hash
-            .get(&clean.content_hash)
-            .filter(|id| **id != clean.article_id)
-            .cloned();
+        let mut language = detect_language(&text);
+        // A short or mixed text may defeat detection; the page's own declaration is then better.
+        if language.confidence < 0.5 {
+            if let Some(declared) = clean.declared_language.as_deref() {
+                let code: String = declared
+                    .chars()
+                    .take_while(|c| c.is_ascii_alphabetic())
+                    .collect();
+                if !code.is_empty() {
+                    language.code = code.to_ascii_lowercase();
+                }
+            }
+        }
+        let mut entities = self.gazetteer.find(&text);
+        let taken: Vec<(usize, usize)> = entities
+            .iter()
+            .flat_map(|e| e.mentions.iter().map(|m| (m.start, m.end)))
+            .collect();
+        entities.extend(names::find_names(&text, &taken));
+        let title_end = if text.starts_with(&clean.title) {
+            clean.title.len()
+        } else {
+            0
+        };
+        let claims = claims::find_claims(&text, &entities);
+        let keywords = keywords::keywords(&text, title_end, KEYWORDS);
+        let summary = summary::summarize(&text, title_end, SUMMARY_SENTENCES);
+        let relevance = self.tracker.score(&text, &entities);
         let out = EnrichedArticle {
             schema: EnrichedArticle::schema_tag(),
             article_id: clean.article_id.clone(),
@@ -106,12 +154,18 @@ impl Enricher {
             published: clean.published,
             language,
             entities,
-            duplicate_of,
+            duplicate_of: None,
             outcome: clean.outcome,
             repairs: clean.repairs.clone(),
             fetched_at: clean.fetched_at,
             enriched_at: Utc::now(),
             config_version: clean.config_version.clone(),
+            story_id: None,
+            near_duplicate_of: None,
+            claims,
+            keywords,
+            summary,
+            relevance,
         };
         self.observe(&out);
         Decision::Publish(Box::new(out))
@@ -176,16 +230,6 @@ mod tests {
                 assert!(x.duplicate_of.is_none());
             }
             other => panic!("expected a revision, got {other:?}"),
-        }
-    }
-
-    #[test]
-    fn same_text_under_another_id_is_marked_duplicate() {
-        let mut e = enricher();
-        e.enrich(&clean("a", "identical body text"));
-        match e.enrich(&clean("b", "identical body text")) {
-            Decision::Publish(x) => assert_eq!(x.duplicate_of.as_deref(), Some("a")),
-            other => panic!("expected publish, got {other:?}"),
         }
     }
 

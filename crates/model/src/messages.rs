@@ -312,10 +312,160 @@ pub struct EnrichedArticle {
     /// Version of the config that produced the raw message.
     #[serde(default)]
     pub config_version: String,
+    /// Story the article belongs to (`newsflow.story/1` events on the stories topic).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub story_id: Option<String>,
+    /// An earlier article with nearly the same text (a rewrite or a syndicated copy).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub near_duplicate_of: Option<NearDuplicate>,
+    /// Numeric facts with their subject.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub claims: Vec<Claim>,
+    /// Key terms, most important first.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub keywords: Vec<String>,
+    /// A short extractive summary: sentences of the text, in text order.
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub summary: String,
+    /// Relevance to each configured tracked story.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub relevance: Vec<Relevance>,
+}
+
+/// A near-duplicate link to an earlier article.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct NearDuplicate {
+    /// The earlier article.
+    pub article_id: String,
+    /// Estimated Jaccard similarity of the word shingles, in [0, 1].
+    pub similarity: f32,
+}
+
+/// A numeric fact found in the text, e.g. "nearly 250 Venezuelan detainees".
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Claim {
+    /// `count`, `percent`, `amount`, `year` or `date`.
+    pub kind: String,
+    /// The number (a year for `year`, `yyyymmdd` for `date`).
+    pub value: f64,
+    /// Normalised subject, language-independent where known: `venezuelans`, `american citizens`,
+    /// `Alien Enemies Act`.
+    pub subject: String,
+    /// Normalised hedge (`nearly`, `around`, `more than`, ...), when the number is qualified.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub hedge: Option<String>,
+    /// The text as written.
+    pub surface: String,
+    /// Start byte offset into the text.
+    pub start: usize,
+    /// End byte offset (exclusive).
+    pub end: usize,
+}
+
+/// How relevant an article is to one tracked story from the config.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Relevance {
+    /// Tracked story name.
+    pub tracked: String,
+    /// Score in [0, 1].
+    pub score: f32,
+    /// Score at or above the tracked story's threshold.
+    pub relevant: bool,
 }
 
 impl Versioned for EnrichedArticle {
     const NAME: &'static str = "newsflow.enriched";
+    const MAJOR: u32 = 1;
+}
+
+/// What happened to a story.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum StoryChange {
+    /// A new story with its first article.
+    Created,
+    /// An article joined the story.
+    Updated,
+    /// The story was merged into another (`merged_into`); it receives no more articles.
+    Merged,
+}
+
+/// An entity prominent in a story.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct StoryEntity {
+    /// Canonical id.
+    pub id: String,
+    /// Canonical name.
+    pub name: String,
+    /// Articles of the story that mention it.
+    pub articles: u32,
+}
+
+/// One value reported for a claim subject, and who reported it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ClaimValue {
+    /// The number.
+    pub value: f64,
+    /// Hedges used with it (`nearly`, `around`), if any.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub hedges: Vec<String>,
+    /// Articles that report it.
+    pub article_ids: Vec<String>,
+    /// Sources that report it.
+    pub sources: Vec<String>,
+}
+
+/// A row of a story's claims table: one subject, the values sources give for it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ClaimRow {
+    /// Claim kind (`count`, `year`, ...).
+    pub kind: String,
+    /// Normalised subject.
+    pub subject: String,
+    /// Distinct values, most reported first.
+    pub values: Vec<ClaimValue>,
+    /// True when every article gives the same value.
+    pub agree: bool,
+}
+
+/// A story event on `news.stories`, keyed by story id.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct StoryEvent {
+    /// Schema tag, `newsflow.story/1`.
+    pub schema: String,
+    /// Stable story id, derived from the id of its first article.
+    pub story_id: String,
+    /// What happened.
+    pub change: StoryChange,
+    /// Number of events for this story so far, starting at 1.
+    pub version: u32,
+    /// Title: the title of the article that matched the story best so far.
+    pub title: String,
+    /// Article that caused this event.
+    pub article_id: String,
+    /// Articles in the story, in arrival order.
+    pub article_ids: Vec<String>,
+    /// Distinct source names.
+    pub sources: Vec<String>,
+    /// Most mentioned entities, most articles first.
+    pub top_entities: Vec<StoryEntity>,
+    /// Where sources agree and where they differ.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub claims: Vec<ClaimRow>,
+    /// For `merged`: the story that absorbed this one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub merged_into: Option<String>,
+    /// Stories merged into this one.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub merged_from: Vec<String>,
+    /// Time of the earliest article.
+    pub first_seen: DateTime<Utc>,
+    /// Time of the latest article.
+    pub last_seen: DateTime<Utc>,
+}
+
+impl Versioned for StoryEvent {
+    const NAME: &'static str = "newsflow.story";
     const MAJOR: u32 = 1;
 }
 

@@ -163,13 +163,97 @@ impl Default for FetcherConfig {
 pub struct EnricherConfig {
     /// Gazetteer file, relative to the config file.
     pub gazetteer: PathBuf,
+    /// Similarity (0–1] at which an article joins a story rather than founding one.
+    pub story_threshold: f32,
+    /// Similarity (0–1] to two stories at which an article merges them.
+    pub story_merge_threshold: f32,
+    /// An article joins only stories with an article dated within this many days of its own.
+    pub story_window_days: i64,
+    /// Stories without a new article for this many days leave the story index.
+    pub story_max_age_days: i64,
+    /// Most stories in the index; the least recently updated leave first.
+    pub max_stories: usize,
+    /// Estimated word-shingle similarity (0–1] at which an article is a near duplicate.
+    pub near_duplicate_threshold: f32,
+    /// Tracked stories: relevance per article, and optionally a topic for the relevant ones.
+    pub tracked: Vec<enricher::TrackedStory>,
 }
 
 impl Default for EnricherConfig {
     fn default() -> Self {
+        let s = enricher::StoryConfig::default();
         Self {
             gazetteer: "gazetteer.toml".into(),
+            story_threshold: s.threshold,
+            story_merge_threshold: s.merge_threshold,
+            story_window_days: s.window_days,
+            story_max_age_days: s.max_age_days,
+            max_stories: s.max_stories,
+            near_duplicate_threshold: s.near_duplicate_threshold,
+            tracked: Vec::new(),
         }
+    }
+}
+
+impl EnricherConfig {
+    /// Story clustering settings.
+    pub fn stories(&self) -> enricher::StoryConfig {
+        enricher::StoryConfig {
+            threshold: self.story_threshold,
+            merge_threshold: self.story_merge_threshold,
+            window_days: self.story_window_days,
+            max_age_days: self.story_max_age_days,
+            max_stories: self.max_stories,
+            near_duplicate_threshold: self.near_duplicate_threshold,
+        }
+    }
+
+    fn validate(&self) -> Result<()> {
+        for (key, v) in [
+            ("story_threshold", self.story_threshold),
+            ("story_merge_threshold", self.story_merge_threshold),
+            ("near_duplicate_threshold", self.near_duplicate_threshold),
+        ] {
+            if !(v > 0.0 && v <= 1.0) {
+                bail!("enricher.{key} must be in (0, 1], got {v}");
+            }
+        }
+        for (key, v) in [
+            ("story_window_days", self.story_window_days),
+            ("story_max_age_days", self.story_max_age_days),
+        ] {
+            if v < 1 {
+                bail!("enricher.{key} must be at least 1, got {v}");
+            }
+        }
+        if self.max_stories == 0 {
+            bail!("enricher.max_stories must be at least 1");
+        }
+        let mut names = std::collections::HashSet::new();
+        for (i, t) in self.tracked.iter().enumerate() {
+            if let Some(problem) = t.problem() {
+                bail!("enricher.tracked[{i}] {:?}: {problem}", t.name);
+            }
+            if !names.insert(t.name.as_str()) {
+                bail!("enricher.tracked[{i}] {:?}: name is used twice", t.name);
+            }
+        }
+        Ok(())
+    }
+
+    /// The tracked stories, checked against the gazetteer's entity ids.
+    pub fn tracker(&self, gazetteer: &enricher::Gazetteer) -> Result<enricher::Tracker> {
+        for (i, t) in self.tracked.iter().enumerate() {
+            for id in &t.entities {
+                if !gazetteer.contains(id) {
+                    bail!(
+                        "enricher.tracked[{i}] {:?}: entity {id:?} is not in the gazetteer",
+                        t.name
+                    );
+                }
+            }
+        }
+        Ok(enricher::Tracker::new(self.tracked.clone()))
     }
 }
 
@@ -342,6 +426,7 @@ impl Config {
         if self.worker.max_in_flight == 0 {
             bail!("worker.max_in_flight must be at least 1");
         }
+        self.enricher.validate()?;
         for (i, d) in self.fetcher.dirs.iter().enumerate() {
             if !matches!(d.kind.as_str(), "seed" | "inbox") {
                 bail!(
@@ -500,6 +585,35 @@ mod tests {
                 .map(String::as_str),
             Some("SASL_SSL")
         );
+    }
+
+    #[test]
+    fn enricher_keys_are_checked() {
+        let err = parse("[enricher]\nstory_threshold = 1.5\n", &[]).expect_err("range");
+        assert!(
+            format!("{err:#}").contains("enricher.story_threshold"),
+            "{err:#}"
+        );
+        let err = parse("[enricher]\nmax_stories = 0\n", &[]).expect_err("zero");
+        assert!(
+            format!("{err:#}").contains("enricher.max_stories"),
+            "{err:#}"
+        );
+        let err = parse("[[enricher.tracked]]\nname = \"x\"\n", &[]).expect_err("empty");
+        assert!(
+            format!("{err:#}").contains("enricher.tracked[0]"),
+            "{err:#}"
+        );
+        let err =
+            parse("[[enricher.tracked]]\nname = \"x\"\nterm = [\"a\"]\n", &[]).expect_err("typo");
+        assert!(format!("{err:#}").contains("term"), "{err:#}");
+        let cfg = parse(
+            "[enricher]\nstory_max_age_days = 3\n[[enricher.tracked]]\nname = \"x\"\nterms = [\"swap\"]\ntopic = \"news.x\"\n",
+            &[],
+        )
+        .expect("valid");
+        assert_eq!(cfg.enricher.stories().max_age_days, 3);
+        assert_eq!(cfg.enricher.tracked[0].topic.as_deref(), Some("news.x"));
     }
 
     #[test]

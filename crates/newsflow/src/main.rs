@@ -4,13 +4,15 @@ mod config;
 mod demo;
 #[cfg(test)]
 mod deploy_tests;
+mod follow;
 mod observe;
 mod replay;
 mod sink;
 mod stages;
 
 use std::path::{Path, PathBuf};
-use std::sync::Arc;
+use std::sync::atomic::AtomicU64;
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use anyhow::{Context, Result};
@@ -166,21 +168,52 @@ async fn main() -> Result<()> {
             println!("{}", serde_json::to_string_pretty(&cleaner::clean(&raw))?);
             Ok(())
         }
-        Command::Enrich { files } => {
-            let gazetteer = enricher::Gazetteer::load(&cfg.config_path(&cfg.enricher.gazetteer))?;
-            let mut e = enricher::Enricher::new(gazetteer);
-            for f in files {
-                let clean = cleaner::clean(&raw_from_file(&f)?);
-                match e.enrich(&clean) {
-                    enricher::Decision::Publish(a) => println!("{}", serde_json::to_string(&a)?),
-                    enricher::Decision::AlreadyEnriched { article_id, .. } => {
-                        tracing::info!(file = %f.display(), article_id, "same article as an earlier file")
-                    }
+        Command::Enrich { files } => enrich_files(&cfg, &files),
+    }
+}
+
+/// `newsflow enrich FILE...`: the enricher's two stages chained in memory, in file order.
+fn enrich_files(cfg: &Config, files: &[PathBuf]) -> Result<()> {
+    let gazetteer = enricher::Gazetteer::load(&cfg.config_path(&cfg.enricher.gazetteer))?;
+    let tracker = cfg.enricher.tracker(&gazetteer)?;
+    let topics = cfg.topics();
+    let mut enrich = stages::EnricherStage {
+        enricher: enricher::Enricher::with_tracked(gazetteer, tracker),
+        assign_topic: assign_topic(cfg),
+        already_enriched: Arc::new(AtomicU64::new(0)),
+    };
+    let mut stories = stages::StoryStage {
+        index: Arc::new(Mutex::new(enricher::StoryIndex::new(
+            cfg.enricher.stories(),
+        ))),
+        enriched_topic: topics.enriched.clone(),
+        stories_topic: topics.stories.clone(),
+        tracked_topics: Vec::new(),
+        already_assigned: Arc::new(AtomicU64::new(0)),
+        catch_up: None,
+        last: None,
+    };
+    for f in files {
+        let clean = cleaner::clean(&raw_from_file(f)?);
+        let outs = bus::Stage::process(&mut enrich, None, &model::encode(&clean))?;
+        if outs.is_empty() {
+            tracing::info!(file = %f.display(), article_id = %clean.article_id, "same article as an earlier file");
+        }
+        for o in outs {
+            for out in bus::Stage::process(&mut stories, Some(o.key.as_bytes()), &o.payload)? {
+                if out.topic == topics.enriched {
+                    println!("{}", String::from_utf8_lossy(&out.payload));
                 }
             }
-            Ok(())
         }
     }
+    Ok(())
+}
+
+/// The story stage's input: an internal topic with one partition, so that one consumer sees
+/// every article in one order.
+fn assign_topic(cfg: &Config) -> String {
+    format!("{}.enricher.assign", cfg.pipeline.topic_prefix)
 }
 
 /// An observer whose HTTP server (if configured) and broker probe run until `shutdown`.
@@ -415,36 +448,105 @@ async fn run_enricher(
     let topics = cfg.topics();
     let settings = cfg.kafka(brokers);
     let gazetteer = enricher::Gazetteer::load(&cfg.config_path(&cfg.enricher.gazetteer))?;
-    let mut e = enricher::Enricher::new(gazetteer);
-    // The enriched topic is the enricher's memory: rebuild what was published before.
-    for rec in bus::read_to_end(&settings, &topics.enriched).await? {
-        if let Some(Ok(a)) = rec
-            .payload
-            .as_deref()
-            .map(model::decode::<model::EnrichedArticle>)
-        {
-            e.observe(&a);
+    let tracker = cfg.enricher.tracker(&gazetteer)?;
+    let assign = assign_topic(cfg);
+    let mut specs = vec![bus::TopicSpec {
+        name: assign.clone(),
+        partitions: 1,
+        replication: cfg.pipeline.replication,
+        configs: vec![(
+            "max.message.bytes".into(),
+            cfg.max_message_bytes().to_string(),
+        )],
+    }];
+    let mut tracked_topics = Vec::new();
+    for t in &cfg.enricher.tracked {
+        if let Some(topic) = &t.topic {
+            tracked_topics.push((t.name.clone(), topic.clone()));
+            specs.push(bus::TopicSpec {
+                name: topic.clone(),
+                partitions: cfg.pipeline.partitions,
+                replication: cfg.pipeline.replication,
+                configs: vec![(
+                    "max.message.bytes".into(),
+                    cfg.max_message_bytes().to_string(),
+                )],
+            });
         }
     }
-    tracing::info!(known = e.known_articles(), "enricher state rebuilt");
-    let counts = Arc::new(stages::EnricherCounts::default());
-    let stage = stages::EnricherStage {
+    bus::ensure_topics(&settings, &specs).await?;
+
+    // The enriched and stories topics are the enricher's memory: rebuild revisions and the story
+    // index from them, then keep following them, so that an instance that takes the story
+    // partition over from another starts from what that one published.
+    let mut e = enricher::Enricher::with_tracked(gazetteer, tracker);
+    let index = Arc::new(Mutex::new(enricher::StoryIndex::new(
+        cfg.enricher.stories(),
+    )));
+    let follower = Arc::new(follow::Follower::open(&settings, &topics, index.clone()).await?);
+    follower
+        .rebuild(|a| e.observe(a))
+        .await
+        .context("rebuilding enricher state")?;
+    {
+        let i = index.lock().unwrap_or_else(|p| p.into_inner());
+        tracing::info!(
+            known = e.known_articles(),
+            stories = i.stories(),
+            indexed_articles = i.articles(),
+            "enricher state rebuilt"
+        );
+    }
+    let following = tokio::spawn(follower.clone().follow(shutdown.clone()));
+
+    let already_enriched = Arc::new(AtomicU64::new(0));
+    let already_assigned = Arc::new(AtomicU64::new(0));
+    obs.add_source(observe::enricher_source(
+        already_enriched.clone(),
+        already_assigned.clone(),
+    ));
+    let enrich = stages::EnricherStage {
         enricher: e,
-        enriched_topic: topics.enriched.clone(),
-        counts: counts.clone(),
+        assign_topic: assign.clone(),
+        already_enriched,
     };
-    let stats = Arc::new(bus::WorkerStats::default());
-    obs.add_source(observe::worker_source("enricher", stats.clone()));
-    obs.add_source(observe::enricher_source(counts));
-    observe::add_worker_checks(obs, "enricher", &stats);
-    bus::run_worker(
-        &settings,
-        &worker_options(cfg, &topics.clean, "enricher"),
-        stage,
-        stats,
-        shutdown,
-    )
-    .await?;
+    let stories = stages::StoryStage {
+        index,
+        enriched_topic: topics.enriched.clone(),
+        stories_topic: topics.stories.clone(),
+        tracked_topics,
+        already_assigned,
+        catch_up: Some(follower),
+        last: None,
+    };
+    let enrich_opts = worker_options(cfg, &topics.clean, "enricher");
+    let story_opts = worker_options(cfg, &assign, "enricher-stories");
+    let enrich_stats = Arc::new(bus::WorkerStats::default());
+    let story_stats = Arc::new(bus::WorkerStats::default());
+    obs.add_source(observe::worker_source("enricher", enrich_stats.clone()));
+    obs.add_source(observe::worker_source("stories", story_stats.clone()));
+    // Only the enricher's own partitions count for readiness: the story partition is owned by one
+    // instance at a time, the others stand by.
+    observe::add_worker_checks(obs, "enricher", &enrich_stats);
+    let (r1, r2) = tokio::join!(
+        bus::run_worker(
+            &settings,
+            &enrich_opts,
+            enrich,
+            enrich_stats,
+            shutdown.clone(),
+        ),
+        bus::run_worker(
+            &settings,
+            &story_opts,
+            stories,
+            story_stats,
+            shutdown.clone(),
+        )
+    );
+    following.abort();
+    r1?;
+    r2?;
     Ok(())
 }
 

@@ -3,7 +3,7 @@
 //! on each scrape, so the libraries need not know Prometheus.
 
 use std::fmt::Write as _;
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::Instant;
 
@@ -412,32 +412,21 @@ pub fn cleaner_source(counts: Arc<crate::stages::CleanerCounts>) -> impl Source 
     }
 }
 
-/// Samples of the enricher's decisions.
-pub fn enricher_source(counts: Arc<crate::stages::EnricherCounts>) -> impl Source {
+/// Samples of the enricher's skip counters (the worker loops report the rest).
+pub fn enricher_source(
+    already_enriched: Arc<AtomicU64>,
+    already_assigned: Arc<AtomicU64>,
+) -> impl Source {
     move |out: &mut Vec<Sample>| {
-        let c = |a: &std::sync::atomic::AtomicU64| a.load(Ordering::Relaxed);
-        out.push(Sample::counter(
-            "newsflow_enricher_enriched",
-            "Articles published to the enriched topic.",
-            c(&counts.enriched),
-        ));
-        out.push(Sample::counter(
-            "newsflow_enricher_revisions",
-            "Published articles that are a new revision of a known id.",
-            c(&counts.revisions),
-        ));
-        out.push(
-            Sample::counter(
-                "newsflow_enricher_duplicates",
-                "Published articles marked as duplicates of another, by kind.",
-                c(&counts.exact_duplicates),
-            )
-            .label("kind", "exact"),
-        );
         out.push(Sample::counter(
             "newsflow_enricher_already_enriched",
             "Inputs skipped because the same id and text were enriched before.",
-            c(&counts.already_enriched),
+            already_enriched.load(Ordering::Relaxed),
+        ));
+        out.push(Sample::counter(
+            "newsflow_stories_already_assigned",
+            "Articles skipped by the story stage because they were assigned before.",
+            already_assigned.load(Ordering::Relaxed),
         ));
     }
 }

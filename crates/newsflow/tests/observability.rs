@@ -70,7 +70,7 @@ async fn metrics_move_and_readiness_follows_the_broker() {
 
     // The five seeds flow through; the counters of every stage say so.
     wait_for(&metrics, Duration::from_secs(90), "5 enriched", |_, t| {
-        value(t, "newsflow_enricher_enriched_total").unwrap_or(0.0) >= 5.0
+        value(t, "newsflow_stories_processed_total").unwrap_or(0.0) >= 5.0
     })
     .await;
     let (status, text) = get(&metrics).await.expect("scrape");
@@ -81,6 +81,8 @@ async fn metrics_move_and_readiness_follows_the_broker() {
         "newsflow_cleaner_produced_total",
         "newsflow_cleaner_outcomes_total{outcome=\"ok\"}",
         "newsflow_enricher_consumed_total",
+        "newsflow_enricher_produced_total",
+        "newsflow_stories_produced_total",
     ] {
         let v = value(&text, series).unwrap_or_else(|| panic!("{series} missing:\n{text}"));
         assert!(v >= 5.0, "{series} = {v}, expected at least 5");

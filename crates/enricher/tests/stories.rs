@@ -1,0 +1,168 @@
+//! Story clustering on the seeds and on articles written for the purpose: the July 2025 exchange
+//! (000–003, and a Spanish report of it) is one story, the April proposal (004) another, and
+//! unrelated articles join neither.
+
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+
+use chrono::Utc;
+use enricher::{Assignment, Decision, Enricher, Gazetteer, StoryConfig, StoryIndex};
+use model::{
+    EnrichedArticle, EntryHints, RawArticle, SourceRef, StoryChange, StoryEvent, Versioned,
+};
+
+fn root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
+}
+
+fn clean_file(path: &Path) -> model::CleanArticle {
+    let name = path
+        .file_name()
+        .and_then(|n| n.to_str())
+        .unwrap_or("x")
+        .to_string();
+    let body = std::fs::read_to_string(path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+    let urn = model::urn_for_file("seed", &name);
+    cleaner::clean(&RawArticle {
+        schema: RawArticle::schema_tag(),
+        article_id: model::article_id(&urn),
+        url: urn,
+        source: SourceRef {
+            kind: "seed".into(),
+            name: name.clone(),
+            origin: None,
+        },
+        fetched_at: Utc::now(),
+        content_type: "text/plain".into(),
+        body,
+        hints: EntryHints::default(),
+        config_version: String::new(),
+    })
+}
+
+fn enricher() -> Enricher {
+    Enricher::new(Gazetteer::load(&root().join("config/gazetteer.toml")).expect("gazetteer"))
+}
+
+fn enrich(e: &mut Enricher, path: &Path) -> EnrichedArticle {
+    match e.enrich(&clean_file(path)) {
+        Decision::Publish(a) => *a,
+        other => panic!("{}: {other:?}", path.display()),
+    }
+}
+
+fn files() -> Vec<(String, PathBuf)> {
+    let mut v: Vec<(String, PathBuf)> = std::fs::read_dir(root().join("data/seed"))
+        .expect("seeds")
+        .filter_map(Result::ok)
+        .map(|e| (e.file_name().to_string_lossy()[..3].to_string(), e.path()))
+        .collect();
+    v.sort();
+    for f in [
+        "es_canje",
+        "unrelated_volcano",
+        "unrelated_harbour",
+        "unrelated_bitcoin",
+    ] {
+        v.push((
+            f.to_string(),
+            Path::new(env!("CARGO_MANIFEST_DIR")).join(format!("tests/data/{f}.txt")),
+        ));
+    }
+    v
+}
+
+/// Story id per file name, and the story events, for the files in `order`.
+fn cluster(order: &[usize]) -> (HashMap<String, String>, Vec<StoryEvent>) {
+    let files = files();
+    let mut e = enricher();
+    let mut index = StoryIndex::new(StoryConfig::default());
+    let mut story = HashMap::new();
+    let mut events = Vec::new();
+    for &i in order {
+        let (name, path) = &files[i];
+        let a = enrich(&mut e, path);
+        if std::env::var_os("EXPLAIN").is_some() {
+            eprintln!("{name}: {:?}", index.explain(&a));
+        }
+        match index.assign(a) {
+            Assignment::Assigned {
+                article,
+                events: ev,
+            } => {
+                story.insert(name.clone(), article.story_id.clone().expect("story id"));
+                events.extend(ev);
+            }
+            other => panic!("{name}: {other:?}"),
+        }
+    }
+    (story, events)
+}
+
+fn check_grouping(story: &HashMap<String, String>) {
+    let july = &story["000"];
+    for n in ["001", "002", "003", "es_canje"] {
+        assert_eq!(
+            &story[n], july,
+            "{n} should join the July exchange story: {story:?}"
+        );
+    }
+    let april = &story["004"];
+    assert_ne!(april, july, "004 is the April proposal: {story:?}");
+    for n in [
+        "unrelated_volcano",
+        "unrelated_harbour",
+        "unrelated_bitcoin",
+    ] {
+        assert_ne!(&story[n], july, "{n} joined the July story");
+        assert_ne!(&story[n], april, "{n} joined the April story");
+    }
+    assert_ne!(story["unrelated_volcano"], story["unrelated_harbour"]);
+}
+
+#[test]
+fn seeds_form_two_stories_and_unrelated_articles_join_neither() {
+    let n = files().len();
+    let (story, events) = cluster(&(0..n).collect::<Vec<_>>());
+    check_grouping(&story);
+    // The July story's claims table shows where sources differ: 250 against 252 Venezuelans.
+    let last = events
+        .iter()
+        .rev()
+        .find(|e| e.story_id == story["000"])
+        .expect("july events");
+    assert_eq!(last.article_ids.len(), 5);
+    let row = last
+        .claims
+        .iter()
+        .find(|r| r.subject == "venezuelans" && r.kind == "count")
+        .unwrap_or_else(|| panic!("no venezuelans row in {:#?}", last.claims));
+    let values: Vec<f64> = row.values.iter().map(|v| v.value).collect();
+    assert!(
+        values.contains(&250.0) && values.contains(&252.0),
+        "{row:?}"
+    );
+    assert!(!row.agree);
+    assert!(last
+        .top_entities
+        .iter()
+        .any(|e| e.id == "person/nayib-bukele"));
+    assert!(
+        events
+            .iter()
+            .filter(|e| e.change == StoryChange::Created)
+            .count()
+            >= 5
+    );
+}
+
+#[test]
+fn grouping_does_not_depend_on_arrival_order() {
+    let n = files().len();
+    let reversed: Vec<usize> = (0..n).rev().collect();
+    let (story, _) = cluster(&reversed);
+    check_grouping(&story);
+    // Interleaved, garbled translation first.
+    let (story, _) = cluster(&[2, 4, 5, 6, 0, 7, 3, 8, 1]);
+    check_grouping(&story);
+}
