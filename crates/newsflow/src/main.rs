@@ -2,6 +2,7 @@
 
 mod config;
 mod demo;
+mod fetching;
 mod sink;
 mod stages;
 
@@ -62,6 +63,13 @@ enum Command {
         #[arg(long)]
         json: bool,
     },
+    /// Show each feed's state from the fetcher state topic: last success, last error, next poll,
+    /// items, validator trust.
+    Feeds {
+        /// Print JSON instead of a table.
+        #[arg(long)]
+        json: bool,
+    },
     /// Serve the demo feed alone.
     DemoFeed,
     /// Clean one local HTML or text file (or `-` for stdin) and print the clean article as JSON.
@@ -101,10 +109,15 @@ async fn main() -> Result<()> {
     init_logs(cli.log_json);
     let cfg = Config::load(&cli.config)?;
     match cli.command {
-        Command::Run => run_all(cfg).await,
+        Command::Run => run_all(cfg, cli.config.clone()).await,
         Command::Fetcher => {
             let brokers = require_brokers(&cfg)?;
-            run_fetcher(&cfg, &brokers, shutdown_signal()).await
+            run_fetcher(&cfg, &cli.config, &brokers, shutdown_signal()).await
+        }
+        Command::Feeds { json } => {
+            let brokers = require_brokers(&cfg)?;
+            let state = sink::load_state(&cfg.kafka(&brokers), &cfg.topics()).await?;
+            fetching::print_feeds(&cfg, state.feeds.into_values().collect(), json)
         }
         Command::Cleaner => {
             let brokers = require_brokers(&cfg)?;
@@ -273,18 +286,36 @@ fn worker_options(cfg: &Config, input: &str, stage: &str) -> bus::WorkerOptions 
     }
 }
 
-async fn run_fetcher(cfg: &Config, brokers: &str, shutdown: CancellationToken) -> Result<()> {
+async fn run_fetcher(
+    cfg: &Config,
+    config_path: &Path,
+    brokers: &str,
+    shutdown: CancellationToken,
+) -> Result<()> {
     let settings = cfg.kafka(brokers);
     let topics = cfg.topics();
-    let seen = sink::load_seen(&settings, &topics).await?;
-    tracing::info!(seen = seen.len(), "fetcher state loaded");
+    let state = sink::load_state(&settings, &topics).await?;
+    tracing::info!(
+        seen = state.seen.len(),
+        feeds = state.feeds.len(),
+        "fetcher state loaded"
+    );
     let sink = Arc::new(sink::KafkaSink::new(
         &settings,
         topics,
         cfg.max_message_bytes(),
     )?);
     let stats = Arc::new(fetcher::FetcherStats::default());
-    fetcher::run(cfg.fetcher()?, seen, sink.clone(), stats, shutdown).await?;
+    let (tx, rx) = tokio::sync::watch::channel(cfg.feed_list()?);
+    let watcher = tokio::spawn(fetching::watch_config(
+        config_path.to_path_buf(),
+        cfg.clone(),
+        tx,
+        stats.clone(),
+        shutdown.clone(),
+    ));
+    fetcher::run_with_updates(cfg.fetcher()?, state, sink.clone(), stats, rx, shutdown).await?;
+    watcher.abort();
     sink.flush();
     Ok(())
 }
@@ -339,7 +370,7 @@ async fn run_enricher(cfg: &Config, brokers: &str, shutdown: CancellationToken) 
     Ok(())
 }
 
-async fn run_all(cfg: Config) -> Result<()> {
+async fn run_all(cfg: Config, config_path: PathBuf) -> Result<()> {
     let shutdown = shutdown_signal();
     let mut local = None;
     let brokers = if cfg.kafka.brokers.trim().is_empty() {
@@ -370,7 +401,11 @@ async fn run_all(cfg: Config) -> Result<()> {
     }
     {
         let (c, b, s) = (cfg.clone(), brokers.clone(), shutdown.clone());
-        tasks.spawn(async move { run_fetcher(&c, &b, s).await.context("fetcher") });
+        tasks.spawn(async move {
+            run_fetcher(&c, &config_path, &b, s)
+                .await
+                .context("fetcher")
+        });
     }
     {
         let (c, b, s) = (cfg.clone(), brokers.clone(), shutdown.clone());
