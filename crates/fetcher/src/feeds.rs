@@ -182,8 +182,7 @@ async fn poll_once<S: Sink>(
                 hints.max_age = page.meta.max_age;
                 hints.expires_in = page.meta.expires_in;
                 let hash = hex_hash(&page.bytes);
-                let judgement =
-                    conditional::judge(st, &page.meta.validators, &hash, plan.verify);
+                let judgement = conditional::judge(st, &page.meta.validators, &hash, plan.verify);
                 if judgement == Judgement::Distrust {
                     FetcherStats::bump(&stats.validators_distrusted);
                     tracing::warn!(
@@ -207,8 +206,10 @@ async fn poll_once<S: Sink>(
                             schedule::syndication_period(&page.bytes).map(|d| d.as_secs());
                         let entries = entries_of(&parsed, &url);
                         st.items = entries.len();
-                        let mut times: Vec<_> =
-                            entries.iter().filter_map(|e| e.published.or(e.updated)).collect();
+                        let mut times: Vec<_> = entries
+                            .iter()
+                            .filter_map(|e| e.published.or(e.updated))
+                            .collect();
                         times.sort_unstable_by(|a, b| b.cmp(a));
                         times.truncate(20);
                         st.entry_times = times;
@@ -403,7 +404,15 @@ async fn ingest_claimed<S: Sink>(
                             if duplicate {
                                 FetcherStats::bump(&stats.duplicates);
                                 tracing::info!(feed = %feed.name, url, canonical = %canon, "same article through another link, not published again");
-                                crate::remember(sink, &ctx.seen, SeenEntry { key: link_id, version }).await;
+                                crate::remember(
+                                    sink,
+                                    &ctx.seen,
+                                    SeenEntry {
+                                        key: link_id,
+                                        version,
+                                    },
+                                )
+                                .await;
                                 return true;
                             }
                             claims.push(canon_id.clone());
@@ -417,7 +426,15 @@ async fn ingest_claimed<S: Sink>(
             Err(HttpError::RobotsDisallowed { .. }) => {
                 FetcherStats::bump(&stats.robots_denied);
                 tracing::info!(feed = %feed.name, url, "page disallowed by robots.txt, skipped");
-                crate::remember(sink, &ctx.seen, SeenEntry { key: link_id, version }).await;
+                crate::remember(
+                    sink,
+                    &ctx.seen,
+                    SeenEntry {
+                        key: link_id,
+                        version,
+                    },
+                )
+                .await;
                 return true;
             }
             Err(e) if e.is_transient() => {
@@ -434,7 +451,15 @@ async fn ingest_claimed<S: Sink>(
                 }
                 tracing::warn!(feed = %feed.name, url, error = %e, "page unusable");
                 dead_letter(sink, stats, "unfetchable_page", &e.to_string(), &url, b"").await;
-                crate::remember(sink, &ctx.seen, SeenEntry { key: link_id, version }).await;
+                crate::remember(
+                    sink,
+                    &ctx.seen,
+                    SeenEntry {
+                        key: link_id,
+                        version,
+                    },
+                )
+                .await;
                 return true;
             }
         }

@@ -134,7 +134,11 @@ fn hex_hash(bytes: &[u8]) -> String {
         .collect()
 }
 
-pub(crate) async fn watch_dir<S: Sink>(dir: DirSpec, ctx: Arc<Ctx<S>>, shutdown: CancellationToken) {
+pub(crate) async fn watch_dir<S: Sink>(
+    dir: DirSpec,
+    ctx: Arc<Ctx<S>>,
+    shutdown: CancellationToken,
+) {
     let stats = &*ctx.stats;
     // The inbox is written to while we run: a file is read only once it is stable between two
     // scans. Seeds are in place before the start.

@@ -144,7 +144,9 @@ pub fn response_meta(headers: &reqwest::header::HeaderMap, now: DateTime<Utc>) -
             .filter(|s| !s.is_empty())
     };
     use reqwest::header as h;
-    let date = get(h::DATE).and_then(|d| parse_http_date(&d)).unwrap_or(now);
+    let date = get(h::DATE)
+        .and_then(|d| parse_http_date(&d))
+        .unwrap_or(now);
     let max_age = get(h::CACHE_CONTROL).and_then(|cc| {
         let mut best = None;
         for part in cc.split(',') {
@@ -556,10 +558,22 @@ mod tests {
         let mut h = HeaderMap::new();
         let now = Utc::now();
         h.insert("etag", HeaderValue::from_static("\"v1\""));
-        h.insert("last-modified", HeaderValue::from_static("Fri, 18 Jul 2025 20:00:00 GMT"));
-        h.insert("cache-control", HeaderValue::from_static("public, max-age=600"));
-        h.insert("date", HeaderValue::from_static("Fri, 18 Jul 2025 20:00:00 GMT"));
-        h.insert("expires", HeaderValue::from_static("Fri, 18 Jul 2025 21:00:00 GMT"));
+        h.insert(
+            "last-modified",
+            HeaderValue::from_static("Fri, 18 Jul 2025 20:00:00 GMT"),
+        );
+        h.insert(
+            "cache-control",
+            HeaderValue::from_static("public, max-age=600"),
+        );
+        h.insert(
+            "date",
+            HeaderValue::from_static("Fri, 18 Jul 2025 20:00:00 GMT"),
+        );
+        h.insert(
+            "expires",
+            HeaderValue::from_static("Fri, 18 Jul 2025 21:00:00 GMT"),
+        );
         h.insert("retry-after", HeaderValue::from_static("120"));
         let m = response_meta(&h, now);
         assert_eq!(m.validators.etag.as_deref(), Some("\"v1\""));
@@ -567,8 +581,14 @@ mod tests {
         assert_eq!(m.max_age, Some(Duration::from_secs(600)));
         assert_eq!(m.expires_in, Some(Duration::from_secs(3600)));
         assert_eq!(m.retry_after, Some(Duration::from_secs(120)));
-        h.insert("retry-after", HeaderValue::from_static("Fri, 18 Jul 2025 20:05:00 GMT"));
-        assert_eq!(response_meta(&h, now).retry_after, Some(Duration::from_secs(300)));
+        h.insert(
+            "retry-after",
+            HeaderValue::from_static("Fri, 18 Jul 2025 20:05:00 GMT"),
+        );
+        assert_eq!(
+            response_meta(&h, now).retry_after,
+            Some(Duration::from_secs(300))
+        );
     }
 
     #[test]

@@ -29,8 +29,8 @@ pub use discover::{alternate_feeds, canonical_link, common_paths, COMMON_FEED_PA
 pub use feeds::{entries_of, parse_feed, FeedEntry, FeedError};
 pub use files::{is_settled, scan_dir, FileArticle, FileSeen};
 pub use http::{
-    decode_body, parse_http_date, response_meta, Fetched, HttpClient, HttpError, HttpOptions,
-    Page, Purpose, ResponseMeta, Validators,
+    decode_body, parse_http_date, response_meta, Fetched, HttpClient, HttpError, HttpOptions, Page,
+    Purpose, ResponseMeta, Validators,
 };
 pub use politeness::{host_key, next_slot, HostGate, Permit, MAX_HOST_DELAY};
 pub use reload::{diff, Changes, FeedList};

@@ -135,9 +135,8 @@ impl reqwest::dns::Resolve for GuardedResolver {
         let policy = self.policy;
         let host = name.as_str().to_string();
         Box::pin(async move {
-            let addrs: Vec<SocketAddr> = tokio::net::lookup_host((host.as_str(), 0))
-                .await?
-                .collect();
+            let addrs: Vec<SocketAddr> =
+                tokio::net::lookup_host((host.as_str(), 0)).await?.collect();
             let allowed = filter_addrs(&policy, &addrs);
             if allowed.is_empty() {
                 let err: Box<dyn std::error::Error + Send + Sync> = Box::new(Refused(format!(

@@ -59,10 +59,16 @@ pub fn next_delay(h: &Hints, bounds: Bounds, now: DateTime<Utc>) -> Duration {
         h.interval
     };
     // The publisher's hints say "nothing new before": they only lengthen the delay.
-    let hinted = [h.ttl, h.update_period, h.max_age, h.expires_in, h.retry_after]
-        .into_iter()
-        .flatten()
-        .fold(base, Duration::max);
+    let hinted = [
+        h.ttl,
+        h.update_period,
+        h.max_age,
+        h.expires_in,
+        h.retry_after,
+    ]
+    .into_iter()
+    .flatten()
+    .fold(base, Duration::max);
     clamp(hinted)
 }
 

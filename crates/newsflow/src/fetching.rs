@@ -36,14 +36,13 @@ pub async fn watch_config(
     let mut feeds_file = cfg.fetcher.feeds_file.as_ref().map(|f| cfg.config_path(f));
     let mut last = fingerprint(&config_path, feeds_file.as_ref());
     #[cfg(unix)]
-    let mut hup =
-        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::hangup()) {
-            Ok(s) => Some(s),
-            Err(e) => {
-                tracing::warn!(error = %e, "cannot listen for SIGHUP");
-                None
-            }
-        };
+    let mut hup = match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::hangup()) {
+        Ok(s) => Some(s),
+        Err(e) => {
+            tracing::warn!(error = %e, "cannot listen for SIGHUP");
+            None
+        }
+    };
     loop {
         let mut forced = false;
         #[cfg(unix)]
