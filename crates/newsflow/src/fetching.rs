@@ -34,7 +34,8 @@ pub async fn watch_config(
 ) {
     let every = Duration::from_secs(cfg.fetcher.reload_secs.max(1));
     let mut feeds_file = cfg.fetcher.feeds_file.as_ref().map(|f| cfg.config_path(f));
-    let mut last = fingerprint(&config_path, feeds_file.as_ref());
+    // Empty: the first check loads the files once, catching edits made since the start.
+    let mut last = Vec::new();
     #[cfg(unix)]
     let mut hup = match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::hangup()) {
         Ok(s) => Some(s),
@@ -142,4 +143,90 @@ pub fn print_feeds(cfg: &Config, mut states: Vec<FeedState>, json: bool) -> Resu
         );
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn write(p: &Path, text: &str) {
+        std::fs::write(p, text).unwrap_or_else(|e| panic!("write {}: {e}", p.display()));
+    }
+
+    #[tokio::test]
+    async fn feed_list_edits_apply_and_invalid_edits_are_refused() {
+        let dir = std::env::temp_dir().join(format!("newsflow-reload-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).expect("dir");
+        let config = dir.join("newsflow.toml");
+        let feeds = dir.join("feeds.toml");
+        write(
+            &config,
+            "[fetcher]\nfeeds_file = \"feeds.toml\"\nreload_secs = 1\n",
+        );
+        write(
+            &feeds,
+            "[[feed]]\nname = \"a\"\nurl = \"http://a.example/f\"\n",
+        );
+        let cfg = Config::load(&config).expect("config");
+        let (tx, mut rx) = tokio::sync::watch::channel(cfg.feed_list().expect("list"));
+        let stats = Arc::new(FetcherStats::default());
+        let shutdown = CancellationToken::new();
+        let task = tokio::spawn(watch_config(
+            config.clone(),
+            cfg.clone(),
+            tx,
+            stats.clone(),
+            shutdown.clone(),
+        ));
+        let v1 = rx.borrow_and_update().version.clone();
+
+        write(
+            &feeds,
+            "[[feed]]\nname = \"a\"\nurl = \"http://a.example/f\"\n[[feed]]\nname = \"b\"\nurl = \"http://b.example/f\"\n",
+        );
+        tokio::time::timeout(Duration::from_secs(10), rx.changed())
+            .await
+            .unwrap_or_else(|_| {
+                panic!(
+                    "no reload within 10 s; refused edits: {}; load: {:?}",
+                    stats
+                        .config_reload_failures
+                        .load(std::sync::atomic::Ordering::Relaxed),
+                    Config::load(&config).map(|c| c.version)
+                )
+            })
+            .expect("sender alive");
+        let list = rx.borrow_and_update().clone();
+        assert_eq!(list.feeds.len(), 2);
+        assert_ne!(list.version, v1);
+
+        write(
+            &feeds,
+            "[[feed]]\nname = \"a\"\nurl = \"ftp://a.example/f\"\n",
+        );
+        let end = tokio::time::Instant::now() + Duration::from_secs(10);
+        while stats
+            .config_reload_failures
+            .load(std::sync::atomic::Ordering::Relaxed)
+            == 0
+        {
+            assert!(
+                tokio::time::Instant::now() < end,
+                "invalid edit not noticed"
+            );
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+        assert!(
+            !rx.has_changed().expect("sender alive"),
+            "invalid list sent"
+        );
+        let err = Config::load(&config).expect_err("invalid");
+        assert!(format!("{err:#}").contains("ftp://a.example/f"), "{err:#}");
+        write(&feeds, "[[feed]]\nname = \"a\"\nurl = 7\n");
+        let err = Config::load(&config).expect_err("invalid");
+        assert!(format!("{err:#}").contains("url"), "{err:#}");
+        shutdown.cancel();
+        task.await.expect("join");
+        std::fs::remove_dir_all(&dir).ok();
+    }
 }
