@@ -4,6 +4,7 @@ mod config;
 mod demo;
 #[cfg(test)]
 mod deploy_tests;
+mod fetching;
 mod follow;
 mod observe;
 mod replay;
@@ -68,6 +69,13 @@ enum Command {
         #[arg(long)]
         json: bool,
     },
+    /// Show each feed's state from the fetcher state topic: last success, last error, next poll,
+    /// items, validator trust.
+    Feeds {
+        /// Print JSON instead of a table.
+        #[arg(long)]
+        json: bool,
+    },
     /// Serve the demo feed alone.
     DemoFeed,
     /// Clean one local HTML or text file (or `-` for stdin) and print the clean article as JSON.
@@ -115,12 +123,17 @@ async fn main() -> Result<()> {
     let cfg = Config::load(&cli.config)?;
     init_logs(cli.log_json || cfg.observability.log_format == "json");
     match cli.command {
-        Command::Run => run_all(cfg).await,
+        Command::Run => run_all(cfg, cli.config.clone()).await,
         Command::Fetcher => {
             let brokers = require_brokers(&cfg)?;
             let shutdown = shutdown_signal();
             let obs = start_observer(&cfg, &brokers, &shutdown);
-            run_fetcher(&cfg, &brokers, &obs, shutdown).await
+            run_fetcher(&cfg, &cli.config, &brokers, &obs, shutdown).await
+        }
+        Command::Feeds { json } => {
+            let brokers = require_brokers(&cfg)?;
+            let state = sink::load_state(&cfg.kafka(&brokers), &cfg.topics()).await?;
+            fetching::print_feeds(&cfg, state.feeds.into_values().collect(), json)
         }
         Command::Cleaner => {
             let brokers = require_brokers(&cfg)?;
@@ -392,14 +405,19 @@ fn worker_options(cfg: &Config, input: &str, stage: &str) -> bus::WorkerOptions 
 
 async fn run_fetcher(
     cfg: &Config,
+    config_path: &Path,
     brokers: &str,
     obs: &Arc<Observer>,
     shutdown: CancellationToken,
 ) -> Result<()> {
     let settings = cfg.kafka(brokers);
     let topics = cfg.topics();
-    let seen = sink::load_seen(&settings, &topics).await?;
-    tracing::info!(seen = seen.len(), "fetcher state loaded");
+    let state = sink::load_state(&settings, &topics).await?;
+    tracing::info!(
+        seen = state.seen.len(),
+        feeds = state.feeds.len(),
+        "fetcher state loaded"
+    );
     let sink = Arc::new(sink::KafkaSink::new(
         &settings,
         topics,
@@ -407,7 +425,16 @@ async fn run_fetcher(
     )?);
     let stats = Arc::new(fetcher::FetcherStats::default());
     obs.add_source(observe::fetcher_source(stats.clone()));
-    fetcher::run(cfg.fetcher()?, seen, sink.clone(), stats, shutdown).await?;
+    let (tx, rx) = tokio::sync::watch::channel(cfg.feed_list()?);
+    let watcher = tokio::spawn(fetching::watch_config(
+        config_path.to_path_buf(),
+        cfg.clone(),
+        tx,
+        stats.clone(),
+        shutdown.clone(),
+    ));
+    fetcher::run_with_updates(cfg.fetcher()?, state, sink.clone(), stats, rx, shutdown).await?;
+    watcher.abort();
     sink.flush();
     Ok(())
 }
@@ -550,7 +577,7 @@ async fn run_enricher(
     Ok(())
 }
 
-async fn run_all(cfg: Config) -> Result<()> {
+async fn run_all(cfg: Config, config_path: PathBuf) -> Result<()> {
     let shutdown = shutdown_signal();
     let mut local = None;
     let brokers = if cfg.kafka.brokers.trim().is_empty() {
@@ -583,7 +610,9 @@ async fn run_all(cfg: Config) -> Result<()> {
     {
         let (c, b, o, s) = (cfg.clone(), brokers.clone(), obs.clone(), shutdown.clone());
         tasks.spawn(async move {
-            let r = run_fetcher(&c, &b, &o, s).await.context("fetcher");
+            let r = run_fetcher(&c, &config_path, &b, &o, s)
+                .await
+                .context("fetcher");
             if r.is_err() {
                 o.stage_failed("fetcher");
             }

@@ -44,6 +44,10 @@ brokers = "{brokers}"
 
 [fetcher]
 poll_interval_secs = 1
+min_poll_secs = 1
+allow_loopback = true
+host_min_interval_ms = 10
+reload_secs = 1
 
 [[fetcher.dirs]]
 kind = "seed"
