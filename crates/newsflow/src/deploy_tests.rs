@@ -159,6 +159,20 @@ fn compose_services_run_real_commands_with_real_files() {
                 f.display()
             );
         }
+        // A feed served by another compose service has a private address: it must be allowed.
+        for feed in cfg.feeds().expect("feeds") {
+            let host = url::Url::parse(&feed.url)
+                .ok()
+                .and_then(|u| u.host_str().map(str::to_string))
+                .unwrap_or_default();
+            if services.contains_key(&host) {
+                assert!(
+                    cfg.fetcher.allow_private_addresses,
+                    "{context}: feed {} is on the compose network but private addresses are refused",
+                    feed.url
+                );
+            }
+        }
         if svc["healthcheck"]["disable"] != true {
             // The image sets the listen address; the healthcheck must reach it.
             let listen = env
