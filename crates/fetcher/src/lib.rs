@@ -151,6 +151,8 @@ pub struct FetcherStats {
     pub config_reloads: AtomicU64,
     /// Edited configs refused (the previous config keeps running).
     pub config_reload_failures: AtomicU64,
+    /// Whether the config on disk was refused at its last check (cleared by a valid edit).
+    pub config_refused: std::sync::atomic::AtomicBool,
     /// State of each running feed, by name.
     pub feeds: Mutex<BTreeMap<String, FeedState>>,
 }

@@ -72,6 +72,9 @@ pub async fn watch_config(
         last = now;
         match Config::load(&config_path).and_then(|c| Ok((c.feed_list()?, c))) {
             Ok((list, c)) => {
+                stats
+                    .config_refused
+                    .store(false, std::sync::atomic::Ordering::Relaxed);
                 feeds_file = c.fetcher.feeds_file.as_ref().map(|f| c.config_path(f));
                 last = fingerprint(&config_path, feeds_file.as_ref());
                 if *tx.borrow() != list {
@@ -81,6 +84,9 @@ pub async fn watch_config(
             }
             Err(e) => {
                 FetcherStats::bump(&stats.config_reload_failures);
+                stats
+                    .config_refused
+                    .store(true, std::sync::atomic::Ordering::Relaxed);
                 tracing::error!(
                     file = %config_path.display(),
                     error = format!("{e:#}"),

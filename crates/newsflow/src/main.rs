@@ -425,6 +425,10 @@ async fn run_fetcher(
     )?);
     let stats = Arc::new(fetcher::FetcherStats::default());
     obs.add_source(observe::fetcher_source(stats.clone()));
+    let s = stats.clone();
+    obs.add_check("fetcher_config_valid", move || {
+        !s.config_refused.load(std::sync::atomic::Ordering::Relaxed)
+    });
     let (tx, rx) = tokio::sync::watch::channel(cfg.feed_list()?);
     let watcher = tokio::spawn(fetching::watch_config(
         config_path.to_path_buf(),

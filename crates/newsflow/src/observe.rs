@@ -431,35 +431,124 @@ pub fn enricher_source(
     }
 }
 
-/// Samples of the fetcher.
+/// Samples of the fetcher: its counters and each feed's health.
 pub fn fetcher_source(stats: Arc<fetcher::FetcherStats>) -> impl Source {
     move |out: &mut Vec<Sample>| {
-        let c = |a: &std::sync::atomic::AtomicU64| a.load(Ordering::Relaxed);
-        out.push(Sample::counter(
-            "newsflow_fetcher_published",
-            "Articles published to the raw topic.",
-            c(&stats.published),
+        let counters: [(&str, &'static str, &AtomicU64); 14] = [
+            (
+                "published",
+                "Articles published to the raw topic.",
+                &stats.published,
+            ),
+            (
+                "unchanged",
+                "Entries skipped because they were published before.",
+                &stats.unchanged,
+            ),
+            ("polls", "Feed polls done.", &stats.polls),
+            (
+                "not_modified",
+                "Feed polls answered 304 Not Modified.",
+                &stats.not_modified,
+            ),
+            (
+                "validators_distrusted",
+                "Feeds whose validators stopped being trusted.",
+                &stats.validators_distrusted,
+            ),
+            (
+                "errors",
+                "Fetch failures that will be retried.",
+                &stats.errors,
+            ),
+            (
+                "throttled",
+                "429/503 answers with Retry-After that slowed a host down.",
+                &stats.throttled,
+            ),
+            (
+                "robots_denied",
+                "Article pages not fetched because robots.txt disallows them.",
+                &stats.robots_denied,
+            ),
+            (
+                "refused",
+                "Fetches refused by the address policy.",
+                &stats.refused,
+            ),
+            (
+                "duplicates",
+                "Articles reached through a second link, recognised by canonical URL.",
+                &stats.duplicates,
+            ),
+            (
+                "discovered",
+                "Feeds found by autodiscovery.",
+                &stats.discovered,
+            ),
+            (
+                "dead_lettered",
+                "Permanent failures sent to the dead-letter topic.",
+                &stats.dead_lettered,
+            ),
+            (
+                "config_reloads",
+                "Feed list changes applied without a restart.",
+                &stats.config_reloads,
+            ),
+            (
+                "config_reload_failures",
+                "Edited configs refused; the previous config keeps running.",
+                &stats.config_reload_failures,
+            ),
+        ];
+        for (what, help, c) in counters {
+            out.push(Sample::counter(
+                format!("newsflow_fetcher_{what}"),
+                help,
+                c.load(Ordering::Relaxed),
+            ));
+        }
+        let feeds = stats.feed_states();
+        out.push(Sample::gauge(
+            "newsflow_fetcher_feeds",
+            "Feeds running.",
+            feeds.len() as f64,
         ));
-        out.push(Sample::counter(
-            "newsflow_fetcher_unchanged",
-            "Entries skipped because they were published before.",
-            c(&stats.unchanged),
-        ));
-        out.push(Sample::counter(
-            "newsflow_fetcher_polls",
-            "Feed polls done.",
-            c(&stats.polls),
-        ));
-        out.push(Sample::counter(
-            "newsflow_fetcher_errors",
-            "Fetch failures that will be retried.",
-            c(&stats.errors),
-        ));
-        out.push(Sample::counter(
-            "newsflow_fetcher_dead_lettered",
-            "Permanent failures sent to the dead-letter topic.",
-            c(&stats.dead_lettered),
-        ));
+        let ts = |t: Option<chrono::DateTime<chrono::Utc>>| {
+            t.map_or(0.0, |t| t.timestamp_millis() as f64 / 1000.0)
+        };
+        for f in feeds {
+            let per = |name: &str, help: &'static str, v: f64| {
+                Sample::gauge(format!("newsflow_fetcher_feed_{name}"), help, v)
+                    .label("feed", f.name.clone())
+            };
+            out.push(per(
+                "last_success_timestamp_seconds",
+                "When the feed was last fetched successfully (0 if never).",
+                ts(f.last_success),
+            ));
+            out.push(per(
+                "next_poll_timestamp_seconds",
+                "When the feed is polled next.",
+                ts(f.next_poll),
+            ));
+            out.push(per(
+                "consecutive_failures",
+                "Failures in a row (0 when healthy).",
+                f64::from(f.failures),
+            ));
+            out.push(per(
+                "items",
+                "Entries in the feed at the last full poll.",
+                f.items as f64,
+            ));
+            out.push(per(
+                "validators_trusted",
+                "1 while the feed's ETag/Last-Modified are trusted.",
+                f64::from(u8::from(f.validators_trusted)),
+            ));
+        }
     }
 }
 

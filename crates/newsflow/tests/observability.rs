@@ -115,6 +115,25 @@ async fn metrics_move_and_readiness_follows_the_broker() {
         assert!(st.status.success(), "newsflow {args:?}: {st:?}");
     }
 
+    // An invalid edit of the config is refused (the running config stays) and shows as not ready
+    // until it is mended.
+    let good = std::fs::read_to_string(&config).expect("config");
+    std::fs::write(&config, format!("{good}\n[bogus]\nkey = 1\n")).expect("edit config");
+    wait_for(&readyz, Duration::from_secs(30), "config refused", |s, b| {
+        s == 503 && b.contains("fetcher_config_valid: failing")
+    })
+    .await;
+    std::fs::write(&config, &good).expect("mend config");
+    wait_for(&readyz, Duration::from_secs(30), "config mended", |s, _| {
+        s == 200
+    })
+    .await;
+    let (_, text) = get(&metrics).await.expect("scrape");
+    assert!(
+        value(&text, "newsflow_fetcher_config_reload_failures_total").unwrap_or(0.0) >= 1.0,
+        "{text}"
+    );
+
     // A stalled broker makes the process not ready, and it recovers by itself.
     let pid = broker.pid().expect("broker pid");
     signal(pid, "-STOP");
