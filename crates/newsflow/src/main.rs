@@ -88,6 +88,12 @@ enum Command {
         /// Files.
         files: Vec<PathBuf>,
     },
+    /// Print the JSON Schemas of every message type, or write them into a directory.
+    Schemas {
+        /// Directory to write `<name>.v<major>.schema.json` files into.
+        #[arg(long)]
+        out: Option<PathBuf>,
+    },
     /// Send chosen dead letters back to the topic they were read from.
     Replay(replay::Selection),
     /// Ask the running worker's health endpoint; exit 0 when healthy (for container healthchecks).
@@ -148,6 +154,7 @@ async fn main() -> Result<()> {
             run_enricher(&cfg, &brokers, &obs, shutdown).await
         }
         Command::Health { ready } => health(&cfg, ready).await,
+        Command::Schemas { out } => write_schemas(out.as_deref()),
         Command::Replay(sel) => {
             let brokers = require_brokers(&cfg)?;
             replay::replay(&cfg, &brokers, &sel).await.map(|_| ())
@@ -258,6 +265,25 @@ fn start_observer(cfg: &Config, brokers: &str, shutdown: &CancellationToken) -> 
     obs.add_source(observe::broker_source(health.clone()));
     obs.add_check("broker_reachable", move || health.broker_up());
     obs
+}
+
+/// `newsflow schemas`: the message contracts as JSON Schema files.
+fn write_schemas(out: Option<&Path>) -> Result<()> {
+    for (file, schema) in model::json_schemas() {
+        let text = format!("{}\n", serde_json::to_string_pretty(&schema)?);
+        match out {
+            Some(dir) => {
+                std::fs::create_dir_all(dir)
+                    .with_context(|| format!("creating {}", dir.display()))?;
+                let path = dir.join(&file);
+                std::fs::write(&path, text)
+                    .with_context(|| format!("writing {}", path.display()))?;
+                println!("{}", path.display());
+            }
+            None => print!("{text}"),
+        }
+    }
+    Ok(())
 }
 
 /// `newsflow health`: GET the local health endpoint, for container healthchecks.

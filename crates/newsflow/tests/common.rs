@@ -233,3 +233,34 @@ impl Enriched {
             .collect()
     }
 }
+
+/// Validate every record of `topic` against the committed JSON Schema `schemas/<file>`; returns
+/// how many records were checked.
+pub async fn validate_topic(brokers: &str, topic: &str, file: &str) -> usize {
+    let path = repo().join("schemas").join(file);
+    let schema: serde_json::Value = serde_json::from_str(
+        &std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display())),
+    )
+    .unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+    let validator = jsonschema::validator_for(&schema)
+        .unwrap_or_else(|e| panic!("{} does not compile: {e}", path.display()));
+    let records = bus::read_to_end(&KafkaSettings::new(brokers), topic)
+        .await
+        .unwrap_or_else(|e| panic!("reading {topic}: {e}"));
+    for r in &records {
+        let doc: serde_json::Value =
+            serde_json::from_slice(r.payload.as_deref().unwrap_or_default())
+                .unwrap_or_else(|e| panic!("{topic}/{}@{}: not JSON: {e}", r.partition, r.offset));
+        let errors: Vec<String> = validator
+            .iter_errors(&doc)
+            .map(|e| format!("{e} at {}", e.instance_path()))
+            .collect();
+        assert!(
+            errors.is_empty(),
+            "{topic}/{}@{} does not match {file}: {errors:#?}",
+            r.partition,
+            r.offset
+        );
+    }
+    records.len()
+}

@@ -163,5 +163,12 @@ async fn poison_inputs_are_dead_lettered_and_replayable() {
     assert_eq!(bus::original_payload(&again), Some(poison[1].1.clone()));
 
     cleaner.stop(Duration::from_secs(30));
+    let n = common::validate_topic(
+        &broker.brokers(),
+        &topics.dlq,
+        "newsflow.dlq.v1.schema.json",
+    )
+    .await;
+    assert_eq!(n, poison.len() + 1);
     broker.stop().await;
 }

@@ -119,9 +119,12 @@ async fn metrics_move_and_readiness_follows_the_broker() {
     // until it is mended.
     let good = std::fs::read_to_string(&config).expect("config");
     std::fs::write(&config, format!("{good}\n[bogus]\nkey = 1\n")).expect("edit config");
-    wait_for(&readyz, Duration::from_secs(30), "config refused", |s, b| {
-        s == 503 && b.contains("fetcher_config_valid: failing")
-    })
+    wait_for(
+        &readyz,
+        Duration::from_secs(30),
+        "config refused",
+        |s, b| s == 503 && b.contains("fetcher_config_valid: failing"),
+    )
     .await;
     std::fs::write(&config, &good).expect("mend config");
     wait_for(&readyz, Duration::from_secs(30), "config mended", |s, _| {
