@@ -391,6 +391,7 @@ async fn hot_reload_starts_and_stops_only_changed_feeds() {
     r.updates.send_replace(FeedList {
         version: "v2".into(),
         feeds: vec![a.clone(), feed("c", &s.url("/c.xml"), 100)],
+        refreshed: None,
     });
     r.sink
         .until(SECS, "the added feed's article", |rec| {

@@ -91,6 +91,96 @@ pub async fn watch_config(
     }
 }
 
+/// Scale-out: join the fetcher group and pass on only the feeds whose host hashes to a partition
+/// assigned to this instance. When the assignment changes, the state topic is read again so that
+/// feeds taken over resume from their last owner's validators, schedule and seen entries. The
+/// returned task ends once the group is left.
+pub async fn share_feeds(
+    cfg: &Config,
+    settings: &bus::KafkaSettings,
+    mut config_rx: tokio::sync::watch::Receiver<FeedList>,
+    shutdown: CancellationToken,
+) -> Result<(
+    tokio::sync::watch::Receiver<FeedList>,
+    tokio::task::JoinHandle<()>,
+)> {
+    let f = &cfg.fetcher;
+    let topic = format!("{}.fetcher.feeds", cfg.pipeline.topic_prefix);
+    let group = format!("{}-fetcher", cfg.pipeline.group_prefix);
+    bus::ensure_topics(
+        settings,
+        &[bus::TopicSpec {
+            name: topic.clone(),
+            partitions: f.scale_out_partitions,
+            replication: cfg.pipeline.replication,
+            configs: vec![("cleanup.policy".into(), "compact".into())],
+        }],
+    )
+    .await?;
+    let total = u32::try_from(f.scale_out_partitions).unwrap_or(1);
+    let (mut assigned, member) = bus::join_group(
+        settings,
+        &topic,
+        &group,
+        Duration::from_millis(f.group_session_timeout_ms),
+        shutdown.clone(),
+    )
+    .await?;
+    let first = config_rx.borrow_and_update().clone();
+    let (tx, rx) = tokio::sync::watch::channel(FeedList {
+        version: first.version.clone(),
+        feeds: Vec::new(),
+        refreshed: None,
+    });
+    let (settings, topics) = (settings.clone(), cfg.topics());
+    tokio::spawn(async move {
+        let mut list = first;
+        loop {
+            let moved = tokio::select! {
+                _ = shutdown.cancelled() => return,
+                r = config_rx.changed() => {
+                    if r.is_err() {
+                        return;
+                    }
+                    list = config_rx.borrow_and_update().clone();
+                    false
+                }
+                r = assigned.changed() => {
+                    if r.is_err() {
+                        return;
+                    }
+                    true
+                }
+            };
+            let partitions = assigned.borrow_and_update().clone();
+            let owned = fetcher::owned_feeds(&list.feeds, &partitions, total);
+            let refreshed = if moved {
+                match crate::sink::load_state(&settings, &topics).await {
+                    Ok(s) => Some(Arc::new(s)),
+                    Err(e) => {
+                        tracing::warn!(error = %e, "re-reading fetcher state failed");
+                        None
+                    }
+                }
+            } else {
+                None
+            };
+            tracing::info!(
+                partitions = ?partitions,
+                owned = owned.len(),
+                of = list.feeds.len(),
+                "feeds owned by this instance"
+            );
+            tx.send_replace(FeedList {
+                version: list.version.clone(),
+                feeds: owned,
+                refreshed,
+            });
+        }
+    });
+    Ok((rx, member))
+}
+
 fn when(t: Option<chrono::DateTime<chrono::Utc>>) -> String {
     t.map(|t| t.format("%Y-%m-%d %H:%M:%S").to_string())
         .unwrap_or_else(|| "-".into())

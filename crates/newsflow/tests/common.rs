@@ -78,15 +78,27 @@ pub struct Newsflow(pub Child);
 impl Newsflow {
     /// Start `newsflow <args> --config <config>`.
     pub fn start(config: &Path, args: &[&str]) -> Newsflow {
+        Self::start_env(config, args, &[])
+    }
+
+    /// Start `newsflow <args> --config <config>` with extra environment (config overrides).
+    pub fn start_env(config: &Path, args: &[&str], env: &[(&str, &str)]) -> Newsflow {
         let child = Command::new(env!("CARGO_BIN_EXE_newsflow"))
             .args(args)
             .arg("--config")
             .arg(config)
             .env("RUST_LOG", "info,rdkafka=error,librdkafka=error")
+            .envs(env.iter().copied())
             .stdin(Stdio::null())
             .spawn()
             .unwrap_or_else(|e| panic!("start newsflow: {e}"));
         Newsflow(child)
+    }
+
+    /// Kill with SIGKILL (no clean shutdown) and reap.
+    pub fn kill9(mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
     }
 
     /// Send SIGINT and wait for a clean exit within `bound`.
@@ -117,6 +129,19 @@ impl Drop for Newsflow {
         let _ = self.0.kill();
         let _ = self.0.wait();
     }
+}
+
+/// Run `newsflow <args>` to completion and assert it succeeded.
+pub fn run_once(config: &Path, args: &[&str]) {
+    let status = Command::new(env!("CARGO_BIN_EXE_newsflow"))
+        .args(args)
+        .arg("--config")
+        .arg(config)
+        .env("RUST_LOG", "warn,rdkafka=error,librdkafka=error")
+        .stdin(Stdio::null())
+        .status()
+        .unwrap_or_else(|e| panic!("run newsflow {args:?}: {e}"));
+    assert!(status.success(), "newsflow {args:?} exited with {status}");
 }
 
 /// Reads the enriched topic and collects what arrives.
