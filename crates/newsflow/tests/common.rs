@@ -144,6 +144,24 @@ pub fn run_once(config: &Path, args: &[&str]) {
     assert!(status.success(), "newsflow {args:?} exited with {status}");
 }
 
+/// Run `newsflow <args>` to completion and return its standard output.
+pub fn output_of(config: &Path, args: &[&str]) -> String {
+    let out = Command::new(env!("CARGO_BIN_EXE_newsflow"))
+        .args(args)
+        .arg("--config")
+        .arg(config)
+        .env("RUST_LOG", "warn,rdkafka=error,librdkafka=error")
+        .stdin(Stdio::null())
+        .output()
+        .unwrap_or_else(|e| panic!("run newsflow {args:?}: {e}"));
+    assert!(
+        out.status.success(),
+        "newsflow {args:?} exited with {}",
+        out.status
+    );
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
 /// Reads the enriched topic and collects what arrives.
 pub struct Enriched {
     reader: TopicReader,

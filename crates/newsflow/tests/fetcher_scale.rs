@@ -7,7 +7,7 @@ mod common;
 use std::collections::HashMap;
 use std::time::{Duration, Instant};
 
-use common::{run_once, scratch, write_config, Newsflow};
+use common::{output_of, run_once, scratch, write_config, Newsflow};
 use testkit::{rss, Reply, ScriptServer};
 
 const DATE: &str = "Fri, 18 Jul 2025 20:00:00 GMT";
