@@ -229,5 +229,22 @@ async fn a_fetcher_killed_with_sigkill_resumes_without_loss_or_copies() {
         1,
         "page fetched again after kill -9"
     );
+    // `newsflow feeds` shows the state the fetcher saved.
+    let json = output_of(&config, &["feeds", "--json"]);
+    let feeds: serde_json::Value = serde_json::from_str(&json).expect("feeds json");
+    let f = &feeds[0];
+    assert_eq!(f["name"], "feed0", "{json}");
+    assert_eq!(f["etag"], "\"late\"", "{json}");
+    assert_eq!(f["items"], 2, "{json}");
+    assert_eq!(f["validators_trusted"], true, "{json}");
+    assert!(
+        f["last_success"].is_string() && f["next_poll"].is_string(),
+        "{json}"
+    );
+    let table = output_of(&config, &["feeds"]);
+    assert!(
+        table.contains("feed0") && table.contains("trusted"),
+        "{table}"
+    );
     broker.stop().await;
 }
