@@ -319,4 +319,55 @@ mod tests {
         task.await.expect("join");
         std::fs::remove_dir_all(&dir).ok();
     }
+
+    #[cfg(unix)]
+    #[tokio::test]
+    async fn sighup_applies_an_edit_at_once() {
+        let dir = std::env::temp_dir().join(format!("newsflow-hup-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).expect("dir");
+        let config = dir.join("newsflow.toml");
+        write(
+            &config,
+            "[fetcher]\nreload_secs = 3600\n[[fetcher.feed]]\nname = \"a\"\nurl = \"http://a.example/f\"\n",
+        );
+        let cfg = Config::load(&config).expect("config");
+        let (tx, mut rx) = tokio::sync::watch::channel(cfg.feed_list().expect("list"));
+        rx.borrow_and_update();
+        // Our own listener first, so that a SIGHUP never takes the default action here.
+        let _guard = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::hangup())
+            .expect("listen for SIGHUP");
+        let shutdown = CancellationToken::new();
+        let task = tokio::spawn(watch_config(
+            config.clone(),
+            cfg,
+            tx,
+            Arc::new(FetcherStats::default()),
+            shutdown.clone(),
+        ));
+        write(
+            &config,
+            "[fetcher]\nreload_secs = 3600\n[[fetcher.feed]]\nname = \"b\"\nurl = \"http://b.example/f\"\n",
+        );
+        let pid = std::process::id().to_string();
+        let end = tokio::time::Instant::now() + Duration::from_secs(10);
+        loop {
+            let status = std::process::Command::new("kill")
+                .args(["-HUP", &pid])
+                .status()
+                .expect("kill");
+            assert!(status.success());
+            // Resent until the watcher (which may not have started listening yet) reacts.
+            if tokio::time::timeout(Duration::from_millis(500), rx.changed())
+                .await
+                .is_ok()
+            {
+                break;
+            }
+            assert!(tokio::time::Instant::now() < end, "SIGHUP did not reload");
+        }
+        assert_eq!(rx.borrow().feeds[0].name, "b");
+        shutdown.cancel();
+        task.await.expect("join");
+        std::fs::remove_dir_all(&dir).ok();
+    }
 }
