@@ -214,11 +214,19 @@ async fn poll_once<S: Sink>(
                         times.truncate(20);
                         st.entry_times = times;
                         tracing::debug!(feed = %feed.name, entries = entries.len(), "feed polled");
+                        let mut settled = true;
                         for entry in entries {
                             if cancel.is_cancelled() {
+                                settled = false;
                                 break;
                             }
-                            ingest_entry(feed, ctx, entry).await;
+                            settled &= ingest_entry(feed, ctx, entry).await;
+                        }
+                        if !settled {
+                            // Some entry is to be retried: the next poll must not be answered 304.
+                            st.etag = None;
+                            st.last_modified = None;
+                            tracing::debug!(feed = %feed.name, "entries left for the next poll, next poll unconditional");
                         }
                         succeeded(st, now);
                     }
@@ -329,13 +337,14 @@ async fn dead_letter<S: Sink>(
     FetcherStats::bump(&stats.dead_lettered);
 }
 
-async fn ingest_entry<S: Sink>(feed: &FeedSpec, ctx: &Ctx<S>, entry: FeedEntry) {
+/// Ingest one entry; false when it is to be retried at the next poll.
+async fn ingest_entry<S: Sink>(feed: &FeedSpec, ctx: &Ctx<S>, entry: FeedEntry) -> bool {
     let (url, fetch) = match &entry.link {
         Some(link) => match model::canonical_url(link) {
             Ok(u) => (u, true),
             Err(e) => {
                 tracing::warn!(feed = %feed.name, link, error = %e, "entry link unusable");
-                return;
+                return true;
             }
         },
         None if entry.content.is_some() => (
@@ -345,7 +354,7 @@ async fn ingest_entry<S: Sink>(feed: &FeedSpec, ctx: &Ctx<S>, entry: FeedEntry) 
             ),
             false,
         ),
-        None => return,
+        None => return true,
     };
     let link_id = model::article_id(&url);
     let version = entry
@@ -355,9 +364,14 @@ async fn ingest_entry<S: Sink>(feed: &FeedSpec, ctx: &Ctx<S>, entry: FeedEntry) 
         .unwrap_or_default();
     {
         let mut seen = ctx.seen.lock().await;
-        if seen.is_current(&link_id, &version) || !seen.claim(&link_id) {
+        if seen.is_current(&link_id, &version) {
             FetcherStats::bump(&ctx.stats.unchanged);
-            return;
+            return true;
+        }
+        if !seen.claim(&link_id) {
+            // Another feed is publishing it right now.
+            FetcherStats::bump(&ctx.stats.unchanged);
+            return true;
         }
     }
     let mut claims = vec![link_id.clone()];
@@ -368,6 +382,7 @@ async fn ingest_entry<S: Sink>(feed: &FeedSpec, ctx: &Ctx<S>, entry: FeedEntry) 
             seen.release(c);
         }
     }
+    done
 }
 
 /// Fetch and publish a claimed entry; true when it is settled (published, duplicate or
