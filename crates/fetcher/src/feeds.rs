@@ -559,6 +559,18 @@ mod tests {
     }
 
     #[test]
+    fn rss_ttl_and_syndication_hints_are_read() {
+        let rss = br#"<?xml version="1.0"?><rss version="2.0" xmlns:sy="http://purl.org/rss/1.0/modules/syndication/"><channel><title>t</title><ttl>45</ttl>
+<sy:updatePeriod>daily</sy:updatePeriod><sy:updateFrequency>4</sy:updateFrequency></channel></rss>"#;
+        let f = parse_feed("http://h/feed", rss).expect("rss");
+        assert_eq!(f.ttl, Some(45));
+        assert_eq!(
+            crate::syndication_period(rss),
+            Some(std::time::Duration::from_secs(6 * 3600))
+        );
+    }
+
+    #[test]
     fn malformed_feed_is_an_error_naming_the_url() {
         let err = parse_feed("http://h/bad", b"<rss><channel><item>").expect_err("bad");
         assert!(err.to_string().contains("http://h/bad"));
