@@ -99,6 +99,9 @@ fn hex_hash(bytes: &[u8]) -> String {
         .collect()
 }
 
+/// Failures in a row of a discovered feed after which the site is searched again.
+const REDISCOVER_AFTER: u32 = 3;
+
 fn succeeded(st: &mut FeedState, now: DateTime<Utc>) {
     st.last_success = Some(now);
     st.failures = 0;
@@ -283,6 +286,11 @@ async fn poll_once<S: Sink>(
             }
         }
         break;
+    }
+    if st.resolved_url.is_some() && st.failures >= REDISCOVER_AFTER {
+        // The discovered feed keeps failing: look for the site's feed again at the next poll.
+        tracing::info!(feed = %feed.name, failures = st.failures, "discovered feed failing, discovering again");
+        st.resolved_url = None;
     }
     hints.ttl = st.ttl_secs.map(secs);
     hints.update_period = st.update_period_secs.map(secs);
