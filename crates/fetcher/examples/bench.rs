@@ -143,6 +143,7 @@ async fn main() {
     let (_tx, rx) = tokio::sync::watch::channel(FeedList {
         version: "bench".into(),
         feeds,
+        refreshed: None,
     });
     let rss_before = peak_rss_kib();
     let started = Instant::now();

@@ -99,6 +99,9 @@ fn hex_hash(bytes: &[u8]) -> String {
         .collect()
 }
 
+/// Failures in a row of a discovered feed after which the site is searched again.
+const REDISCOVER_AFTER: u32 = 3;
+
 fn succeeded(st: &mut FeedState, now: DateTime<Utc>) {
     st.last_success = Some(now);
     st.failures = 0;
@@ -214,11 +217,19 @@ async fn poll_once<S: Sink>(
                         times.truncate(20);
                         st.entry_times = times;
                         tracing::debug!(feed = %feed.name, entries = entries.len(), "feed polled");
+                        let mut settled = true;
                         for entry in entries {
                             if cancel.is_cancelled() {
+                                settled = false;
                                 break;
                             }
-                            ingest_entry(feed, ctx, entry).await;
+                            settled &= ingest_entry(feed, ctx, entry).await;
+                        }
+                        if !settled {
+                            // Some entry is to be retried: the next poll must not be answered 304.
+                            st.etag = None;
+                            st.last_modified = None;
+                            tracing::debug!(feed = %feed.name, "entries left for the next poll, next poll unconditional");
                         }
                         succeeded(st, now);
                     }
@@ -276,6 +287,11 @@ async fn poll_once<S: Sink>(
         }
         break;
     }
+    if st.resolved_url.is_some() && st.failures >= REDISCOVER_AFTER {
+        // The discovered feed keeps failing: look for the site's feed again at the next poll.
+        tracing::info!(feed = %feed.name, failures = st.failures, "discovered feed failing, discovering again");
+        st.resolved_url = None;
+    }
     hints.ttl = st.ttl_secs.map(secs);
     hints.update_period = st.update_period_secs.map(secs);
     hints.entry_times = st.entry_times.clone();
@@ -331,13 +347,14 @@ async fn dead_letter<S: Sink>(
     FetcherStats::bump(&stats.dead_lettered);
 }
 
-async fn ingest_entry<S: Sink>(feed: &FeedSpec, ctx: &Ctx<S>, entry: FeedEntry) {
+/// Ingest one entry; false when it is to be retried at the next poll.
+async fn ingest_entry<S: Sink>(feed: &FeedSpec, ctx: &Ctx<S>, entry: FeedEntry) -> bool {
     let (url, fetch) = match &entry.link {
         Some(link) => match model::canonical_url(link) {
             Ok(u) => (u, true),
             Err(e) => {
                 tracing::warn!(feed = %feed.name, link, error = %e, "entry link unusable");
-                return;
+                return true;
             }
         },
         None if entry.content.is_some() => (
@@ -347,7 +364,7 @@ async fn ingest_entry<S: Sink>(feed: &FeedSpec, ctx: &Ctx<S>, entry: FeedEntry) 
             ),
             false,
         ),
-        None => return,
+        None => return true,
     };
     let link_id = model::article_id(&url);
     let version = entry
@@ -357,9 +374,14 @@ async fn ingest_entry<S: Sink>(feed: &FeedSpec, ctx: &Ctx<S>, entry: FeedEntry) 
         .unwrap_or_default();
     {
         let mut seen = ctx.seen.lock().await;
-        if seen.is_current(&link_id, &version) || !seen.claim(&link_id) {
+        if seen.is_current(&link_id, &version) {
             FetcherStats::bump(&ctx.stats.unchanged);
-            return;
+            return true;
+        }
+        if !seen.claim(&link_id) {
+            // Another feed is publishing it right now.
+            FetcherStats::bump(&ctx.stats.unchanged);
+            return true;
         }
     }
     let mut claims = vec![link_id.clone()];
@@ -370,6 +392,7 @@ async fn ingest_entry<S: Sink>(feed: &FeedSpec, ctx: &Ctx<S>, entry: FeedEntry) 
             seen.release(c);
         }
     }
+    done
 }
 
 /// Fetch and publish a claimed entry; true when it is settled (published, duplicate or
@@ -543,6 +566,18 @@ mod tests {
             "http://h/json",
         );
         assert_eq!(e[0].link.as_deref(), Some("http://h/c/3"));
+    }
+
+    #[test]
+    fn rss_ttl_and_syndication_hints_are_read() {
+        let rss = br#"<?xml version="1.0"?><rss version="2.0" xmlns:sy="http://purl.org/rss/1.0/modules/syndication/"><channel><title>t</title><ttl>45</ttl>
+<sy:updatePeriod>daily</sy:updatePeriod><sy:updateFrequency>4</sy:updateFrequency></channel></rss>"#;
+        let f = parse_feed("http://h/feed", rss).expect("rss");
+        assert_eq!(f.ttl, Some(45));
+        assert_eq!(
+            crate::syndication_period(rss),
+            Some(std::time::Duration::from_secs(6 * 3600))
+        );
     }
 
     #[test]

@@ -74,6 +74,14 @@ pub enum HttpError {
         /// Why.
         reason: String,
     },
+    /// The server answered with a client error status (other than 408 and 429): not retried as is.
+    #[error("fetching {url}: http status {status}")]
+    Status {
+        /// URL.
+        url: String,
+        /// HTTP status.
+        status: u16,
+    },
     /// The address policy refused the URL, a redirect target or the resolved address.
     #[error("fetching {url}: {reason}")]
     Refused {
@@ -379,13 +387,7 @@ impl HttpClient {
                 let rules = match self.fetch(&robots_url, None).await {
                     Ok(Fetched::Page(p)) => robots::rules_from(&agent, p.status, &p.bytes),
                     Ok(Fetched::NotModified(_)) => robots::Rules::AllowAll,
-                    Err(HttpError::Permanent { reason, .. }) if reason.contains("status 40") => {
-                        let status = reason
-                            .rsplit("status ")
-                            .next()
-                            .and_then(|s| s.get(..3))
-                            .and_then(|s| s.parse().ok())
-                            .unwrap_or(404);
+                    Err(HttpError::Status { status, .. }) => {
                         robots::rules_from(&agent, status, b"")
                     }
                     Err(e) => {
@@ -457,7 +459,10 @@ impl HttpClient {
             return Err(transient(format!("http status {status}"), None));
         }
         if !status.is_success() {
-            return Err(permanent(format!("http status {status}")));
+            return Err(HttpError::Status {
+                url: url.to_string(),
+                status: status.as_u16(),
+            });
         }
         let content_type = resp
             .headers()

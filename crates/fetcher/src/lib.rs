@@ -33,7 +33,7 @@ pub use http::{
     Purpose, ResponseMeta, Validators,
 };
 pub use politeness::{host_key, next_slot, HostGate, Permit, MAX_HOST_DELAY};
-pub use reload::{diff, Changes, FeedList};
+pub use reload::{diff, host_partition, owned_feeds, Changes, FeedList};
 pub use robots::{agent_token, rules_from, verdict, RobotsCache, Rules, Verdict};
 pub use safety::{classify, AddressClass, AddressPolicy, GuardedResolver, Refused};
 pub use schedule::{next_delay, publishing_interval, syndication_period, Bounds, Hints};
@@ -226,6 +226,7 @@ pub async fn run<S: Sink>(
     let (_tx, rx) = tokio::sync::watch::channel(FeedList {
         version: cfg.config_version.clone(),
         feeds: cfg.feeds.clone(),
+        refreshed: None,
     });
     run_with_updates(cfg, state, sink, stats, rx, shutdown).await
 }
@@ -251,7 +252,7 @@ pub async fn run_with_updates<S: Sink>(
         version,
         poll: cfg.poll,
     });
-    let mut stored = state.feeds;
+    let stored = Arc::new(Mutex::new(state.feeds));
     let mut tasks = tokio::task::JoinSet::new();
     for dir in cfg.dirs.clone() {
         let (ctx, shutdown) = (ctx.clone(), shutdown.clone());
@@ -259,10 +260,18 @@ pub async fn run_with_updates<S: Sink>(
     }
     let mut running: HashMap<String, (FeedSpec, CancellationToken)> = HashMap::new();
     let first = updates.borrow_and_update().clone();
-    let mut apply = |list: FeedList,
-                     running: &mut HashMap<String, (FeedSpec, CancellationToken)>,
-                     tasks: &mut tokio::task::JoinSet<()>| {
+    let apply = |list: FeedList,
+                 running: &mut HashMap<String, (FeedSpec, CancellationToken)>,
+                 tasks: &mut tokio::task::JoinSet<()>| {
         ctx.version.set(&list.version);
+        let mut stored = stored.lock().unwrap_or_else(|p| p.into_inner());
+        if let Some(r) = &list.refreshed {
+            for (name, st) in &r.feeds {
+                if !running.contains_key(name) {
+                    stored.insert(name.clone(), st.clone());
+                }
+            }
+        }
         let specs: HashMap<String, FeedSpec> = running
             .iter()
             .map(|(k, (s, _))| (k.clone(), s.clone()))
@@ -308,6 +317,9 @@ pub async fn run_with_updates<S: Sink>(
             changed = updates.changed(), if listening => match changed {
                 Ok(()) => {
                     let list = updates.borrow_and_update().clone();
+                    if let Some(r) = &list.refreshed {
+                        ctx.seen.lock().await.merge(&r.seen);
+                    }
                     apply(list, &mut running, &mut tasks);
                     FetcherStats::bump(&ctx.stats.config_reloads);
                 }

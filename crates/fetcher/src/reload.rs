@@ -2,16 +2,55 @@
 //! spec is unchanged keep running (and keep their schedule); a changed feed is restarted.
 
 use std::collections::HashMap;
+use std::sync::Arc;
 
-use crate::FeedSpec;
+use crate::{FeedSpec, StoredState};
 
 /// A feed list and the config version it came from.
-#[derive(Debug, Clone, PartialEq, Eq, Default)]
+#[derive(Debug, Clone, Default)]
 pub struct FeedList {
     /// Config version, written into every message produced under it.
     pub version: String,
     /// The feeds.
     pub feeds: Vec<FeedSpec>,
+    /// State re-read from the state topic, merged before feeds start: set when feeds move
+    /// between instances, so that a feed taken over resumes where its last owner stopped.
+    pub refreshed: Option<Arc<StoredState>>,
+}
+
+impl PartialEq for FeedList {
+    fn eq(&self, other: &Self) -> bool {
+        self.version == other.version
+            && self.feeds == other.feeds
+            && self.refreshed.is_none()
+            && other.refreshed.is_none()
+    }
+}
+
+/// The partition of the work-sharing topic that owns `url`'s host: every feed of one host is
+/// polled by the one instance that is assigned this partition.
+pub fn host_partition(url: &str, partitions: u32) -> u32 {
+    use sha2::{Digest, Sha256};
+    let key = url::Url::parse(url)
+        .map(|u| crate::host_key(&u))
+        .unwrap_or_else(|_| url.to_string());
+    let d = Sha256::digest(key.as_bytes());
+    u32::from_be_bytes([d[0], d[1], d[2], d[3]]) % partitions.max(1)
+}
+
+/// The feeds owned by an instance assigned `partitions` out of `total`.
+pub fn owned_feeds(
+    feeds: &[FeedSpec],
+    partitions: &std::collections::BTreeSet<i32>,
+    total: u32,
+) -> Vec<FeedSpec> {
+    feeds
+        .iter()
+        .filter(|f| {
+            i32::try_from(host_partition(&f.url, total)).is_ok_and(|p| partitions.contains(&p))
+        })
+        .cloned()
+        .collect()
 }
 
 /// What to do to go from the running feeds to a new list.
@@ -81,5 +120,36 @@ mod tests {
         assert_eq!(c.stop, vec!["b".to_string()]);
         assert!(c.start.is_empty());
         assert!(diff(&running, &[f("b", "http://b"), f("a", "http://a")]).is_empty());
+    }
+
+    #[test]
+    fn feeds_of_one_host_share_a_partition_and_partitions_cover_all() {
+        let feeds: Vec<FeedSpec> = (0..40)
+            .map(|i| {
+                f(
+                    &format!("f{i}"),
+                    &format!("http://host{}.example/feed{i}", i % 10),
+                )
+            })
+            .collect();
+        assert_eq!(
+            host_partition("http://a.example/x", 12),
+            host_partition("http://A.example:80/y?z", 12)
+        );
+        let all: std::collections::BTreeSet<i32> = (0..12).collect();
+        assert_eq!(owned_feeds(&feeds, &all, 12).len(), 40);
+        let low: std::collections::BTreeSet<i32> = (0..6).collect();
+        let high: std::collections::BTreeSet<i32> = (6..12).collect();
+        let (a, b) = (
+            owned_feeds(&feeds, &low, 12),
+            owned_feeds(&feeds, &high, 12),
+        );
+        assert_eq!(a.len() + b.len(), 40);
+        for x in &a {
+            assert!(b
+                .iter()
+                .all(|y| crate::host_key(&url::Url::parse(&y.url).expect("u"))
+                    != crate::host_key(&url::Url::parse(&x.url).expect("u"))));
+        }
     }
 }

@@ -56,6 +56,13 @@ impl SeenState {
 }
 
 impl SeenState {
+    /// Take in entries published elsewhere (another instance, read back from the state topic).
+    pub fn merge(&mut self, other: &SeenState) {
+        for (k, v) in &other.entries {
+            self.entries.insert(k.clone(), v.clone());
+        }
+    }
+
     /// True when `key` was published at any version.
     pub fn is_known(&self, key: &str) -> bool {
         self.entries.contains_key(key)

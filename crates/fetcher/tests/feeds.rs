@@ -391,6 +391,7 @@ async fn hot_reload_starts_and_stops_only_changed_feeds() {
     r.updates.send_replace(FeedList {
         version: "v2".into(),
         feeds: vec![a.clone(), feed("c", &s.url("/c.xml"), 100)],
+        refreshed: None,
     });
     r.sink
         .until(SECS, "the added feed's article", |rec| {
@@ -470,4 +471,30 @@ async fn validators_seen_entries_and_schedule_survive_a_restart() {
         "published again after restart"
     );
     assert_eq!(s.requests_to("/a").len(), 1);
+}
+
+#[tokio::test]
+async fn an_entry_that_failed_is_retried_even_when_the_feed_is_unchanged() {
+    let s = ScriptServer::start().await;
+    let a = s.url("/a");
+    s.set(
+        "/feed.xml",
+        Reply::ok(RSS, rss(&[("a", &a, "A")], DATE, "")).header("etag", "\"e1\""),
+    );
+    s.set("/a", Reply::status(503));
+    let r = Running::start(config(vec![feed("f", &s.url("/feed.xml"), 100)]));
+    s.wait_for("/a", 1, SECS).await;
+    s.set("/a", Reply::ok("text/html", page("A", "")));
+    r.sink
+        .until(SECS, "the entry after its page recovered", |rec| {
+            rec.published.iter().any(|p| p.url == a)
+        })
+        .await;
+    let feed_reqs = s.requests_to("/feed.xml");
+    assert_eq!(
+        feed_reqs[1].headers.get("if-none-match"),
+        None,
+        "a poll with an entry left over must not be answered 304"
+    );
+    r.stop().await;
 }

@@ -63,8 +63,15 @@ async fn bodies_over_the_cap_are_aborted_and_slow_servers_time_out() {
         "/slow",
         Reply::ok("text/plain", "late").delay(Duration::from_secs(4)),
     );
+    s.set(
+        "/big-chunked",
+        Reply::ok("text/html", vec![b'a'; 200 * 1024]).chunked(),
+    );
     let c = client(LOOPBACK);
     let err = c.get(&s.url("/big")).await.expect_err("cap");
+    assert!(err.to_string().contains("larger than"), "{err}");
+    // Without a Content-Length the transfer is aborted once the cap is passed.
+    let err = c.get(&s.url("/big-chunked")).await.expect_err("cap");
     assert!(err.to_string().contains("larger than"), "{err}");
     let started = std::time::Instant::now();
     let err = c.get(&s.url("/slow")).await.expect_err("timeout");
@@ -91,4 +98,21 @@ async fn gzip_transfer_is_decoded() {
         .cloned()
         .unwrap_or_default();
     assert!(ae.contains("gzip") && ae.contains("br"), "{ae}");
+}
+
+#[tokio::test]
+async fn brotli_transfer_is_decoded() {
+    let s = ScriptServer::start().await;
+    let mut br = Vec::new();
+    {
+        let mut w = brotli::CompressorWriter::new(&mut br, 4096, 5, 22);
+        w.write_all("<p>brotli café</p>".as_bytes())
+            .expect("brotli");
+    }
+    s.set(
+        "/br",
+        Reply::ok("text/html; charset=utf-8", br).header("content-encoding", "br"),
+    );
+    let page = client(LOOPBACK).get(&s.url("/br")).await.expect("page");
+    assert_eq!(page.text(), "<p>brotli café</p>");
 }

@@ -155,6 +155,14 @@ pub struct FetcherConfig {
     pub allow_private_addresses: bool,
     /// Seconds between checks of the config and feed list files for edits (SIGHUP checks at once).
     pub reload_secs: u64,
+    /// Share the feeds between fetcher instances with the same config: each host's feeds are
+    /// polled by the one live instance assigned its partition of `{topic_prefix}.fetcher.feeds`
+    /// in the consumer group `{group_prefix}-fetcher`.
+    pub scale_out: bool,
+    /// Partitions of the work-sharing topic (the most instances that can share the feeds).
+    pub scale_out_partitions: i32,
+    /// Milliseconds without a heartbeat after which a dead instance's feeds move to the others.
+    pub group_session_timeout_ms: u64,
     /// Largest page accepted, in bytes; also sizes the raw topic's messages.
     pub max_body_bytes: usize,
     /// Directories of article files (seeds, inbox).
@@ -188,6 +196,9 @@ impl Default for FetcherConfig {
             allow_loopback: false,
             allow_private_addresses: false,
             reload_secs: 5,
+            scale_out: false,
+            scale_out_partitions: 12,
+            group_session_timeout_ms: 10_000,
             max_body_bytes: 5 * 1024 * 1024,
             dirs: Vec::new(),
             feeds_file: None,
@@ -470,6 +481,18 @@ impl Config {
                 f.max_poll_secs
             );
         }
+        if f.scale_out_partitions < 1 {
+            bail!(
+                "fetcher.scale_out_partitions must be at least 1, got {}",
+                f.scale_out_partitions
+            );
+        }
+        if f.group_session_timeout_ms < 1000 {
+            bail!(
+                "fetcher.group_session_timeout_ms must be at least 1000, got {}",
+                f.group_session_timeout_ms
+            );
+        }
         if let Some(c) = &f.contact_url {
             url::Url::parse(c).with_context(|| format!("fetcher.contact_url {c:?}"))?;
         }
@@ -617,6 +640,7 @@ impl Config {
         Ok(fetcher::FeedList {
             version: self.version.clone(),
             feeds: self.fetcher()?.feeds,
+            refreshed: None,
         })
     }
 

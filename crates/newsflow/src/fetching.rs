@@ -97,6 +97,96 @@ pub async fn watch_config(
     }
 }
 
+/// Scale-out: join the fetcher group and pass on only the feeds whose host hashes to a partition
+/// assigned to this instance. When the assignment changes, the state topic is read again so that
+/// feeds taken over resume from their last owner's validators, schedule and seen entries. The
+/// returned task ends once the group is left.
+pub async fn share_feeds(
+    cfg: &Config,
+    settings: &bus::KafkaSettings,
+    mut config_rx: tokio::sync::watch::Receiver<FeedList>,
+    shutdown: CancellationToken,
+) -> Result<(
+    tokio::sync::watch::Receiver<FeedList>,
+    tokio::task::JoinHandle<()>,
+)> {
+    let f = &cfg.fetcher;
+    let topic = format!("{}.fetcher.feeds", cfg.pipeline.topic_prefix);
+    let group = format!("{}-fetcher", cfg.pipeline.group_prefix);
+    bus::ensure_topics(
+        settings,
+        &[bus::TopicSpec {
+            name: topic.clone(),
+            partitions: f.scale_out_partitions,
+            replication: cfg.pipeline.replication,
+            configs: vec![("cleanup.policy".into(), "compact".into())],
+        }],
+    )
+    .await?;
+    let total = u32::try_from(f.scale_out_partitions).unwrap_or(1);
+    let (mut assigned, member) = bus::join_group(
+        settings,
+        &topic,
+        &group,
+        Duration::from_millis(f.group_session_timeout_ms),
+        shutdown.clone(),
+    )
+    .await?;
+    let first = config_rx.borrow_and_update().clone();
+    let (tx, rx) = tokio::sync::watch::channel(FeedList {
+        version: first.version.clone(),
+        feeds: Vec::new(),
+        refreshed: None,
+    });
+    let (settings, topics) = (settings.clone(), cfg.topics());
+    tokio::spawn(async move {
+        let mut list = first;
+        loop {
+            let moved = tokio::select! {
+                _ = shutdown.cancelled() => return,
+                r = config_rx.changed() => {
+                    if r.is_err() {
+                        return;
+                    }
+                    list = config_rx.borrow_and_update().clone();
+                    false
+                }
+                r = assigned.changed() => {
+                    if r.is_err() {
+                        return;
+                    }
+                    true
+                }
+            };
+            let partitions = assigned.borrow_and_update().clone();
+            let owned = fetcher::owned_feeds(&list.feeds, &partitions, total);
+            let refreshed = if moved {
+                match crate::sink::load_state(&settings, &topics).await {
+                    Ok(s) => Some(Arc::new(s)),
+                    Err(e) => {
+                        tracing::warn!(error = %e, "re-reading fetcher state failed");
+                        None
+                    }
+                }
+            } else {
+                None
+            };
+            tracing::info!(
+                partitions = ?partitions,
+                owned = owned.len(),
+                of = list.feeds.len(),
+                "feeds owned by this instance"
+            );
+            tx.send_replace(FeedList {
+                version: list.version.clone(),
+                feeds: owned,
+                refreshed,
+            });
+        }
+    });
+    Ok((rx, member))
+}
+
 fn when(t: Option<chrono::DateTime<chrono::Utc>>) -> String {
     t.map(|t| t.format("%Y-%m-%d %H:%M:%S").to_string())
         .unwrap_or_else(|| "-".into())
@@ -231,6 +321,57 @@ mod tests {
         write(&feeds, "[[feed]]\nname = \"a\"\nurl = 7\n");
         let err = Config::load(&config).expect_err("invalid");
         assert!(format!("{err:#}").contains("url"), "{err:#}");
+        shutdown.cancel();
+        task.await.expect("join");
+        std::fs::remove_dir_all(&dir).ok();
+    }
+
+    #[cfg(unix)]
+    #[tokio::test]
+    async fn sighup_applies_an_edit_at_once() {
+        let dir = std::env::temp_dir().join(format!("newsflow-hup-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).expect("dir");
+        let config = dir.join("newsflow.toml");
+        write(
+            &config,
+            "[fetcher]\nreload_secs = 3600\n[[fetcher.feed]]\nname = \"a\"\nurl = \"http://a.example/f\"\n",
+        );
+        let cfg = Config::load(&config).expect("config");
+        let (tx, mut rx) = tokio::sync::watch::channel(cfg.feed_list().expect("list"));
+        rx.borrow_and_update();
+        // Our own listener first, so that a SIGHUP never takes the default action here.
+        let _guard = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::hangup())
+            .expect("listen for SIGHUP");
+        let shutdown = CancellationToken::new();
+        let task = tokio::spawn(watch_config(
+            config.clone(),
+            cfg,
+            tx,
+            Arc::new(FetcherStats::default()),
+            shutdown.clone(),
+        ));
+        write(
+            &config,
+            "[fetcher]\nreload_secs = 3600\n[[fetcher.feed]]\nname = \"b\"\nurl = \"http://b.example/f\"\n",
+        );
+        let pid = std::process::id().to_string();
+        let end = tokio::time::Instant::now() + Duration::from_secs(10);
+        loop {
+            let status = std::process::Command::new("kill")
+                .args(["-HUP", &pid])
+                .status()
+                .expect("kill");
+            assert!(status.success());
+            // Resent until the watcher (which may not have started listening yet) reacts.
+            if tokio::time::timeout(Duration::from_millis(500), rx.changed())
+                .await
+                .is_ok()
+            {
+                break;
+            }
+            assert!(tokio::time::Instant::now() < end, "SIGHUP did not reload");
+        }
+        assert_eq!(rx.borrow().feeds[0].name, "b");
         shutdown.cancel();
         task.await.expect("join");
         std::fs::remove_dir_all(&dir).ok();

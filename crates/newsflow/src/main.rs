@@ -455,15 +455,26 @@ async fn run_fetcher(
     obs.add_check("fetcher_config_valid", move || {
         !s.config_refused.load(std::sync::atomic::Ordering::Relaxed)
     });
-    let (tx, rx) = tokio::sync::watch::channel(cfg.feed_list()?);
+    let (config_tx, config_rx) = tokio::sync::watch::channel(cfg.feed_list()?);
     let watcher = tokio::spawn(fetching::watch_config(
         config_path.to_path_buf(),
         cfg.clone(),
-        tx,
+        config_tx,
         stats.clone(),
         shutdown.clone(),
     ));
+    let (rx, member) = if cfg.fetcher.scale_out {
+        let (rx, member) =
+            fetching::share_feeds(cfg, &settings, config_rx, shutdown.clone()).await?;
+        (rx, Some(member))
+    } else {
+        (config_rx, None)
+    };
     fetcher::run_with_updates(cfg.fetcher()?, state, sink.clone(), stats, rx, shutdown).await?;
+    if let Some(m) = member {
+        // Leave the group so that the other instances take the feeds over at once.
+        let _ = tokio::time::timeout(Duration::from_secs(15), m).await;
+    }
     watcher.abort();
     sink.flush();
     Ok(())

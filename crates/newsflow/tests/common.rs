@@ -99,11 +99,11 @@ pub struct Newsflow(pub Child);
 impl Newsflow {
     /// Start `newsflow <args> --config <config>`.
     pub fn start(config: &Path, args: &[&str]) -> Newsflow {
-        Self::start_with_env(config, args, &[])
+        Self::start_env(config, args, &[])
     }
 
-    /// Start `newsflow <args> --config <config>` with extra environment variables.
-    pub fn start_with_env(config: &Path, args: &[&str], env: &[(&str, &str)]) -> Newsflow {
+    /// Start `newsflow <args> --config <config>` with extra environment (config overrides).
+    pub fn start_env(config: &Path, args: &[&str], env: &[(&str, &str)]) -> Newsflow {
         let child = Command::new(env!("CARGO_BIN_EXE_newsflow"))
             .args(args)
             .arg("--config")
@@ -137,6 +137,12 @@ impl Newsflow {
         )
     }
 
+    /// Kill with SIGKILL (no clean shutdown) and reap.
+    pub fn kill9(mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+
     /// Send SIGINT and wait for a clean exit within `bound`.
     pub fn stop(mut self, bound: Duration) {
         let pid = self.0.id().to_string();
@@ -165,6 +171,37 @@ impl Drop for Newsflow {
         let _ = self.0.kill();
         let _ = self.0.wait();
     }
+}
+
+/// Run `newsflow <args>` to completion and assert it succeeded.
+pub fn run_once(config: &Path, args: &[&str]) {
+    let status = Command::new(env!("CARGO_BIN_EXE_newsflow"))
+        .args(args)
+        .arg("--config")
+        .arg(config)
+        .env("RUST_LOG", "warn,rdkafka=error,librdkafka=error")
+        .stdin(Stdio::null())
+        .status()
+        .unwrap_or_else(|e| panic!("run newsflow {args:?}: {e}"));
+    assert!(status.success(), "newsflow {args:?} exited with {status}");
+}
+
+/// Run `newsflow <args>` to completion and return its standard output.
+pub fn output_of(config: &Path, args: &[&str]) -> String {
+    let out = Command::new(env!("CARGO_BIN_EXE_newsflow"))
+        .args(args)
+        .arg("--config")
+        .arg(config)
+        .env("RUST_LOG", "warn,rdkafka=error,librdkafka=error")
+        .stdin(Stdio::null())
+        .output()
+        .unwrap_or_else(|e| panic!("run newsflow {args:?}: {e}"));
+    assert!(
+        out.status.success(),
+        "newsflow {args:?} exited with {}",
+        out.status
+    );
+    String::from_utf8_lossy(&out.stdout).into_owned()
 }
 
 /// Reads the enriched topic and collects what arrives.

@@ -79,7 +79,7 @@ async fn poison_inputs_are_dead_lettered_and_replayable() {
         .expect("produce good");
 
     // A small body cap makes the 200 KB message oversized for this cleaner.
-    let cleaner = common::Newsflow::start_with_env(
+    let cleaner = common::Newsflow::start_env(
         &config,
         &["cleaner"],
         &[("NEWSFLOW__FETCHER__MAX_BODY_BYTES", "4096")],

@@ -193,6 +193,8 @@ pub struct Reply {
     /// Answer 304 when the request's `If-None-Match` / `If-Modified-Since` match this reply's
     /// `ETag` / `Last-Modified` (the default).
     pub conditional: bool,
+    /// Send the body in 8 KB chunks without a `Content-Length`.
+    pub chunked: bool,
 }
 
 impl Reply {
@@ -204,6 +206,7 @@ impl Reply {
             body: body.into(),
             delay: std::time::Duration::ZERO,
             conditional: true,
+            chunked: false,
         }
     }
 
@@ -215,6 +218,7 @@ impl Reply {
             body: Vec::new(),
             delay: std::time::Duration::ZERO,
             conditional: true,
+            chunked: false,
         }
     }
 
@@ -227,6 +231,12 @@ impl Reply {
     pub fn header(mut self, name: &str, value: &str) -> Reply {
         self.headers
             .push((name.to_ascii_lowercase(), value.to_string()));
+        self
+    }
+
+    /// Send the body chunked, without a `Content-Length`.
+    pub fn chunked(mut self) -> Reply {
+        self.chunked = true;
         self
     }
 
@@ -444,7 +454,14 @@ async fn scripted(
     for (k, v) in &reply.headers {
         resp = resp.header(k.as_str(), v.as_str());
     }
-    resp.body(axum::body::Body::from(reply.body))
+    let body = if reply.chunked {
+        let chunks: Vec<Result<Vec<u8>, std::io::Error>> =
+            reply.body.chunks(8192).map(|c| Ok(c.to_vec())).collect();
+        axum::body::Body::from_stream(futures::stream::iter(chunks))
+    } else {
+        axum::body::Body::from(reply.body)
+    };
+    resp.body(body)
         .unwrap_or_else(|_| StatusCode::INTERNAL_SERVER_ERROR.into_response())
 }
 

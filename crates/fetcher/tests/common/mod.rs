@@ -165,6 +165,7 @@ impl Running {
         let (tx, rx) = tokio::sync::watch::channel(FeedList {
             version: cfg.config_version.clone(),
             feeds: cfg.feeds.clone(),
+            refreshed: None,
         });
         let task = {
             let (sink, stats, shutdown) = (sink.clone(), stats.clone(), shutdown.clone());
