@@ -1,21 +1,42 @@
 //! The cleaner: a fetched document (HTML page or plain-text article) to title, lead and
 //! paragraphs, with every repair to the text recorded. Plain functions over plain types.
 
+pub mod eval;
 mod html;
+mod meta;
 mod repair;
 mod text;
 
-use model::{CleanArticle, Outcome, RawArticle, Repair, Versioned};
+use model::{
+    CleanArticle, CleanMeta, DatedFrom, MetaSource, Outcome, RawArticle, Repair, Versioned,
+};
 
-pub use html::{extract_html, HtmlExtract};
+pub use html::{explain, extract_html, extract_html_at, nesting_estimate, HtmlExtract};
 pub use repair::repair_paragraph;
 pub use text::{extract_text, TextExtract};
 
 /// Fewer words than this in the body is not an article.
 const MIN_WORDS: usize = 40;
 
+/// Documents larger than this are refused unparsed (outcome `too_large`): beyond it a page is
+/// almost never an article, and parsing it would cost the worker memory and time for nothing.
+/// Above the fetcher's default body cap (5 MiB), so pages the fetcher keeps are cleaned.
+pub const MAX_DOCUMENT_BYTES: usize = 8 * 1024 * 1024;
+
+/// HTML nested deeper than this (by [`nesting_estimate`]) is refused unparsed (outcome
+/// `too_large`): parsing cost grows with depth times tags, and no article nests this deep.
+pub const MAX_NESTING: usize = 10_000;
+
+/// Articles with fewer words than this and a paywall marker are judged `paywalled`.
+const PAYWALL_WORDS: usize = 150;
+
 /// Clean one raw document. Never fails: a document that yields no article gets an explicit outcome.
 pub fn clean(raw: &RawArticle) -> CleanArticle {
+    clean_at(raw, chrono::Utc::now())
+}
+
+/// [`clean`] with the current time given, for refusing future dates deterministically.
+pub fn clean_at(raw: &RawArticle, now: chrono::DateTime<chrono::Utc>) -> CleanArticle {
     let media = raw
         .content_type
         .split(';')
@@ -23,6 +44,7 @@ pub fn clean(raw: &RawArticle) -> CleanArticle {
         .unwrap_or("")
         .trim()
         .to_ascii_lowercase();
+    let feed_date = raw.hints.published.and_then(|d| meta::plausible(d, now));
     let mut out = CleanArticle {
         schema: CleanArticle::schema_tag(),
         article_id: raw.article_id.clone(),
@@ -35,56 +57,157 @@ pub fn clean(raw: &RawArticle) -> CleanArticle {
         paragraphs: Vec::new(),
         content_hash: String::new(),
         authors: raw.hints.authors.clone(),
-        published: raw.hints.published,
+        published: feed_date,
         declared_language: None,
         repairs: Vec::new(),
         fetched_at: raw.fetched_at,
         config_version: raw.config_version.clone(),
+        meta: CleanMeta {
+            published_from: feed_date.map(|_| DatedFrom {
+                source: MetaSource::Feed,
+                confidence: 0.8,
+            }),
+            ..CleanMeta::default()
+        },
     };
-    match media.as_str() {
-        "text/html" | "application/xhtml+xml" => {
-            let x = extract_html(&raw.body);
-            // The page's own headline beats the feed entry's title; the entry's is the fallback.
-            if !x.title.is_empty() {
-                out.title = x.title;
-            }
-            out.paragraphs = x.paragraphs;
-            out.repairs = x.repairs;
-            out.declared_language = x.language;
-            if out.published.is_none() {
-                out.published = x.published;
-            }
-            if out.authors.is_empty() {
-                out.authors = x.authors;
-            }
-            out.confidence = x.confidence;
-        }
-        "text/plain" | "text/markdown" | "text/x-markdown" | "" => {
-            let x = extract_text(&raw.body);
-            out.title = x.title;
-            out.lead = x.lead;
-            out.paragraphs = x.paragraphs;
-            out.repairs = x.repairs;
-            out.confidence = x.confidence;
-        }
-        _ => {
-            out.outcome = Outcome::UnsupportedContentType;
-        }
+    let html = matches!(media.as_str(), "text/html" | "application/xhtml+xml");
+    let text = matches!(
+        media.as_str(),
+        "text/plain" | "text/markdown" | "text/x-markdown" | ""
+    );
+    if (html || text) && raw.body.len() > MAX_DOCUMENT_BYTES {
+        out.outcome = Outcome::TooLarge;
+        out.meta.reason = Some(format!(
+            "document of {} bytes is over the {} byte limit",
+            raw.body.len(),
+            MAX_DOCUMENT_BYTES
+        ));
+    } else if html && nesting_estimate(&raw.body) > MAX_NESTING {
+        out.outcome = Outcome::TooLarge;
+        out.meta.reason = Some(format!("markup nested deeper than {MAX_NESTING} levels"));
+    } else if html {
+        clean_html(raw, now, &mut out);
+    } else if text {
+        let x = extract_text(&raw.body);
+        out.title = x.title;
+        out.lead = x.lead;
+        out.paragraphs = x.paragraphs;
+        out.repairs = x.repairs;
+        out.confidence = x.confidence;
+    } else {
+        out.outcome = Outcome::UnsupportedContentType;
+        out.meta.reason = Some(format!("content type {media:?} is neither HTML nor text"));
     }
-    if out.outcome == Outcome::Ok {
-        let words: usize = out
-            .lead
-            .iter()
-            .chain(out.paragraphs.iter())
-            .map(|p| p.split_whitespace().count())
-            .sum();
-        if words < MIN_WORDS {
-            out.outcome = Outcome::TooShort;
-            out.confidence = out.confidence.min(0.3);
-        }
+    if out.outcome == Outcome::Ok && word_count(&out) < MIN_WORDS {
+        out.outcome = Outcome::TooShort;
+        out.meta.reason = Some(format!("fewer than {MIN_WORDS} words of text"));
+    }
+    if out.outcome != Outcome::Ok {
+        out.confidence = out.confidence.min(0.3);
     }
     out.content_hash = model::content_hash(&out.text());
     out
+}
+
+fn word_count(a: &CleanArticle) -> usize {
+    a.lead
+        .iter()
+        .chain(a.paragraphs.iter())
+        .map(|p| p.split_whitespace().count())
+        .sum()
+}
+
+fn clean_html(raw: &RawArticle, now: chrono::DateTime<chrono::Utc>, out: &mut CleanArticle) {
+    let x = extract_html_at(&raw.body, &raw.url, now);
+    // The page's own headline beats the feed entry's title; the entry's is the fallback.
+    if !x.title.is_empty() {
+        out.title = x.title;
+    }
+    out.paragraphs = x.paragraphs;
+    out.repairs = x.repairs;
+    out.declared_language = x.language;
+    // A date the page states in metadata beats the feed's; the feed's beats `<time>` and URL.
+    let feed_conf = out.meta.published_from.map_or(0.0, |f| f.confidence);
+    if let Some((d, from)) = x.published {
+        if out.published.is_none() || from.confidence > feed_conf {
+            out.published = Some(d);
+            out.meta.published_from = Some(from);
+        }
+    }
+    if let Some((d, from)) = x.modified {
+        out.meta.modified = Some(d);
+        out.meta.modified_from = Some(from);
+    }
+    if out.authors.is_empty() {
+        out.authors = x.authors;
+    }
+    out.meta.canonical_url = x.canonical;
+    out.meta.site_name = x.site_name;
+    out.meta.description = x.description;
+    out.meta.image = x.image;
+    out.confidence = x.confidence;
+    let words = word_count(out);
+    if words < MIN_WORDS {
+        if let Some((outcome, why)) = blocked(&raw.body) {
+            out.outcome = outcome;
+            out.meta.reason = Some(why.to_string());
+            return;
+        }
+    }
+    if x.paywall_marked && words < PAYWALL_WORDS {
+        out.outcome = Outcome::Paywalled;
+        out.meta.reason = Some("paywall marker on the page and little text".into());
+    } else if x.page_link_density > 0.6 && words < PAYWALL_WORDS {
+        out.outcome = Outcome::NotArticle;
+        out.meta.reason = Some("mostly links, little running text".into());
+    }
+}
+
+/// Pages that show a bot challenge or need JavaScript instead of an article. Only looked at
+/// when the page gave almost no text, so the scan costs nothing on ordinary articles.
+fn blocked(body: &str) -> Option<(Outcome, &'static str)> {
+    let head: String = body
+        .get(..body.len().min(256 * 1024))
+        .unwrap_or(body)
+        .to_lowercase();
+    const BOT: &[&str] = &[
+        "cf-browser-verification",
+        "challenge-platform",
+        "cf_chl_",
+        "<title>just a moment",
+        "attention required! | cloudflare",
+        "checking your browser",
+        "px-captcha",
+        "g-recaptcha",
+        "h-captcha",
+        "are you a robot",
+        "verify you are human",
+        "unusual traffic from your",
+        "<title>access denied",
+    ];
+    const JS: &[&str] = &[
+        "enable javascript",
+        "javascript is required",
+        "javascript is disabled",
+        "requires javascript",
+        "turn on javascript",
+        "javascript must be enabled",
+    ];
+    if BOT.iter().any(|m| head.contains(m)) {
+        return Some((Outcome::BotChallenge, "bot challenge page"));
+    }
+    if JS.iter().any(|m| head.contains(m))
+        || [
+            "id=\"root\"></div>",
+            "id=\"__next\"></div>",
+            "id=\"app\"></div>",
+        ]
+        .iter()
+        .any(|m| head.contains(m))
+    {
+        return Some((Outcome::JsRequired, "content is rendered by JavaScript"));
+    }
+    None
 }
 
 /// Record a repair.

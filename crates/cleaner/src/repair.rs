@@ -22,6 +22,20 @@ fn norm(w: &str) -> String {
 pub fn repair_paragraph(text: &str) -> (String, Vec<Repair>) {
     let mut words: Vec<&str> = text.split_whitespace().collect();
     let mut repairs = Vec::new();
+    // Normalised once per round, not per comparison: this runs on every paragraph of every page.
+    let mut normed: Vec<String> = words.iter().map(|w| norm(w)).collect();
+    // Most paragraphs repeat no word within ten words of itself: nothing to do.
+    let repeats = |normed: &[String]| {
+        (0..normed.len()).any(|i| {
+            !normed[i].is_empty()
+                && normed[i + 1..(i + 11).min(normed.len())]
+                    .iter()
+                    .any(|w| *w == normed[i])
+        })
+    };
+    if !repeats(&normed) {
+        return (words.join(" "), repairs);
+    }
     // Longest repeated phrases first, so "under the X under the X" goes before single words.
     let mut changed = true;
     while changed {
@@ -35,17 +49,18 @@ pub fn repair_paragraph(text: &str) -> (String, Vec<Repair>) {
                 // Punctuation after the first copy ("Yes, yes.") marks a deliberate repetition.
                 let last = a[n - 1];
                 let same = (0..n).all(|k| {
-                    let w = norm(a[k]);
-                    !w.is_empty() && w == norm(b[k])
+                    let w = &normed[i + k];
+                    !w.is_empty() && *w == normed[i + n + k]
                 }) && (0..n - 1).all(|k| a[k].eq_ignore_ascii_case(b[k]))
                     && last == last.trim_end_matches(|c: char| !c.is_alphanumeric());
                 let meaningful = n > 1
-                    || (!LEGIT_DOUBLES.contains(&norm(a[0]).as_str())
-                        && !norm(a[0]).chars().all(|c| c.is_ascii_digit()));
+                    || (!LEGIT_DOUBLES.contains(&normed[i].as_str())
+                        && !normed[i].chars().all(|c| c.is_ascii_digit()));
                 if same && meaningful {
                     let before = words[i..i + 2 * n].join(" ");
                     let after = words[i + n..i + 2 * n].join(" ");
                     words.drain(i..i + n);
+                    normed.drain(i..i + n);
                     repairs.push(repair(
                         if n == 1 {
                             "doubled_word"

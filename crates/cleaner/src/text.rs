@@ -23,7 +23,7 @@ pub struct TextExtract {
 }
 
 /// Lines that end an article body without being part of it.
-fn is_boilerplate(line: &str) -> bool {
+pub(crate) fn is_boilerplate(line: &str) -> bool {
     let l = line.trim().to_lowercase();
     const PREFIXES: &[&str] = &[
         "filed under",

@@ -199,6 +199,7 @@ mod tests {
             repairs: vec![],
             fetched_at: Utc::now(),
             config_version: String::new(),
+            meta: Default::default(),
         }
     }
 

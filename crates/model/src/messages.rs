@@ -165,6 +165,33 @@ pub enum Outcome {
     BotChallenge,
     /// Not HTML or text.
     UnsupportedContentType,
+    /// Larger than the cleaner's size limit; refused unparsed (see `reason`).
+    TooLarge,
+}
+
+/// Where a piece of metadata (a date) was found.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum MetaSource {
+    /// A schema.org JSON-LD block.
+    JsonLd,
+    /// A `<meta>` tag (Open Graph, Dublin Core, `article:*`, ...).
+    Meta,
+    /// A `<time datetime>` element in the page.
+    Time,
+    /// A date in the URL path.
+    Url,
+    /// The feed entry the article came through.
+    Feed,
+}
+
+/// A date with where it came from and how far it is trusted.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize, JsonSchema)]
+pub struct DatedFrom {
+    /// Where it was found.
+    pub source: MetaSource,
+    /// Confidence in [0, 1].
+    pub confidence: f32,
 }
 
 /// A change the cleaner made to the text, so downstream knows it was altered.
@@ -220,6 +247,39 @@ pub struct CleanArticle {
     /// Version of the config that produced the raw message.
     #[serde(default)]
     pub config_version: String,
+    /// Metadata beyond the core fields, and the reason for a non-`ok` outcome. Flattened: these
+    /// are top-level JSON fields, each optional, so older messages still decode.
+    #[serde(default, flatten)]
+    pub meta: CleanMeta,
+}
+
+/// Page metadata and outcome detail of a [`CleanArticle`].
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
+pub struct CleanMeta {
+    /// Where `published` came from, and its confidence.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub published_from: Option<DatedFrom>,
+    /// Last modification time, when the page says.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub modified: Option<DateTime<Utc>>,
+    /// Where `modified` came from, and its confidence.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub modified_from: Option<DatedFrom>,
+    /// Canonical URL the page declares (`<link rel=canonical>`, `og:url`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub canonical_url: Option<String>,
+    /// Site or publisher name.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub site_name: Option<String>,
+    /// Description or summary the page declares.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub description: Option<String>,
+    /// Main image URL.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub image: Option<String>,
+    /// Why the outcome is not `ok`, in words.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reason: Option<String>,
 }
 
 impl CleanArticle {
