@@ -80,7 +80,7 @@ async fn stopped_enricher_does_not_swell_anyone() {
     let (ok, out) = common::Newsflow::run(&config, &["topics", "create"]);
     assert!(ok, "{out}");
     // Two processes need two metrics ports: the cleaner takes the config's, the enricher another.
-    let cleaner_addr = common::metrics_addr(&config);
+    let cleaner_addr = common::with_metrics(&config);
     let enricher_addr = format!("127.0.0.1:{}", common::free_port());
     let env = [("NEWSFLOW__WORKER__MAX_IN_FLIGHT", "8")];
     let cleaner = common::Newsflow::start_env(&config, &["cleaner"], &env);

@@ -63,13 +63,12 @@ gazetteer = "{gazetteer}"
 shutdown_timeout_secs = 10
 
 [observability]
-listen = "127.0.0.1:{metrics_port}"
+listen = ""
 
 {extra}
 "#,
         seeds = root.join("data/seed").display(),
         gazetteer = root.join("config/gazetteer.toml").display(),
-        metrics_port = free_port(),
     );
     let path = dir.join("newsflow.toml");
     std::fs::write(&path, text).unwrap_or_else(|e| panic!("write config: {e}"));
@@ -82,15 +81,22 @@ pub fn free_port() -> u16 {
     l.local_addr().expect("local addr").port()
 }
 
-/// The `/metrics` address written into `config` by [`write_config`].
-pub fn metrics_addr(config: &Path) -> String {
+/// Give `config` its own metrics address (a free port) and return it. Configs written by
+/// [`write_config`] have the endpoints off, so that several processes can share one config.
+pub fn with_metrics(config: &Path) -> String {
+    let addr = format!("127.0.0.1:{}", free_port());
     let text = std::fs::read_to_string(config).expect("read config");
-    let doc: toml::Table = text.parse().expect("config toml");
-    doc.get("observability")
-        .and_then(|o| o.get("listen"))
-        .and_then(|l| l.as_str())
-        .expect("observability.listen in config")
-        .to_string()
+    let text = text.replacen(
+        "[observability]\nlisten = \"\"",
+        &format!("[observability]\nlisten = \"{addr}\""),
+        1,
+    );
+    assert!(
+        text.contains(&addr),
+        "config has no [observability] section to edit"
+    );
+    std::fs::write(config, text).expect("write config");
+    addr
 }
 
 /// A running `newsflow` process, killed if the test fails before stopping it.

@@ -63,7 +63,7 @@ async fn metrics_move_and_readiness_follows_the_broker() {
     let broker = testkit::broker().await;
     let dir = common::scratch("observe");
     let (config, _prefix) = common::write_config(&dir, &broker.brokers(), &[], "");
-    let addr = common::metrics_addr(&config);
+    let addr = common::with_metrics(&config);
     let nf = common::Newsflow::start(&config, &["run"]);
     let metrics = format!("http://{addr}/metrics");
     let readyz = format!("http://{addr}/readyz");
