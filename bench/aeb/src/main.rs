@@ -202,7 +202,7 @@ fn main() -> Result<()> {
     if let Some(d) = &a.dump {
         std::fs::create_dir_all(d)?;
     }
-    let mut per_page = BTreeMap::new();
+    let mut per_page: BTreeMap<String, serde_json::Value> = BTreeMap::new();
     for page in &pages {
         let raw = raw_of(page);
         // Interleave extractors per page so machine noise hits them alike; keep the fastest rep.
@@ -228,7 +228,10 @@ fn main() -> Result<()> {
                     } else {
                         0.0
                     };
-                    per_page.insert(page.id.clone(), json!({"precision": p, "recall": rc}));
+                    per_page.insert(
+                        page.id.clone(),
+                        json!({"precision": p, "recall": rc, "ms": best, "bytes": page.html.len()}),
+                    );
                     if let Some(d) = &a.dump {
                         std::fs::write(d.join(format!("{}.txt", page.id)), &text)?;
                     }
@@ -279,6 +282,10 @@ fn main() -> Result<()> {
             "median_vs_parse_only": med / floor_median,
             "median_vs_newsflow": med / ours_median,
         }));
+    }
+    for ((id, v), ms) in per_page.iter_mut().zip(&runs[0].ms) {
+        debug_assert!(!id.is_empty());
+        v["parse_ms"] = json!(ms);
     }
     // Per-page median of (ours / parse) as a second view of the ratio.
     let mut per_page_ratio: Vec<f64> = runs[1]

@@ -726,16 +726,22 @@ fn choose(items: &[Item<'_>]) -> (Vec<u32>, f32, f32) {
         .map(|t| t.1)
         .collect();
     if !alts.is_empty() {
+        // Only a near ancestor with little link text: chunks of one article sit close together,
+        // while a far common ancestor is the page layout (footer text scoring like a paragraph).
         let mut a = items[first as usize].parent;
+        let mut up = 0;
         while let Some(anc) = items.get(a as usize) {
-            if matches!(anc.tag, "body" | "html") {
+            if matches!(anc.tag, "body" | "html") || up >= 3 {
                 break;
             }
             if alts.iter().any(|&x| contains(a, x)) {
-                top = a;
+                if link_density(anc) <= 0.35 {
+                    top = a;
+                }
                 break;
             }
             a = anc.parent;
+            up += 1;
         }
     }
     // Parents whose score keeps rising hold more of the article (readability's climb).
@@ -894,13 +900,16 @@ fn skip_block(it: &Item<'_>) -> bool {
 
 /// Short lines that are page furniture wherever they appear.
 fn is_furniture(p: &str) -> bool {
-    if p.len() > 80 {
+    if p.len() > 300 {
         return false;
     }
     let l = p.trim().to_lowercase();
+    let l = l.trim_end_matches([':', '.', '!', '…']);
     const EXACT: &[&str] = &[
         "advertisement",
         "advertisment",
+        "advert",
+        "ad",
         "sponsored",
         "share",
         "share this",
@@ -910,6 +919,7 @@ fn is_furniture(p: &str) -> bool {
         "email",
         "print",
         "comments",
+        "tags",
         "related",
         "related articles",
         "related stories",
@@ -918,14 +928,152 @@ fn is_furniture(p: &str) -> bool {
         "more",
         "menu",
         "close",
+        "don't miss",
+        "don’t miss",
         "skip to content",
         "skip to main content",
-        "loading...",
+        "loading",
+        "tell us what you think",
+        "this slideshow requires javascript",
         "publicidad",
         "anzeige",
     ];
-    EXACT.contains(&l.as_str())
-        || crate::text::is_boilerplate(&l) && l.split_whitespace().count() < 12
+    const PREFIXES: &[&str] = &[
+        "like this story",
+        "image credit",
+        "(image credit",
+        "photo credit",
+        "(photo credit",
+        "image:",
+        "photo:",
+        "click here to",
+        "updated at ",
+        "last updated",
+        "published at ",
+        "posted on ",
+    ];
+    let words = l.split_whitespace().count();
+    if EXACT.contains(&l) || (words <= 12 && PREFIXES.iter().any(|x| l.starts_with(x))) {
+        return true;
+    }
+    if words < 12 && crate::text::is_boilerplate(l) {
+        return true;
+    }
+    // "Image 2 of 5", bylines and bare dates: metadata lines, not text.
+    if words <= 4 && l.starts_with("image ") && l.contains(" of ") {
+        return true;
+    }
+    if words <= 8 && l.starts_with("by ") && !l.contains(['.', '!', '?']) {
+        return true;
+    }
+    if words <= 10 && is_dateline(l) {
+        return true;
+    }
+    // Newsletter and subscription prompts.
+    if words < 45 {
+        let signals = [
+            "newsletter",
+            "sign up",
+            "subscribe",
+            "your inbox",
+            "delivered to your",
+        ]
+        .iter()
+        .filter(|x| l.contains(*x))
+        .count();
+        if signals >= 2 {
+            return true;
+        }
+    }
+    false
+}
+
+/// Equal ignoring case, without allocating.
+fn same_text(a: &str, b: &str) -> bool {
+    !b.is_empty()
+        && a.len().abs_diff(b.len()) <= b.len() / 4
+        && a.chars()
+            .flat_map(char::to_lowercase)
+            .eq(b.chars().flat_map(char::to_lowercase))
+}
+
+/// A line made of a date and time only ("Nov. 19, 2019, 8:41 AM UTC", "2019-04-10 10:43").
+fn is_dateline(l: &str) -> bool {
+    const WORDS: &[&str] = &[
+        "jan",
+        "feb",
+        "mar",
+        "apr",
+        "may",
+        "jun",
+        "jul",
+        "aug",
+        "sep",
+        "sept",
+        "oct",
+        "nov",
+        "dec",
+        "january",
+        "february",
+        "march",
+        "april",
+        "june",
+        "july",
+        "august",
+        "september",
+        "october",
+        "november",
+        "december",
+        "am",
+        "pm",
+        "a",
+        "m",
+        "p",
+        "utc",
+        "gmt",
+        "est",
+        "edt",
+        "pst",
+        "pdt",
+        "cet",
+        "cest",
+        "bst",
+        "et",
+        "pt",
+        "monday",
+        "tuesday",
+        "wednesday",
+        "thursday",
+        "friday",
+        "saturday",
+        "sunday",
+        "mon",
+        "tue",
+        "wed",
+        "thu",
+        "fri",
+        "sat",
+        "sun",
+        "updated",
+        "published",
+        "posted",
+        "on",
+        "at",
+        "de",
+        "of",
+    ];
+    let mut digits = 0;
+    for tok in l
+        .split(|c: char| !c.is_alphanumeric())
+        .filter(|t| !t.is_empty())
+    {
+        if tok.chars().all(|c| c.is_ascii_digit()) {
+            digits += 1;
+        } else if !WORDS.contains(&tok) {
+            return false;
+        }
+    }
+    digits >= 2
 }
 
 fn nonempty(s: Option<&str>) -> Option<String> {
@@ -1072,11 +1220,10 @@ fn extract_doc(doc: &Html, url: &str, now: DateTime<Utc>) -> HtmlExtract {
     } else {
         read_out(&items, &roots)
     };
-    let title_key = title.to_lowercase();
     let mut paragraphs = Vec::with_capacity(raw_paras.len());
     let mut repairs = Vec::new();
     for p in raw_paras {
-        if is_furniture(&p) || (!title_key.is_empty() && p.to_lowercase() == title_key) {
+        if is_furniture(&p) || same_text(&p, &title) {
             continue;
         }
         let (fixed, mut r) = repair_paragraph(&p);
@@ -1336,6 +1483,28 @@ mod tests {
         assert_eq!(nesting_estimate("<p><p><p><br><img src=x><div/>"), 0);
         assert_eq!(nesting_estimate(&"<div>".repeat(1000)), 1000);
         assert_eq!(nesting_estimate("< div <!-- x --> a < b"), 0);
+    }
+
+    #[test]
+    fn furniture_lines() {
+        for l in [
+            "Advertisement",
+            "By Phil Helsel",
+            "Nov. 19, 2019, 8:41 AM UTC",
+            "2019-04-10 10:43",
+            "Image 2 of 5",
+            "(Image credit: Blue Origin)",
+            "Get the latest updates right in your inbox. Subscribe to our newsletters.",
+        ] {
+            assert!(is_furniture(l), "{l}");
+        }
+        for l in [
+            "By the end of the year, prices had doubled.",
+            "On May 3 2019 the court ruled against the company, officials said.",
+            "The newsletter was first printed in 1902 by a local school.",
+        ] {
+            assert!(!is_furniture(l), "{l}");
+        }
     }
 
     #[test]
