@@ -191,9 +191,10 @@ fn is_boiler_tag(tag: &str) -> bool {
 }
 
 /// Boilerplate unless they wrap most of the page (ASP.NET wraps whole pages in one `<form>`,
-/// some themes put the article inside `<header>` or `<aside>` layouts).
+/// some themes put the article inside `<header>` or `<aside>` layouts). A `<figure>` holds an
+/// image and its caption and credit, which are not article text.
 fn is_soft_boiler_tag(tag: &str) -> bool {
-    matches!(tag, "aside" | "footer" | "header" | "form")
+    matches!(tag, "aside" | "footer" | "header" | "form" | "figure")
 }
 
 /// Class/id tokens of boilerplate blocks (readability's "unlikely candidates", plus the usual
@@ -261,6 +262,11 @@ fn negative(tok: &str) -> bool {
             | "community"
             | "tags"
             | "caption"
+            | "credit"
+            | "credits"
+            | "gallery"
+            | "slideshow"
+            | "carousel"
     )
 }
 
@@ -963,10 +969,26 @@ fn is_furniture(p: &str) -> bool {
     if words <= 4 && l.starts_with("image ") && l.contains(" of ") {
         return true;
     }
-    if words <= 8 && l.starts_with("by ") && !l.contains(['.', '!', '?']) {
-        return true;
+    let digit_tokens = l
+        .split(|c: char| !c.is_alphanumeric())
+        .filter(|t| !t.is_empty() && t.chars().all(|c| c.is_ascii_digit()))
+        .count();
+    if l.starts_with("by ") && !l.contains(['!', '?', '"', '“']) {
+        // "By Ana Pérez", "By HNN Staff | November 18, 2019 at 2:26 PM".
+        if (words <= 8 && !l.contains('.')) || (words <= 24 && digit_tokens >= 2) {
+            return true;
+        }
     }
     if words <= 10 && is_dateline(l) {
+        return true;
+    }
+    // "Marcus De Guzman 2019-11-20 17:27:46": a name and a timestamp.
+    let has_year = l.split(|c: char| !c.is_alphanumeric()).any(|t| {
+        t.len() == 4
+            && (t.starts_with("19") || t.starts_with("20"))
+            && t.chars().all(|c| c.is_ascii_digit())
+    });
+    if words <= 8 && digit_tokens >= 5 && has_year && !l.contains(['.', '!', '?']) {
         return true;
     }
     // Newsletter and subscription prompts.
@@ -1492,6 +1514,8 @@ mod tests {
             "By Phil Helsel",
             "Nov. 19, 2019, 8:41 AM UTC",
             "2019-04-10 10:43",
+            "Marcus De Guzman 2019-11-20 17:27:46",
+            "By HNN Staff | November 18, 2019 at 2:26 PM HST - Updated November 18 at 4:46 PM",
             "Image 2 of 5",
             "(Image credit: Blue Origin)",
             "Get the latest updates right in your inbox. Subscribe to our newsletters.",
@@ -1502,6 +1526,7 @@ mod tests {
             "By the end of the year, prices had doubled.",
             "On May 3 2019 the court ruled against the company, officials said.",
             "The newsletter was first printed in 1902 by a local school.",
+            "Palm Bay 18 22 13 17 — 70",
         ] {
             assert!(!is_furniture(l), "{l}");
         }
