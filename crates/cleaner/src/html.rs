@@ -895,13 +895,16 @@ fn skip_block(it: &Item<'_>) -> bool {
         return false;
     }
     let ld = link_density(it);
-    if it.flags & LIST != 0 {
-        return ld > 0.5;
-    }
     if it.flags & HEADING != 0 {
         return ld > 0.5;
     }
-    ld > 0.5 && it.tag != "p" || ld > 0.8
+    if it.flags & LIST != 0 {
+        return ld > 0.65;
+    }
+    // A linked headline followed by a sentence of its own ("10 things" roundups) is text; a
+    // block of links with a few words between them is not.
+    let own = it.chars.saturating_sub(it.link_chars);
+    ld > 0.8 || (ld > 0.5 && it.tag != "p" && own < 60)
 }
 
 /// Short lines that are page furniture wherever they appear.
