@@ -1677,6 +1677,27 @@ mod tests {
     }
 
     #[test]
+    fn json_ld_body_when_the_page_is_rendered_by_script() {
+        let body = "Sentence number one of the story, told in full here. ".repeat(20);
+        let page = format!(
+            r#"<html><head><script type="application/ld+json">{{"@type":"NewsArticle","headline":"H","articleBody":"{body}"}}</script></head><body><div id="root"><p>Loading</p></div></body></html>"#
+        );
+        let x = extract_html(&page);
+        assert_eq!(x.paragraphs, vec![body.trim().to_string()]);
+        assert_eq!(x.title, "H");
+    }
+
+    #[test]
+    fn table_layouts_and_font_tags() {
+        let text = "An old page lays its story out in a table cell, with font tags, and breaks.";
+        let page = format!(
+            "<html><body><table><tr><td><a href=/>Home</a> | <a href=/b>Back</a></td></tr><tr><td><font>{text}<br><br>{text}</font></td></tr></table></body></html>"
+        );
+        let x = extract_html(&page);
+        assert_eq!(x.paragraphs, vec![text, text]);
+    }
+
+    #[test]
     fn garbage_does_not_panic() {
         for s in [
             "",
