@@ -286,6 +286,8 @@ fn positive(tok: &str) -> bool {
             | "blog"
             | "prose"
             | "richtext"
+            // Embedded posts quoted by the article ("social-media-embed") are part of it.
+            | "embed"
             | "column"
             | "shadow"
     )
