@@ -267,6 +267,8 @@ fn negative(tok: &str) -> bool {
             | "gallery"
             | "slideshow"
             | "carousel"
+            | "cta"
+            | "donate"
     )
 }
 
