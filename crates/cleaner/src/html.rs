@@ -303,6 +303,7 @@ const GLUED_NEGATIVE: &[&str] = &[
     "related",
     "newsletter",
     "cookie",
+    "promo",
 ];
 
 /// Weight of an element's class and id, and whether they mark it as boilerplate (a negative
@@ -310,10 +311,32 @@ const GLUED_NEGATIVE: &[&str] = &[
 fn class_weight(class: &str, id: &str, buf: &mut String) -> (f32, bool) {
     let mut neg = false;
     let mut pos = false;
-    for tok in class
-        .split(|c: char| !c.is_ascii_alphanumeric())
-        .chain(id.split(|c: char| !c.is_ascii_alphanumeric()))
-    {
+    for name in class.split_ascii_whitespace().chain(std::iter::once(id)) {
+        // BEM names ("article-body__newsletter"): the part after the last "__" names the
+        // element itself and decides; the block part before it counts only when the element
+        // part says nothing ("article__chunks").
+        let (block, own) = name.rsplit_once("__").unwrap_or(("", name));
+        let (own_pos, own_neg) = verdict(own, buf);
+        let (p, n) = if own_pos || own_neg {
+            (own_pos && !own_neg, own_neg && !own_pos)
+        } else {
+            let (bp, bn) = verdict(block, buf);
+            (bp && !bn, bn && !bp)
+        };
+        pos |= p;
+        neg |= n;
+    }
+    match (pos, neg) {
+        (true, false) => (25.0, false),
+        (false, true) => (-25.0, true),
+        _ => (0.0, false),
+    }
+}
+
+/// Whether a class-name fragment has positive and negative tokens.
+fn verdict(name: &str, buf: &mut String) -> (bool, bool) {
+    let (mut pos, mut neg) = (false, false);
+    for tok in name.split(|c: char| !c.is_ascii_alphanumeric()) {
         if tok.is_empty() {
             continue;
         }
@@ -330,11 +353,7 @@ fn class_weight(class: &str, id: &str, buf: &mut String) -> (f32, bool) {
             pos = true;
         }
     }
-    match (pos, neg) {
-        (true, false) => (25.0, false),
-        (false, true) => (-25.0, true),
-        _ => (0.0, false),
-    }
+    (pos, neg)
 }
 
 /// `display: none` or `visibility: hidden` in an inline style, without allocating.
@@ -1639,6 +1658,19 @@ mod tests {
         ] {
             assert!(!is_furniture(l), "{l}");
         }
+    }
+
+    #[test]
+    fn class_names() {
+        let mut b = String::new();
+        assert!(class_weight("article-body__tablet-newsletter", "", &mut b).1);
+        assert!(!class_weight("article-body social-enabled", "", &mut b).1);
+        assert!(class_weight("PromoSmall-title", "", &mut b).1);
+        assert!(class_weight("", "comments", &mut b).1);
+        assert!(!class_weight("col-md-9 hidden-xs widget", "", &mut b).1);
+        assert!(class_weight("entry-content", "", &mut b).0 > 0.0);
+        assert!(class_weight("article__chunks", "", &mut b).0 > 0.0);
+        assert!(class_weight("comments__item", "", &mut b).1);
     }
 
     #[test]
