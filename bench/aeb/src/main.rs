@@ -1,7 +1,10 @@
 //! The cleaner on the article-extraction benchmark, with peers measured in the same run:
 //! parse-only floor (`scraper::Html::parse_document`), our extractor, dom_smoothie, rs-trafilatura.
 //!
-//! `cargo run --release -p aeb-bench -- [DATASET_DIR] [--reps N] [--only ours] [--dump DIR]`
+//! `cargo run --release -p aeb-bench -- [DATASET_DIR] [--reps N] [--only ours] [--dump DIR]
+//! [--out FILE] [--explain ID_PREFIX]`: timings are the fastest of N runs per page (default 3),
+//! extractors interleaved page by page; `--dump` writes our text per page, `--explain` prints the
+//! extractor's candidates for one page (for tuning).
 
 use std::collections::BTreeMap;
 use std::io::Read;
@@ -202,7 +205,7 @@ fn main() -> Result<()> {
     if let Some(d) = &a.dump {
         std::fs::create_dir_all(d)?;
     }
-    let mut per_page = BTreeMap::new();
+    let mut per_page: BTreeMap<String, serde_json::Value> = BTreeMap::new();
     for page in &pages {
         let raw = raw_of(page);
         // Interleave extractors per page so machine noise hits them alike; keep the fastest rep.
@@ -228,7 +231,10 @@ fn main() -> Result<()> {
                     } else {
                         0.0
                     };
-                    per_page.insert(page.id.clone(), json!({"precision": p, "recall": rc}));
+                    per_page.insert(
+                        page.id.clone(),
+                        json!({"precision": p, "recall": rc, "ms": best, "bytes": page.html.len()}),
+                    );
                     if let Some(d) = &a.dump {
                         std::fs::write(d.join(format!("{}.txt", page.id)), &text)?;
                     }
@@ -279,6 +285,10 @@ fn main() -> Result<()> {
             "median_vs_parse_only": med / floor_median,
             "median_vs_newsflow": med / ours_median,
         }));
+    }
+    // Pages were visited in id order, the same order as the map.
+    for (v, ms) in per_page.values_mut().zip(&runs[0].ms) {
+        v["parse_ms"] = json!(ms);
     }
     // Per-page median of (ours / parse) as a second view of the ratio.
     let mut per_page_ratio: Vec<f64> = runs[1]

@@ -191,9 +191,10 @@ fn is_boiler_tag(tag: &str) -> bool {
 }
 
 /// Boilerplate unless they wrap most of the page (ASP.NET wraps whole pages in one `<form>`,
-/// some themes put the article inside `<header>` or `<aside>` layouts).
+/// some themes put the article inside `<header>` or `<aside>` layouts). A `<figure>` holds an
+/// image and its caption and credit, which are not article text.
 fn is_soft_boiler_tag(tag: &str) -> bool {
-    matches!(tag, "aside" | "footer" | "header" | "form")
+    matches!(tag, "aside" | "footer" | "header" | "form" | "figure")
 }
 
 /// Class/id tokens of boilerplate blocks (readability's "unlikely candidates", plus the usual
@@ -261,6 +262,13 @@ fn negative(tok: &str) -> bool {
             | "community"
             | "tags"
             | "caption"
+            | "credit"
+            | "credits"
+            | "gallery"
+            | "slideshow"
+            | "carousel"
+            | "cta"
+            | "donate"
     )
 }
 
@@ -280,6 +288,8 @@ fn positive(tok: &str) -> bool {
             | "blog"
             | "prose"
             | "richtext"
+            // Embedded posts quoted by the article ("social-media-embed") are part of it.
+            | "embed"
             | "column"
             | "shadow"
     )
@@ -293,6 +303,7 @@ const GLUED_NEGATIVE: &[&str] = &[
     "related",
     "newsletter",
     "cookie",
+    "promo",
 ];
 
 /// Weight of an element's class and id, and whether they mark it as boilerplate (a negative
@@ -300,10 +311,32 @@ const GLUED_NEGATIVE: &[&str] = &[
 fn class_weight(class: &str, id: &str, buf: &mut String) -> (f32, bool) {
     let mut neg = false;
     let mut pos = false;
-    for tok in class
-        .split(|c: char| !c.is_ascii_alphanumeric())
-        .chain(id.split(|c: char| !c.is_ascii_alphanumeric()))
-    {
+    for name in class.split_ascii_whitespace().chain(std::iter::once(id)) {
+        // BEM names ("article-body__newsletter"): the part after the last "__" names the
+        // element itself and decides; the block part before it counts only when the element
+        // part says nothing ("article__chunks").
+        let (block, own) = name.rsplit_once("__").unwrap_or(("", name));
+        let (own_pos, own_neg) = verdict(own, buf);
+        let (p, n) = if own_pos || own_neg {
+            (own_pos && !own_neg, own_neg && !own_pos)
+        } else {
+            let (bp, bn) = verdict(block, buf);
+            (bp && !bn, bn && !bp)
+        };
+        pos |= p;
+        neg |= n;
+    }
+    match (pos, neg) {
+        (true, false) => (25.0, false),
+        (false, true) => (-25.0, true),
+        _ => (0.0, false),
+    }
+}
+
+/// Whether a class-name fragment has positive and negative tokens.
+fn verdict(name: &str, buf: &mut String) -> (bool, bool) {
+    let (mut pos, mut neg) = (false, false);
+    for tok in name.split(|c: char| !c.is_ascii_alphanumeric()) {
         if tok.is_empty() {
             continue;
         }
@@ -320,11 +353,7 @@ fn class_weight(class: &str, id: &str, buf: &mut String) -> (f32, bool) {
             pos = true;
         }
     }
-    match (pos, neg) {
-        (true, false) => (25.0, false),
-        (false, true) => (-25.0, true),
-        _ => (0.0, false),
-    }
+    (pos, neg)
 }
 
 /// `display: none` or `visibility: hidden` in an inline style, without allocating.
@@ -726,16 +755,22 @@ fn choose(items: &[Item<'_>]) -> (Vec<u32>, f32, f32) {
         .map(|t| t.1)
         .collect();
     if !alts.is_empty() {
+        // Only a near ancestor with little link text: chunks of one article sit close together,
+        // while a far common ancestor is the page layout (footer text scoring like a paragraph).
         let mut a = items[first as usize].parent;
+        let mut up = 0;
         while let Some(anc) = items.get(a as usize) {
-            if matches!(anc.tag, "body" | "html") {
+            if matches!(anc.tag, "body" | "html") || up >= 3 {
                 break;
             }
             if alts.iter().any(|&x| contains(a, x)) {
-                top = a;
+                if link_density(anc) <= 0.35 {
+                    top = a;
+                }
                 break;
             }
             a = anc.parent;
+            up += 1;
         }
     }
     // Parents whose score keeps rising hold more of the article (readability's climb).
@@ -883,24 +918,30 @@ fn skip_block(it: &Item<'_>) -> bool {
         return false;
     }
     let ld = link_density(it);
-    if it.flags & LIST != 0 {
-        return ld > 0.5;
-    }
     if it.flags & HEADING != 0 {
         return ld > 0.5;
     }
-    ld > 0.5 && it.tag != "p" || ld > 0.8
+    if it.flags & LIST != 0 {
+        return ld > 0.65;
+    }
+    // A linked headline followed by a sentence of its own ("10 things" roundups) is text; a
+    // block of links with a few words between them is not.
+    let own = it.chars.saturating_sub(it.link_chars);
+    ld > 0.8 || (ld > 0.5 && it.tag != "p" && own < 60)
 }
 
 /// Short lines that are page furniture wherever they appear.
 fn is_furniture(p: &str) -> bool {
-    if p.len() > 80 {
+    if p.len() > 300 {
         return false;
     }
     let l = p.trim().to_lowercase();
+    let l = l.trim_end_matches([':', '.', '!', '…']);
     const EXACT: &[&str] = &[
         "advertisement",
         "advertisment",
+        "advert",
+        "ad",
         "sponsored",
         "share",
         "share this",
@@ -910,6 +951,7 @@ fn is_furniture(p: &str) -> bool {
         "email",
         "print",
         "comments",
+        "tags",
         "related",
         "related articles",
         "related stories",
@@ -918,14 +960,267 @@ fn is_furniture(p: &str) -> bool {
         "more",
         "menu",
         "close",
+        "don't miss",
+        "don’t miss",
         "skip to content",
         "skip to main content",
-        "loading...",
+        "loading",
+        "tell us what you think",
+        "this slideshow requires javascript",
         "publicidad",
         "anzeige",
     ];
-    EXACT.contains(&l.as_str())
-        || crate::text::is_boilerplate(&l) && l.split_whitespace().count() < 12
+    const PREFIXES: &[&str] = &[
+        "like this story",
+        "image credit",
+        "(image credit",
+        "photo credit",
+        "(photo credit",
+        "image:",
+        "photo:",
+        "click here to",
+        "updated at ",
+        "last updated",
+        "published at ",
+        "posted on ",
+    ];
+    let words = l.split_whitespace().count();
+    if EXACT.contains(&l) || (words <= 12 && PREFIXES.iter().any(|x| l.starts_with(x))) {
+        return true;
+    }
+    if words < 12 && crate::text::is_boilerplate(l) {
+        return true;
+    }
+    // "Image 2 of 5", bylines and bare dates: metadata lines, not text.
+    if words <= 4 && l.starts_with("image ") && l.contains(" of ") {
+        return true;
+    }
+    let digit_tokens = l
+        .split(|c: char| !c.is_alphanumeric())
+        .filter(|t| !t.is_empty() && t.chars().all(|c| c.is_ascii_digit()))
+        .count();
+    if l.starts_with("by ") && !l.contains(['!', '?', '"', '“']) {
+        // "By Ana Pérez", "By HNN Staff | November 18, 2019 at 2:26 PM".
+        if (words <= 8 && !l.contains('.')) || (words <= 24 && digit_tokens >= 2) {
+            return true;
+        }
+    }
+    if words <= 10 && is_dateline(l) {
+        return true;
+    }
+    // "Marcus De Guzman 2019-11-20 17:27:46": a name and a timestamp.
+    let has_year = l.split(|c: char| !c.is_alphanumeric()).any(|t| {
+        t.len() == 4
+            && (t.starts_with("19") || t.starts_with("20"))
+            && t.chars().all(|c| c.is_ascii_digit())
+    });
+    if words <= 8 && digit_tokens >= 5 && has_year && !l.contains(['.', '!', '?']) {
+        return true;
+    }
+    // Newsletter and subscription prompts.
+    if words < 45 {
+        let signals = [
+            "newsletter",
+            "sign up",
+            "subscribe",
+            "your inbox",
+            "delivered to your",
+        ]
+        .iter()
+        .filter(|x| l.contains(*x))
+        .count();
+        if signals >= 2 {
+            return true;
+        }
+    }
+    false
+}
+
+/// Equal ignoring case, without allocating.
+fn same_text(a: &str, b: &str) -> bool {
+    !b.is_empty()
+        && a.len().abs_diff(b.len()) <= b.len() / 4
+        && a.chars()
+            .flat_map(char::to_lowercase)
+            .eq(b.chars().flat_map(char::to_lowercase))
+}
+
+/// A line made of a date and time only ("Nov. 19, 2019, 8:41 AM UTC", "2019-04-10 10:43").
+fn is_dateline(l: &str) -> bool {
+    const WORDS: &[&str] = &[
+        "jan",
+        "feb",
+        "mar",
+        "apr",
+        "may",
+        "jun",
+        "jul",
+        "aug",
+        "sep",
+        "sept",
+        "oct",
+        "nov",
+        "dec",
+        "january",
+        "february",
+        "march",
+        "april",
+        "june",
+        "july",
+        "august",
+        "september",
+        "october",
+        "november",
+        "december",
+        "am",
+        "pm",
+        "a",
+        "m",
+        "p",
+        "utc",
+        "gmt",
+        "est",
+        "edt",
+        "pst",
+        "pdt",
+        "cet",
+        "cest",
+        "bst",
+        "et",
+        "pt",
+        "monday",
+        "tuesday",
+        "wednesday",
+        "thursday",
+        "friday",
+        "saturday",
+        "sunday",
+        "mon",
+        "tue",
+        "wed",
+        "thu",
+        "fri",
+        "sat",
+        "sun",
+        "updated",
+        "published",
+        "posted",
+        "on",
+        "at",
+        "de",
+        "of",
+        "cst",
+        "cdt",
+        "mst",
+        "mdt",
+        "hst",
+        "ist",
+        "jst",
+        "aest",
+        "msk",
+        "uhr",
+        "um",
+        "le",
+        "la",
+        "el",
+        "del",
+        "às",
+        "as",
+        "las",
+        "à",
+        "h",
+        "min",
+        // Spanish, Portuguese, French, German months and weekdays.
+        "enero",
+        "febrero",
+        "marzo",
+        "abril",
+        "mayo",
+        "junio",
+        "julio",
+        "agosto",
+        "septiembre",
+        "setiembre",
+        "octubre",
+        "noviembre",
+        "diciembre",
+        "janeiro",
+        "fevereiro",
+        "março",
+        "maio",
+        "junho",
+        "julho",
+        "setembro",
+        "outubro",
+        "novembro",
+        "dezembro",
+        "janvier",
+        "février",
+        "mars",
+        "avril",
+        "mai",
+        "juin",
+        "juillet",
+        "août",
+        "septembre",
+        "octobre",
+        "novembre",
+        "décembre",
+        "januar",
+        "februar",
+        "märz",
+        "juni",
+        "juli",
+        "oktober",
+        "dezember",
+        "lunes",
+        "martes",
+        "miércoles",
+        "jueves",
+        "viernes",
+        "sábado",
+        "domingo",
+        "segunda",
+        "terça",
+        "quarta",
+        "quinta",
+        "sexta",
+        "feira",
+        "lundi",
+        "mardi",
+        "mercredi",
+        "jeudi",
+        "vendredi",
+        "samedi",
+        "dimanche",
+        "montag",
+        "dienstag",
+        "mittwoch",
+        "donnerstag",
+        "freitag",
+        "samstag",
+        "sonntag",
+        "actualizado",
+        "publicado",
+        "atualizado",
+        "publié",
+        "aktualisiert",
+        "veröffentlicht",
+    ];
+    let mut digits = 0;
+    for tok in l
+        .split(|c: char| !c.is_alphanumeric())
+        .filter(|t| !t.is_empty())
+    {
+        // "20th", "1st": ordinals count as numbers.
+        let num = tok.trim_end_matches(['s', 't', 'n', 'd', 'r', 'h']);
+        if !num.is_empty() && num.chars().all(|c| c.is_ascii_digit()) {
+            digits += 1;
+        } else if !WORDS.contains(&tok) {
+            return false;
+        }
+    }
+    digits >= 2
 }
 
 fn nonempty(s: Option<&str>) -> Option<String> {
@@ -1072,11 +1367,10 @@ fn extract_doc(doc: &Html, url: &str, now: DateTime<Utc>) -> HtmlExtract {
     } else {
         read_out(&items, &roots)
     };
-    let title_key = title.to_lowercase();
     let mut paragraphs = Vec::with_capacity(raw_paras.len());
     let mut repairs = Vec::new();
     for p in raw_paras {
-        if is_furniture(&p) || (!title_key.is_empty() && p.to_lowercase() == title_key) {
+        if is_furniture(&p) || same_text(&p, &title) {
             continue;
         }
         let (fixed, mut r) = repair_paragraph(&p);
@@ -1339,6 +1633,47 @@ mod tests {
     }
 
     #[test]
+    fn furniture_lines() {
+        for l in [
+            "Advertisement",
+            "By Phil Helsel",
+            "Nov. 19, 2019, 8:41 AM UTC",
+            "2019-04-10 10:43",
+            "Marcus De Guzman 2019-11-20 17:27:46",
+            "Updated 11:21 pm CST, Tuesday, November 19, 2019",
+            "Published November 20th, 2019 - 07:50 GMT",
+            "sexta-feira, 22 de outubro de 2010 às 20:13",
+            "By HNN Staff | November 18, 2019 at 2:26 PM HST - Updated November 18 at 4:46 PM",
+            "Image 2 of 5",
+            "(Image credit: Blue Origin)",
+            "Get the latest updates right in your inbox. Subscribe to our newsletters.",
+        ] {
+            assert!(is_furniture(l), "{l}");
+        }
+        for l in [
+            "By the end of the year, prices had doubled.",
+            "On May 3 2019 the court ruled against the company, officials said.",
+            "The newsletter was first printed in 1902 by a local school.",
+            "Palm Bay 18 22 13 17 — 70",
+        ] {
+            assert!(!is_furniture(l), "{l}");
+        }
+    }
+
+    #[test]
+    fn class_names() {
+        let mut b = String::new();
+        assert!(class_weight("article-body__tablet-newsletter", "", &mut b).1);
+        assert!(!class_weight("article-body social-enabled", "", &mut b).1);
+        assert!(class_weight("PromoSmall-title", "", &mut b).1);
+        assert!(class_weight("", "comments", &mut b).1);
+        assert!(!class_weight("col-md-9 hidden-xs widget", "", &mut b).1);
+        assert!(class_weight("entry-content", "", &mut b).0 > 0.0);
+        assert!(class_weight("article__chunks", "", &mut b).0 > 0.0);
+        assert!(class_weight("comments__item", "", &mut b).1);
+    }
+
+    #[test]
     fn hidden_styles() {
         assert!(hidden_style("color:red; DISPLAY : none"));
         assert!(hidden_style("visibility:hidden"));
@@ -1375,6 +1710,27 @@ mod tests {
         }
         let x = extract_doc(&doc, "", Utc::now());
         assert_eq!(x.paragraphs, vec![text]);
+    }
+
+    #[test]
+    fn json_ld_body_when_the_page_is_rendered_by_script() {
+        let body = "Sentence number one of the story, told in full here. ".repeat(20);
+        let page = format!(
+            r#"<html><head><script type="application/ld+json">{{"@type":"NewsArticle","headline":"H","articleBody":"{body}"}}</script></head><body><div id="root"><p>Loading</p></div></body></html>"#
+        );
+        let x = extract_html(&page);
+        assert_eq!(x.paragraphs, vec![body.trim().to_string()]);
+        assert_eq!(x.title, "H");
+    }
+
+    #[test]
+    fn table_layouts_and_font_tags() {
+        let text = "An old page lays its story out in a table cell, with font tags, and breaks.";
+        let page = format!(
+            "<html><body><table><tr><td><a href=/>Home</a> | <a href=/b>Back</a></td></tr><tr><td><font>{text}<br><br>{text}</font></td></tr></table></body></html>"
+        );
+        let x = extract_html(&page);
+        assert_eq!(x.paragraphs, vec![text, text]);
     }
 
     #[test]

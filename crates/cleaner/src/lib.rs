@@ -256,6 +256,64 @@ mod tests {
     }
 
     #[test]
+    fn blocked_pages_get_their_outcome() {
+        let bot = r#"<html><head><title>Just a moment...</title></head><body><div id="cf-browser-verification">Checking your browser</div></body></html>"#;
+        let c = clean(&raw("text/html", bot));
+        assert_eq!(c.outcome, Outcome::BotChallenge);
+        assert!(c.meta.reason.is_some());
+        let js = r#"<html><body><noscript>You need to enable JavaScript to run this app.</noscript><div id="root"></div></body></html>"#;
+        assert_eq!(clean(&raw("text/html", js)).outcome, Outcome::JsRequired);
+        let pay = r#"<html><head><script type="application/ld+json">{"@type":"NewsArticle","isAccessibleForFree":false}</script></head><body><article><p>The first lines of the story are free to read, and then the rest of it, which runs to many more words than this, is for subscribers only, sadly enough for everyone.</p></article></body></html>"#;
+        let c = clean(&raw("text/html", pay));
+        assert_eq!(c.outcome, Outcome::Paywalled);
+        assert!(c.confidence <= 0.3);
+        let links: String = (0..80)
+            .map(|i| format!("<li><a href=\"/s{i}\">Story number {i} of the day</a></li>"))
+            .collect();
+        let index = format!("<html><body><ul>{links}</ul><p>Welcome to the front page of the site, where the news of the day is listed for readers.</p></body></html>");
+        assert_eq!(
+            clean(&raw("text/html", &index)).outcome,
+            Outcome::NotArticle
+        );
+    }
+
+    #[test]
+    fn html_metadata_reaches_the_message() {
+        let body = format!(
+            r#"<html lang="es"><head><meta property="og:site_name" content="Diario"><meta property="article:modified_time" content="2024-05-18T10:00:00Z"><link rel="canonical" href="https://d.example/a"></head><body><article><p>{}</p></article></body></html>"#,
+            "Una frase con varias palabras, y comas, para llenar el texto. ".repeat(10)
+        );
+        let mut r = raw("text/html", &body);
+        r.url = "https://d.example/2024/05/17/a".into();
+        let c = clean(&r);
+        assert_eq!(c.outcome, Outcome::Ok);
+        assert_eq!(c.declared_language.as_deref(), Some("es"));
+        assert_eq!(c.meta.site_name.as_deref(), Some("Diario"));
+        assert_eq!(c.meta.canonical_url.as_deref(), Some("https://d.example/a"));
+        assert_eq!(
+            c.meta.published_from.map(|f| f.source),
+            Some(MetaSource::Url)
+        );
+        assert_eq!(
+            c.meta.modified_from.map(|f| f.source),
+            Some(MetaSource::Meta)
+        );
+        // Old messages without the new fields still decode.
+        let mut v = serde_json::to_value(&c).expect("json");
+        for k in [
+            "site_name",
+            "canonical_url",
+            "published_from",
+            "modified",
+            "modified_from",
+        ] {
+            v.as_object_mut().map(|o| o.remove(k));
+        }
+        let back: CleanArticle = serde_json::from_value(v).expect("decodes");
+        assert_eq!(back.meta.site_name, None);
+    }
+
+    #[test]
     fn same_text_same_hash() {
         let words: Vec<String> = (0..60).map(|i| format!("word{i}")).collect();
         let body = format!("Title Here\n\n{}", words.join(" "));

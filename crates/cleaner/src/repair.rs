@@ -18,24 +18,41 @@ fn norm(w: &str) -> String {
         .to_lowercase()
 }
 
+/// A hash of `norm(w)` without allocating (0 for a word with no letters or digits).
+fn norm_key(w: &str) -> u64 {
+    let t = w.trim_matches(|c: char| !c.is_alphanumeric());
+    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
+    for c in t.chars().flat_map(char::to_lowercase) {
+        h = (h ^ u64::from(c)).wrapping_mul(0x0100_0000_01b3);
+    }
+    if t.is_empty() {
+        0
+    } else {
+        h | 1
+    }
+}
+
 /// Repair one paragraph, returning the new text and the repairs made.
 pub fn repair_paragraph(text: &str) -> (String, Vec<Repair>) {
     let mut words: Vec<&str> = text.split_whitespace().collect();
     let mut repairs = Vec::new();
-    // Normalised once per round, not per comparison: this runs on every paragraph of every page.
-    let mut normed: Vec<String> = words.iter().map(|w| norm(w)).collect();
-    // Most paragraphs repeat no word within ten words of itself: nothing to do.
-    let repeats = |normed: &[String]| {
-        (0..normed.len()).any(|i| {
-            !normed[i].is_empty()
-                && normed[i + 1..(i + 11).min(normed.len())]
-                    .iter()
-                    .any(|w| *w == normed[i])
-        })
-    };
-    if !repeats(&normed) {
+    // This runs on every paragraph of every page, and most paragraphs repeat no word within ten
+    // words of itself: check that first on allocation-free word keys.
+    let keys: Vec<u64> = words.iter().map(|w| norm_key(w)).collect();
+    let and = [norm_key("and"), norm_key("y")];
+    let repeats = (0..keys.len()).any(|i| {
+        keys[i] != 0
+            && ((1..=10).any(|n| {
+                keys.get(i..i + n)
+                    .zip(keys.get(i + n..i + 2 * n))
+                    .is_some_and(|(a, b)| a == b)
+            }) || (keys.get(i + 2) == Some(&keys[i])
+                && keys.get(i + 1).is_some_and(|k| and.contains(k))))
+    });
+    if !repeats {
         return (words.join(" "), repairs);
     }
+    let mut normed: Vec<String> = words.iter().map(|w| norm(w)).collect();
     // Longest repeated phrases first, so "under the X under the X" goes before single words.
     let mut changed = true;
     while changed {
