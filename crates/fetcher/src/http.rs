@@ -298,14 +298,15 @@ impl HttpClient {
         let max_redirects = opts.max_redirects;
         let policy = opts.addresses;
         let redirect = reqwest::redirect::Policy::custom(move |attempt| {
-            if attempt.previous().len() > max_redirects {
-                let n = attempt.previous().len();
-                return attempt.error(format!("more than {max_redirects} redirects ({n})"));
+            match redirect_verdict(
+                &policy,
+                max_redirects,
+                attempt.previous().len(),
+                attempt.url(),
+            ) {
+                Ok(()) => attempt.follow(),
+                Err(e) => attempt.error(e),
             }
-            if let Err(e) = policy.check_url(attempt.url()) {
-                return attempt.error(e);
-            }
-            attempt.follow()
         });
         let inner = reqwest::Client::builder()
             .user_agent(&opts.user_agent)
@@ -504,6 +505,21 @@ impl HttpClient {
     }
 }
 
+/// Whether a redirect to `next` may be followed after `hops` requests: within the limit and to an
+/// address the policy allows (names are checked again after resolution).
+fn redirect_verdict(
+    policy: &AddressPolicy,
+    max_redirects: usize,
+    hops: usize,
+    next: &url::Url,
+) -> Result<(), Box<dyn std::error::Error + Send + Sync>> {
+    if hops > max_redirects {
+        return Err(format!("more than {max_redirects} redirects ({hops})").into());
+    }
+    policy.check_url(next)?;
+    Ok(())
+}
+
 fn parse_url(url: &str) -> Result<url::Url, HttpError> {
     url::Url::parse(url).map_err(|e| HttpError::Permanent {
         url: url.to_string(),
@@ -529,6 +545,27 @@ fn error_chain(e: &(dyn std::error::Error + 'static)) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn redirects_to_non_public_addresses_are_refused_by_default() {
+        let strict = AddressPolicy::default();
+        let u = |s: &str| url::Url::parse(s).expect("url");
+        for target in [
+            "http://127.0.0.1:8080/feed",
+            "http://[::1]/feed",
+            "http://0x7f000001/",
+            "http://10.0.0.1/",
+            "http://169.254.169.254/latest/meta-data/",
+            "http://[::ffff:127.0.0.1]/",
+            "gopher://example.com/",
+        ] {
+            let err = redirect_verdict(&strict, 5, 1, &u(target)).expect_err(target);
+            assert!(safety::is_refusal(err.as_ref()), "{target}: {err}");
+        }
+        // Names pass here and are judged by the resolver (`localhost` is refused there).
+        assert!(redirect_verdict(&strict, 5, 1, &u("http://localhost/")).is_ok());
+        assert!(redirect_verdict(&strict, 5, 6, &u("https://example.com/")).is_err());
+    }
 
     #[test]
     fn windows_1252_declared_in_header() {

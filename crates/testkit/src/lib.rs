@@ -1,6 +1,8 @@
 //! Test harness: a real Kafka-protocol broker (Tansu) on loopback, a local HTTP server that serves
 //! an RSS feed and its article pages, and helpers that read topics as oracles.
 
+pub mod fuzz;
+
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 
