@@ -337,7 +337,7 @@ impl HttpClient {
         match self.fetch(url, None).await? {
             Fetched::Page(p) => Ok(p),
             Fetched::NotModified(_) => Err(HttpError::Permanent {
-                url: url.to_string(),
+                url: model::redact_url(url),
                 reason: "unexpected 304 without validators".into(),
             }),
         }
@@ -351,7 +351,7 @@ impl HttpClient {
             let v = self.robots_verdict(&parsed).await;
             if !v.allowed {
                 return Err(HttpError::RobotsDisallowed {
-                    url: url.to_string(),
+                    url: model::redact_url(url),
                 });
             }
             crawl_delay = v.crawl_delay;
@@ -361,7 +361,7 @@ impl HttpClient {
         match self.request(url, &parsed, None, &mut permit).await? {
             Fetched::Page(p) => Ok(p),
             Fetched::NotModified(_) => Err(HttpError::Permanent {
-                url: url.to_string(),
+                url: model::redact_url(url),
                 reason: "unexpected 304 without validators".into(),
             }),
         }
@@ -410,17 +410,19 @@ impl HttpClient {
         validators: Option<&Validators>,
         permit: &mut Permit,
     ) -> Result<Fetched, HttpError> {
+        // Errors end up in logs, dead letters and feed state: never with credentials in them.
+        let shown = model::redact_url(url);
         let transient = |reason: String, retry_after: Option<Duration>| HttpError::Transient {
-            url: url.to_string(),
+            url: shown.clone(),
             reason,
             retry_after,
         };
         let permanent = |reason: String| HttpError::Permanent {
-            url: url.to_string(),
+            url: shown.clone(),
             reason,
         };
         let refused = |reason: String| HttpError::Refused {
-            url: url.to_string(),
+            url: shown.clone(),
             reason,
         };
         self.opts
@@ -438,11 +440,11 @@ impl HttpClient {
         }
         let mut resp = req.send().await.map_err(|e| {
             if safety::is_refusal(&e) {
-                refused(error_chain(&e))
+                refused(reqwest_reason(e))
             } else if e.is_builder() || e.is_redirect() {
-                permanent(error_chain(&e))
+                permanent(reqwest_reason(e))
             } else {
-                transient(error_chain(&e), None)
+                transient(reqwest_reason(e), None)
             }
         })?;
         let status = resp.status();
@@ -461,7 +463,7 @@ impl HttpClient {
         }
         if !status.is_success() {
             return Err(HttpError::Status {
-                url: url.to_string(),
+                url: shown.clone(),
                 status: status.as_u16(),
             });
         }
@@ -487,7 +489,7 @@ impl HttpClient {
         while let Some(chunk) = resp
             .chunk()
             .await
-            .map_err(|e| transient(error_chain(&e), None))?
+            .map_err(|e| transient(reqwest_reason(e), None))?
         {
             if bytes.len() + chunk.len() > max_body {
                 return Err(permanent(format!("body larger than {max_body} bytes")));
@@ -520,9 +522,20 @@ fn redirect_verdict(
     Ok(())
 }
 
+/// The reason of a reqwest error, with the URL it names redacted (a redirect target or the
+/// request URL may carry secret query parameters).
+fn reqwest_reason(mut e: reqwest::Error) -> String {
+    if let Some(u) = e.url_mut() {
+        if let Ok(r) = url::Url::parse(&model::redact_url(u.as_str())) {
+            *u = r;
+        }
+    }
+    error_chain(&e)
+}
+
 fn parse_url(url: &str) -> Result<url::Url, HttpError> {
     url::Url::parse(url).map_err(|e| HttpError::Permanent {
-        url: url.to_string(),
+        url: model::redact_url(url),
         reason: format!("invalid url: {e}"),
     })
 }
