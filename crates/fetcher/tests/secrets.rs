@@ -72,6 +72,18 @@ async fn credentials_tokens_and_cookies_never_reach_logs_or_messages() {
         "/bad.xml",
         Reply::ok("application/rss+xml", "<rss><channel><item>").require("authorization", AUTH),
     );
+    // A redirect to an address the policy refuses: the error names the target, redacted.
+    s.set(
+        "/moved.xml",
+        Reply::redirect("http://10.0.0.1/internal.xml?token=t0k3n"),
+    );
+    // A redirect to another host: the credentials must not follow it.
+    let other = ScriptServer::start_on("127.0.0.2").await;
+    other.set("/elsewhere.xml", Reply::ok("application/rss+xml", "<rss/>"));
+    s.set(
+        "/away.xml",
+        Reply::redirect(&other.url("/elsewhere.xml?key=t0k3n")),
+    );
     let with_secrets =
         |path: &str, query: &str| s.url(path).replacen("http://", "http://user:s3cr3t@", 1) + query;
     let feeds = vec![
@@ -86,6 +98,8 @@ async fn credentials_tokens_and_cookies_never_reach_logs_or_messages() {
             &with_secrets("/gone.xml", "?sig=t0k3n&page=1"),
             60_000,
         ),
+        common::feed("moved", &with_secrets("/moved.xml", "?token=t0k3n"), 60_000),
+        common::feed("away", &with_secrets("/away.xml", ""), 60_000),
     ];
     let shown_spec = format!("{:?}", feeds);
     let run = Running::start(common::config(feeds));
@@ -94,9 +108,12 @@ async fn credentials_tokens_and_cookies_never_reach_logs_or_messages() {
             Duration::from_secs(10),
             "article, dead letter, failed feed",
             |r| {
+                let failed = |name: &str| r.feeds.iter().any(|f| f.name == name && f.failures > 0);
                 !r.published.is_empty()
                     && !r.dead.is_empty()
-                    && r.feeds.iter().any(|f| f.name == "gone" && f.failures > 0)
+                    && failed("gone")
+                    && failed("moved")
+                    && !other.requests().is_empty()
             },
         )
         .await;
@@ -115,6 +132,13 @@ async fn credentials_tokens_and_cookies_never_reach_logs_or_messages() {
     assert_eq!(
         s.requests_to("/articles/a1").last().map(|r| r.status),
         Some(200)
+    );
+    assert!(
+        other
+            .requests()
+            .iter()
+            .all(|r| !r.headers.contains_key("authorization")),
+        "credentials followed a redirect to another host"
     );
     // Cookies are not sent back (no cookie store).
     assert!(s
@@ -150,6 +174,10 @@ async fn credentials_tokens_and_cookies_never_reach_logs_or_messages() {
     assert!(log.contains("article published"), "{log}");
     assert!(
         log.contains("api_key=redacted") && log.contains("sig=redacted"),
+        "{log}"
+    );
+    assert!(
+        log.contains("moved.xml?token=redacted: error following redirect"),
         "{log}"
     );
     assert_eq!(
