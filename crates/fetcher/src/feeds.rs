@@ -358,7 +358,7 @@ async fn ingest_entry<S: Sink>(feed: &FeedSpec, ctx: &Ctx<S>, entry: FeedEntry) 
                 (u, Some(fetch))
             }
             Err(e) => {
-                tracing::warn!(feed = %feed.name, link = %model::redact_url(link), error = %model::redact_url(&e.to_string()), "entry link unusable");
+                tracing::warn!(feed = %feed.name, link = %model::redact_url(link), error = %model::redact_urls_in(&e.to_string()), "entry link unusable");
                 return true;
             }
         },

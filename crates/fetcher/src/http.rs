@@ -383,7 +383,12 @@ impl HttpClient {
         let rules = match self.robots.get(&origin) {
             Some(r) => r,
             None => {
-                let robots_url = format!("{origin}/robots.txt");
+                // With the page's credentials: a site behind basic auth answers 401 to an
+                // anonymous robots.txt request, which would read as "disallow everything".
+                let robots_url = url
+                    .join("/robots.txt")
+                    .map(String::from)
+                    .unwrap_or_else(|_| format!("{origin}/robots.txt"));
                 let agent = robots::agent_token(&self.opts.user_agent).to_string();
                 let rules = match self.fetch(&robots_url, None).await {
                     Ok(Fetched::Page(p)) => robots::rules_from(&agent, p.status, &p.bytes),
@@ -392,7 +397,7 @@ impl HttpClient {
                         robots::rules_from(&agent, status, b"")
                     }
                     Err(e) => {
-                        tracing::debug!(url = %robots_url, error = %e, "robots.txt unavailable");
+                        tracing::debug!(url = %model::redact_url(&robots_url), error = %e, "robots.txt unavailable");
                         robots::Rules::AllowAll
                     }
                 };

@@ -68,6 +68,12 @@ async fn credentials_tokens_and_cookies_never_reach_logs_or_messages() {
             .require("authorization", AUTH)
             .header("set-cookie", "sid=c00k1e-page; Secure"),
     );
+    // Behind basic auth too: fetched anonymously, its 401 would deny every page.
+    s.set(
+        "/robots.txt",
+        Reply::ok("text/plain", "User-agent: *\nDisallow: /private/\n")
+            .require("authorization", AUTH),
+    );
     s.set(
         "/bad.xml",
         Reply::ok("application/rss+xml", "<rss><channel><item>").require("authorization", AUTH),
