@@ -12,7 +12,7 @@ mod reader;
 mod worker;
 
 pub use admin::{ensure_topics, TopicSpec};
-pub use config::{KafkaSettings, Topics};
+pub use config::{is_secret_option, redacted_options, KafkaSettings, Topics};
 pub use dlq::{dead_letter, original_payload, MAX_DEAD_PAYLOAD};
 pub use health::{probe_broker, ClientHealth, PartitionLag};
 pub use local::{tansu_path, LocalBroker};

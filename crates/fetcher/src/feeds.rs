@@ -16,7 +16,7 @@ use crate::{
     Sink,
 };
 
-/// A feed that cannot be parsed.
+/// A feed that cannot be parsed (the URL redacted).
 #[derive(Debug, thiserror::Error)]
 #[error("parsing feed {url}: {reason}")]
 pub struct FeedError {
@@ -50,7 +50,7 @@ pub struct FeedEntry {
 /// Parse feed bytes into a feed.
 pub fn parse_feed(url: &str, bytes: &[u8]) -> Result<feed_rs::model::Feed, FeedError> {
     feed_rs::parser::parse(bytes).map_err(|e| FeedError {
-        url: url.to_string(),
+        url: model::redact_url(url),
         reason: e.to_string(),
     })
 }
@@ -121,7 +121,7 @@ pub(crate) async fn poll_loop<S: Sink>(
     ctx: Arc<Ctx<S>>,
     cancel: CancellationToken,
 ) {
-    if st.url != feed.url {
+    if st.url != model::redact_url(&feed.url) {
         st = FeedState::new(&feed.name, &feed.url);
     }
     ctx.stats.set_feed(st.clone());
@@ -171,6 +171,8 @@ async fn poll_once<S: Sink>(
         FetcherStats::bump(&stats.polls);
         let plan = conditional::plan(st, ctx.poll.validator_check_every);
         let url = st.resolved_url.clone().unwrap_or_else(|| feed.url.clone());
+        // What logs show: the feed URL may carry credentials or a token.
+        let shown = model::redact_url(&url);
         match ctx.client.fetch(&url, plan.send.as_ref()).await {
             Ok(Fetched::NotModified(meta)) => {
                 FetcherStats::bump(&stats.not_modified);
@@ -179,7 +181,7 @@ async fn poll_once<S: Sink>(
                 succeeded(st, now);
                 hints.max_age = meta.max_age;
                 hints.expires_in = meta.expires_in;
-                tracing::debug!(feed = %feed.name, url, "feed not modified");
+                tracing::debug!(feed = %feed.name, url = %shown, "feed not modified");
             }
             Ok(Fetched::Page(page)) => {
                 hints.max_age = page.meta.max_age;
@@ -190,7 +192,7 @@ async fn poll_once<S: Sink>(
                     FetcherStats::bump(&stats.validators_distrusted);
                     tracing::warn!(
                         feed = %feed.name,
-                        url,
+                        url = %shown,
                         "feed changed under unchanged validators, no longer sending them"
                     );
                 }
@@ -237,7 +239,7 @@ async fn poll_once<S: Sink>(
                         match discover_feed(&ctx.client, &page).await {
                             Some(found) => {
                                 FetcherStats::bump(&stats.discovered);
-                                tracing::info!(feed = %feed.name, site = url, feed_url = %found, "feed discovered");
+                                tracing::info!(feed = %feed.name, site = %shown, feed_url = %model::redact_url(&found), "feed discovered");
                                 st.resolved_url = Some(found);
                                 st.etag = None;
                                 st.last_modified = None;
@@ -247,14 +249,14 @@ async fn poll_once<S: Sink>(
                             None => {
                                 FetcherStats::bump(&stats.errors);
                                 let msg = format!("{e}; no feed announced or at common paths");
-                                tracing::warn!(feed = %feed.name, url, error = %msg, "no feed found");
+                                tracing::warn!(feed = %feed.name, url = %shown, error = %msg, "no feed found");
                                 failed(st, now, &msg);
                             }
                         }
                     }
                     Err(e) => {
                         FetcherStats::bump(&stats.errors);
-                        tracing::warn!(feed = %feed.name, url, error = %e, "malformed feed");
+                        tracing::warn!(feed = %feed.name, url = %shown, error = %e, "malformed feed");
                         failed(st, now, &e.to_string());
                         // One dead letter per distinct bad body, not one per poll.
                         if last_bad_feed.as_deref() != Some(hash.as_str()) {
@@ -281,7 +283,7 @@ async fn poll_once<S: Sink>(
                     FetcherStats::bump(&stats.throttled);
                 }
                 hints.retry_after = e.retry_after();
-                tracing::warn!(feed = %feed.name, url, error = %e, failures = st.failures + 1, "feed fetch failed");
+                tracing::warn!(feed = %feed.name, url = %shown, error = %e, failures = st.failures + 1, "feed fetch failed");
                 failed(st, now, &e.to_string());
             }
         }
@@ -335,14 +337,14 @@ async fn dead_letter<S: Sink>(
         source_topic: String::new(),
         partition: -1,
         offset: -1,
-        key: Some(url.to_string()),
+        key: Some(model::redact_url(url)),
         payload: std::str::from_utf8(bytes).ok().map(str::to_string),
         payload_base64: None,
         payload_bytes: bytes.len(),
         truncated: false,
     };
     if let Err(e) = sink.dead_letter(letter).await {
-        tracing::warn!(url, error = %e, "dead letter failed");
+        tracing::warn!(url = %model::redact_url(url), error = %e, "dead letter failed");
     }
     FetcherStats::bump(&stats.dead_lettered);
 }
@@ -351,18 +353,22 @@ async fn dead_letter<S: Sink>(
 async fn ingest_entry<S: Sink>(feed: &FeedSpec, ctx: &Ctx<S>, entry: FeedEntry) -> bool {
     let (url, fetch) = match &entry.link {
         Some(link) => match model::canonical_url(link) {
-            Ok(u) => (u, true),
+            Ok(u) => {
+                let fetch = with_credentials(&u, link);
+                (u, Some(fetch))
+            }
             Err(e) => {
-                tracing::warn!(feed = %feed.name, link, error = %e, "entry link unusable");
+                tracing::warn!(feed = %feed.name, link = %model::redact_url(link), error = %model::redact_urls_in(&e.to_string()), "entry link unusable");
                 return true;
             }
         },
+        // Keyed by the redacted feed URL: a rotated token must not make every entry new.
         None if entry.content.is_some() => (
             model::urn_for_file(
                 "feed-entry",
-                &model::article_id(&format!("{}#{}", feed.url, entry.id)),
+                &model::article_id(&format!("{}#{}", model::redact_url(&feed.url), entry.id)),
             ),
-            false,
+            None,
         ),
         None => return true,
     };
@@ -395,15 +401,30 @@ async fn ingest_entry<S: Sink>(feed: &FeedSpec, ctx: &Ctx<S>, entry: FeedEntry) 
     done
 }
 
-/// Fetch and publish a claimed entry; true when it is settled (published, duplicate or
-/// dead-lettered), false when it should be tried again at the next poll.
+/// The canonical URL with the link's credentials put back, for fetching only: messages and ids
+/// carry the canonical URL without them.
+fn with_credentials(canonical: &str, link: &str) -> String {
+    let (Ok(mut c), Ok(l)) = (url::Url::parse(canonical), url::Url::parse(link)) else {
+        return canonical.to_string();
+    };
+    if l.username().is_empty() && l.password().is_none() {
+        return canonical.to_string();
+    }
+    if c.set_username(l.username()).is_err() || c.set_password(l.password()).is_err() {
+        return canonical.to_string();
+    }
+    c.to_string()
+}
+
+/// Fetch (from `fetch`, when given) and publish a claimed entry; true when it is settled
+/// (published, duplicate or dead-lettered), false when it should be tried again at the next poll.
 #[allow(clippy::too_many_arguments)]
 async fn ingest_claimed<S: Sink>(
     feed: &FeedSpec,
     ctx: &Ctx<S>,
     entry: FeedEntry,
     mut url: String,
-    fetch: bool,
+    fetch: Option<String>,
     link_id: String,
     version: String,
     claims: &mut Vec<String>,
@@ -411,8 +432,8 @@ async fn ingest_claimed<S: Sink>(
     let stats = &*ctx.stats;
     let sink = &*ctx.sink;
     let mut id = link_id.clone();
-    let (content_type, body) = if fetch {
-        match ctx.client.get_article(&url).await {
+    let (content_type, body) = if let Some(fetch_url) = fetch {
+        match ctx.client.get_article(&fetch_url).await {
             Ok(page) => {
                 let body = page.text();
                 if page.media_type.contains("html") || page.media_type.is_empty() {
@@ -428,7 +449,7 @@ async fn ingest_claimed<S: Sink>(
                             drop(seen);
                             if duplicate {
                                 FetcherStats::bump(&stats.duplicates);
-                                tracing::info!(feed = %feed.name, url, canonical = %canon, "same article through another link, not published again");
+                                tracing::info!(feed = %feed.name, url = %model::redact_url(&url), canonical = %model::redact_url(&canon), "same article through another link, not published again");
                                 crate::remember(
                                     sink,
                                     &ctx.seen,
@@ -450,7 +471,7 @@ async fn ingest_claimed<S: Sink>(
             }
             Err(HttpError::RobotsDisallowed { .. }) => {
                 FetcherStats::bump(&stats.robots_denied);
-                tracing::info!(feed = %feed.name, url, "page disallowed by robots.txt, skipped");
+                tracing::info!(feed = %feed.name, url = %model::redact_url(&url), "page disallowed by robots.txt, skipped");
                 crate::remember(
                     sink,
                     &ctx.seen,
@@ -467,14 +488,14 @@ async fn ingest_claimed<S: Sink>(
                 if e.retry_after().is_some() {
                     FetcherStats::bump(&stats.throttled);
                 }
-                tracing::warn!(feed = %feed.name, url, error = %e, "page fetch failed, will retry");
+                tracing::warn!(feed = %feed.name, url = %model::redact_url(&url), error = %e, "page fetch failed, will retry");
                 return false;
             }
             Err(e) => {
                 if matches!(e, HttpError::Refused { .. }) {
                     FetcherStats::bump(&stats.refused);
                 }
-                tracing::warn!(feed = %feed.name, url, error = %e, "page unusable");
+                tracing::warn!(feed = %feed.name, url = %model::redact_url(&url), error = %e, "page unusable");
                 dead_letter(sink, stats, "unfetchable_page", &e.to_string(), &url, b"").await;
                 crate::remember(
                     sink,
@@ -501,7 +522,7 @@ async fn ingest_claimed<S: Sink>(
         source: SourceRef {
             kind: "feed".into(),
             name: feed.name.clone(),
-            origin: Some(feed.url.clone()),
+            origin: Some(model::redact_url(&feed.url)),
         },
         fetched_at: Utc::now(),
         content_type,
@@ -516,7 +537,7 @@ async fn ingest_claimed<S: Sink>(
     };
     if let Err(e) = sink.publish(article).await {
         FetcherStats::bump(&stats.errors);
-        tracing::warn!(feed = %feed.name, url, error = %e, "publish failed, will retry");
+        tracing::warn!(feed = %feed.name, url = %model::redact_url(&url), error = %e, "publish failed, will retry");
         return false;
     }
     if id != link_id {
@@ -532,7 +553,7 @@ async fn ingest_claimed<S: Sink>(
     }
     crate::remember(sink, &ctx.seen, SeenEntry { key: id, version }).await;
     FetcherStats::bump(&stats.published);
-    tracing::info!(feed = %feed.name, url, "article published");
+    tracing::info!(feed = %feed.name, url = %model::redact_url(&url), "article published");
     true
 }
 

@@ -298,14 +298,15 @@ impl HttpClient {
         let max_redirects = opts.max_redirects;
         let policy = opts.addresses;
         let redirect = reqwest::redirect::Policy::custom(move |attempt| {
-            if attempt.previous().len() > max_redirects {
-                let n = attempt.previous().len();
-                return attempt.error(format!("more than {max_redirects} redirects ({n})"));
+            match redirect_verdict(
+                &policy,
+                max_redirects,
+                attempt.previous().len(),
+                attempt.url(),
+            ) {
+                Ok(()) => attempt.follow(),
+                Err(e) => attempt.error(e),
             }
-            if let Err(e) = policy.check_url(attempt.url()) {
-                return attempt.error(e);
-            }
-            attempt.follow()
         });
         let inner = reqwest::Client::builder()
             .user_agent(&opts.user_agent)
@@ -336,7 +337,7 @@ impl HttpClient {
         match self.fetch(url, None).await? {
             Fetched::Page(p) => Ok(p),
             Fetched::NotModified(_) => Err(HttpError::Permanent {
-                url: url.to_string(),
+                url: model::redact_url(url),
                 reason: "unexpected 304 without validators".into(),
             }),
         }
@@ -350,7 +351,7 @@ impl HttpClient {
             let v = self.robots_verdict(&parsed).await;
             if !v.allowed {
                 return Err(HttpError::RobotsDisallowed {
-                    url: url.to_string(),
+                    url: model::redact_url(url),
                 });
             }
             crawl_delay = v.crawl_delay;
@@ -360,7 +361,7 @@ impl HttpClient {
         match self.request(url, &parsed, None, &mut permit).await? {
             Fetched::Page(p) => Ok(p),
             Fetched::NotModified(_) => Err(HttpError::Permanent {
-                url: url.to_string(),
+                url: model::redact_url(url),
                 reason: "unexpected 304 without validators".into(),
             }),
         }
@@ -382,7 +383,12 @@ impl HttpClient {
         let rules = match self.robots.get(&origin) {
             Some(r) => r,
             None => {
-                let robots_url = format!("{origin}/robots.txt");
+                // With the page's credentials: a site behind basic auth answers 401 to an
+                // anonymous robots.txt request, which would read as "disallow everything".
+                let robots_url = url
+                    .join("/robots.txt")
+                    .map(String::from)
+                    .unwrap_or_else(|_| format!("{origin}/robots.txt"));
                 let agent = robots::agent_token(&self.opts.user_agent).to_string();
                 let rules = match self.fetch(&robots_url, None).await {
                     Ok(Fetched::Page(p)) => robots::rules_from(&agent, p.status, &p.bytes),
@@ -391,7 +397,7 @@ impl HttpClient {
                         robots::rules_from(&agent, status, b"")
                     }
                     Err(e) => {
-                        tracing::debug!(url = %robots_url, error = %e, "robots.txt unavailable");
+                        tracing::debug!(url = %model::redact_url(&robots_url), error = %e, "robots.txt unavailable");
                         robots::Rules::AllowAll
                     }
                 };
@@ -409,17 +415,19 @@ impl HttpClient {
         validators: Option<&Validators>,
         permit: &mut Permit,
     ) -> Result<Fetched, HttpError> {
+        // Errors end up in logs, dead letters and feed state: never with credentials in them.
+        let shown = model::redact_url(url);
         let transient = |reason: String, retry_after: Option<Duration>| HttpError::Transient {
-            url: url.to_string(),
+            url: shown.clone(),
             reason,
             retry_after,
         };
         let permanent = |reason: String| HttpError::Permanent {
-            url: url.to_string(),
+            url: shown.clone(),
             reason,
         };
         let refused = |reason: String| HttpError::Refused {
-            url: url.to_string(),
+            url: shown.clone(),
             reason,
         };
         self.opts
@@ -437,11 +445,11 @@ impl HttpClient {
         }
         let mut resp = req.send().await.map_err(|e| {
             if safety::is_refusal(&e) {
-                refused(error_chain(&e))
+                refused(reqwest_reason(e))
             } else if e.is_builder() || e.is_redirect() {
-                permanent(error_chain(&e))
+                permanent(reqwest_reason(e))
             } else {
-                transient(error_chain(&e), None)
+                transient(reqwest_reason(e), None)
             }
         })?;
         let status = resp.status();
@@ -460,7 +468,7 @@ impl HttpClient {
         }
         if !status.is_success() {
             return Err(HttpError::Status {
-                url: url.to_string(),
+                url: shown.clone(),
                 status: status.as_u16(),
             });
         }
@@ -486,7 +494,7 @@ impl HttpClient {
         while let Some(chunk) = resp
             .chunk()
             .await
-            .map_err(|e| transient(error_chain(&e), None))?
+            .map_err(|e| transient(reqwest_reason(e), None))?
         {
             if bytes.len() + chunk.len() > max_body {
                 return Err(permanent(format!("body larger than {max_body} bytes")));
@@ -504,9 +512,35 @@ impl HttpClient {
     }
 }
 
+/// Whether a redirect to `next` may be followed after `hops` requests: within the limit and to an
+/// address the policy allows (names are checked again after resolution).
+fn redirect_verdict(
+    policy: &AddressPolicy,
+    max_redirects: usize,
+    hops: usize,
+    next: &url::Url,
+) -> Result<(), Box<dyn std::error::Error + Send + Sync>> {
+    if hops > max_redirects {
+        return Err(format!("more than {max_redirects} redirects ({hops})").into());
+    }
+    policy.check_url(next)?;
+    Ok(())
+}
+
+/// The reason of a reqwest error, with the URL it names redacted (a redirect target or the
+/// request URL may carry secret query parameters).
+fn reqwest_reason(mut e: reqwest::Error) -> String {
+    if let Some(u) = e.url_mut() {
+        if let Ok(r) = url::Url::parse(&model::redact_url(u.as_str())) {
+            *u = r;
+        }
+    }
+    error_chain(&e)
+}
+
 fn parse_url(url: &str) -> Result<url::Url, HttpError> {
     url::Url::parse(url).map_err(|e| HttpError::Permanent {
-        url: url.to_string(),
+        url: model::redact_url(url),
         reason: format!("invalid url: {e}"),
     })
 }
@@ -529,6 +563,27 @@ fn error_chain(e: &(dyn std::error::Error + 'static)) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn redirects_to_non_public_addresses_are_refused_by_default() {
+        let strict = AddressPolicy::default();
+        let u = |s: &str| url::Url::parse(s).expect("url");
+        for target in [
+            "http://127.0.0.1:8080/feed",
+            "http://[::1]/feed",
+            "http://0x7f000001/",
+            "http://10.0.0.1/",
+            "http://169.254.169.254/latest/meta-data/",
+            "http://[::ffff:127.0.0.1]/",
+            "gopher://example.com/",
+        ] {
+            let err = redirect_verdict(&strict, 5, 1, &u(target)).expect_err(target);
+            assert!(safety::is_refusal(err.as_ref()), "{target}: {err}");
+        }
+        // Names pass here and are judged by the resolver (`localhost` is refused there).
+        assert!(redirect_verdict(&strict, 5, 1, &u("http://localhost/")).is_ok());
+        assert!(redirect_verdict(&strict, 5, 6, &u("https://example.com/")).is_err());
+    }
 
     #[test]
     fn windows_1252_declared_in_header() {

@@ -58,16 +58,27 @@ pub trait Sink: Send + Sync + 'static {
 }
 
 /// One configured feed.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Clone, PartialEq, Eq)]
 pub struct FeedSpec {
     /// Name used in logs, metrics and `source.name`.
     pub name: String,
-    /// Feed URL (RSS 2.0, Atom or JSON Feed).
+    /// Feed URL (RSS 2.0, Atom or JSON Feed); may carry credentials, used for fetching only.
     pub url: String,
     /// Poll interval when no publishing rate is known (or always, when not adaptive).
     pub interval: Duration,
     /// Follow the feed's observed publishing rate; false when the config fixes `interval_secs`.
     pub adaptive: bool,
+}
+
+impl std::fmt::Debug for FeedSpec {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("FeedSpec")
+            .field("name", &self.name)
+            .field("url", &model::redact_url(&self.url))
+            .field("interval", &self.interval)
+            .field("adaptive", &self.adaptive)
+            .finish()
+    }
 }
 
 /// Feed scheduling settings.

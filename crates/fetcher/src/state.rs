@@ -85,7 +85,8 @@ pub struct StoredState {
 pub struct FeedState {
     /// Feed name from the config.
     pub name: String,
-    /// Configured URL; a changed URL starts the state afresh.
+    /// Configured URL, redacted ([`model::redact_url`]: the state is published and printed); a
+    /// changed URL starts the state afresh.
     pub url: String,
     /// The feed URL found by autodiscovery when `url` is a site page.
     pub resolved_url: Option<String>,
@@ -130,7 +131,7 @@ impl FeedState {
     pub fn new(name: &str, url: &str) -> Self {
         Self {
             name: name.to_string(),
-            url: url.to_string(),
+            url: model::redact_url(url),
             validators_trusted: true,
             ..Self::default()
         }

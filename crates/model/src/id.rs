@@ -51,9 +51,131 @@ fn is_tracking_param(name: &str) -> bool {
         )
 }
 
-/// Canonical form of an article URL: lower-cased host, default port dropped, no fragment, tracking
-/// parameters removed and the remaining query sorted, so that the same article reached through two
-/// links has one identity.
+/// Query parameters whose values are secrets (API keys, tokens, signatures).
+fn is_secret_param(name: &str) -> bool {
+    let n = name.to_ascii_lowercase().replace('-', "_");
+    matches!(
+        n.as_str(),
+        "token"
+            | "key"
+            | "apikey"
+            | "auth"
+            | "password"
+            | "passwd"
+            | "pwd"
+            | "secret"
+            | "sig"
+            | "signature"
+            | "session"
+            | "sessionid"
+            | "code"
+    ) || [
+        "token",
+        "key",
+        "secret",
+        "password",
+        "signature",
+        "sig",
+        "credential",
+    ]
+    .iter()
+    .any(|s| n.ends_with(&format!("_{s}")))
+        || n.starts_with("x_amz_")
+}
+
+/// A URL fit for logs, messages and command output: credentials (`user:password@`) removed and the
+/// values of secret-looking query parameters (`token`, `key`, `api_key`, `password`, `secret`,
+/// `sig`, ...) replaced by `redacted`. Text that does not parse as a URL is redacted as text.
+pub fn redact_url(input: &str) -> String {
+    let Ok(mut url) = Url::parse(input.trim()) else {
+        return redact_text(input);
+    };
+    let secret_query = url.query_pairs().any(|(k, _)| is_secret_param(&k));
+    if url.username().is_empty() && url.password().is_none() && !secret_query {
+        // Nothing to hide: the text as given, so ids and state keyed by it do not change.
+        return input.to_string();
+    }
+    // Fails only for URLs that cannot carry credentials anyway (`mailto:`, `urn:`).
+    let _ = url.set_password(None);
+    let _ = url.set_username("");
+    if secret_query {
+        let pairs: Vec<(String, String)> = url
+            .query_pairs()
+            .map(|(k, v)| {
+                let v = if is_secret_param(&k) {
+                    "redacted".to_string()
+                } else {
+                    v.into_owned()
+                };
+                (k.into_owned(), v)
+            })
+            .collect();
+        url.query_pairs_mut().clear().extend_pairs(pairs);
+    }
+    url.to_string()
+}
+
+/// Free text (an error message, a config snippet) with every `scheme://...` URL in it passed
+/// through [`redact_url`].
+pub fn redact_urls_in(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut rest = text;
+    while let Some(at) = rest.find("://") {
+        let scheme_start = rest[..at]
+            .rfind(|c: char| !(c.is_ascii_alphanumeric() || matches!(c, '+' | '-' | '.')))
+            .map_or(0, |i| i + 1);
+        let end = rest[at..]
+            .find(|c: char| c.is_whitespace() || matches!(c, '"' | '\'' | '<' | '>' | '`' | ')'))
+            .map_or(rest.len(), |i| at + i);
+        out.push_str(&rest[..scheme_start]);
+        out.push_str(&redact_url(&rest[scheme_start..end]));
+        rest = &rest[end..];
+    }
+    out.push_str(rest);
+    out
+}
+
+/// [`redact_url`] for text that is not a valid URL: userinfo before the host and secret query
+/// values are cut out textually.
+fn redact_text(input: &str) -> String {
+    let (rest, fragment) = match input.split_once('#') {
+        Some((r, f)) => (r, Some(f)),
+        None => (input, None),
+    };
+    let (base, query) = match rest.split_once('?') {
+        Some((b, q)) => (b, Some(q)),
+        None => (rest, None),
+    };
+    let mut out = match base.split_once("://") {
+        Some((scheme, after)) => {
+            let end = after.find('/').unwrap_or(after.len());
+            let authority = &after[..end];
+            let host = authority.rsplit_once('@').map_or(authority, |(_, h)| h);
+            format!("{scheme}://{host}{}", &after[end..])
+        }
+        None => base.to_string(),
+    };
+    if let Some(q) = query {
+        let parts: Vec<String> = q
+            .split('&')
+            .map(|p| match p.split_once('=') {
+                Some((k, _)) if is_secret_param(k) => format!("{k}=redacted"),
+                _ => p.to_string(),
+            })
+            .collect();
+        out.push('?');
+        out.push_str(&parts.join("&"));
+    }
+    if let Some(f) = fragment {
+        out.push('#');
+        out.push_str(f);
+    }
+    out
+}
+
+/// Canonical form of an article URL: lower-cased host, default port dropped, no credentials, no
+/// fragment, tracking parameters removed and the remaining query sorted, so that the same article
+/// reached through two links has one identity.
 pub fn canonical_url(input: &str) -> Result<String, UrlError> {
     let mut url = Url::parse(input.trim()).map_err(|source| UrlError::Parse {
         url: input.to_string(),
@@ -70,6 +192,9 @@ pub fn canonical_url(input: &str) -> Result<String, UrlError> {
         }
     }
     url.set_fragment(None);
+    // Credentials say who fetched, not which article; they must not reach messages either.
+    let _ = url.set_password(None);
+    let _ = url.set_username("");
     let mut pairs: Vec<(String, String)> = url
         .query_pairs()
         .filter(|(k, _)| !is_tracking_param(k))
@@ -147,6 +272,43 @@ mod tests {
         let err = canonical_url("not a url").expect_err("must fail");
         assert!(err.to_string().contains("not a url"));
         assert!(canonical_url("ftp://example.com/x").is_err());
+    }
+
+    #[test]
+    fn redact_url_removes_credentials_and_secret_parameters() {
+        assert_eq!(
+            redact_url("https://user:s3cr3t@feeds.example.com/a/feed.xml?token=t0k3n&page=2"),
+            "https://feeds.example.com/a/feed.xml?token=redacted&page=2"
+        );
+        assert_eq!(
+            redact_url("http://u@h.example/x?API_KEY=k&sig=s&X-Amz-Signature=z&q=news#f"),
+            "http://h.example/x?API_KEY=redacted&sig=redacted&X-Amz-Signature=redacted&q=news#f"
+        );
+        for plain in [
+            "https://h.example/world/?id=7",
+            "HTTP://H.example",
+            "not a url",
+        ] {
+            assert_eq!(redact_url(plain), plain);
+        }
+        assert_eq!(
+            redact_url("http://user:pw@bad host/x?password=p&a=1"),
+            "http://bad host/x?password=redacted&a=1"
+        );
+        assert_eq!(
+            redact_url("urn:newsflow:seed:a.txt"),
+            "urn:newsflow:seed:a.txt"
+        );
+        assert_eq!(
+            redact_urls_in(
+                "at line 3: url = \"https://u:pw@h.example/f?key=k\" (bad), see http://x/"
+            ),
+            "at line 3: url = \"https://h.example/f?key=redacted\" (bad), see http://x/"
+        );
+        assert_eq!(
+            canonical_url("https://user:pw@H.example/a?utm_source=x").expect("url"),
+            "https://h.example/a"
+        );
     }
 
     #[test]

@@ -68,13 +68,22 @@ impl Default for PipelineConfig {
 }
 
 /// Where the cluster is.
-#[derive(Debug, Clone, Default, Deserialize)]
+#[derive(Clone, Default, Deserialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct KafkaConfig {
     /// `host:port,...`; empty means `newsflow run` starts a local broker.
     pub brokers: String,
     /// librdkafka options passed through (`security.protocol`, `sasl.mechanism`, ...).
     pub options: BTreeMap<String, String>,
+}
+
+impl std::fmt::Debug for KafkaConfig {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("KafkaConfig")
+            .field("brokers", &self.brokers)
+            .field("options", &bus::redacted_options(&self.options))
+            .finish()
+    }
 }
 
 /// One directory of article files.
@@ -97,7 +106,7 @@ fn default_rescan() -> u64 {
 }
 
 /// One feed.
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct FeedConfig {
     /// Source name.
@@ -107,6 +116,16 @@ pub struct FeedConfig {
     /// Seconds between polls (default: `fetcher.poll_interval_secs`).
     #[serde(default)]
     pub interval_secs: Option<u64>,
+}
+
+impl std::fmt::Debug for FeedConfig {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("FeedConfig")
+            .field("name", &self.name)
+            .field("url", &model::redact_url(&self.url))
+            .field("interval_secs", &self.interval_secs)
+            .finish()
+    }
 }
 
 /// The feed list file.
@@ -414,6 +433,16 @@ impl Config {
         path: &Path,
         env: impl Iterator<Item = (String, String)>,
     ) -> Result<Config> {
+        // Errors quote config text, and feed URLs may carry credentials: redact every URL in them.
+        Self::parse_unredacted(text, path, env)
+            .map_err(|e| anyhow::anyhow!("{}", model::redact_urls_in(&format!("{e:#}"))))
+    }
+
+    fn parse_unredacted(
+        text: &str,
+        path: &Path,
+        env: impl Iterator<Item = (String, String)>,
+    ) -> Result<Config> {
         let mut doc: toml::Table = text
             .parse()
             .with_context(|| format!("config {}: invalid TOML", path.display()))?;
@@ -512,10 +541,12 @@ impl Config {
             }
         }
         for f in self.feeds()? {
+            // Feed URLs may carry credentials: errors show them redacted.
+            let shown = model::redact_url(&f.url);
             let u = url::Url::parse(&f.url)
-                .with_context(|| format!("feed {:?}: url {:?}", f.name, f.url))?;
+                .with_context(|| format!("feed {:?}: url {shown:?}", f.name))?;
             if !matches!(u.scheme(), "http" | "https") {
-                bail!("feed {:?}: url {:?} must be http or https", f.name, f.url);
+                bail!("feed {:?}: url {shown:?} must be http or https", f.name);
             }
         }
         Ok(())
@@ -660,6 +691,38 @@ mod tests {
             Path::new("/nonexistent/config/newsflow.toml"),
             env.iter().map(|(k, v)| (k.to_string(), v.to_string())),
         )
+    }
+
+    #[test]
+    fn secrets_in_feed_urls_and_kafka_options_are_never_shown() {
+        let feed = "[[fetcher.feed]]\nname = \"f\"\nurl = \"https://user:s3cr3t@h.example/feed.xml?token=t0k3n\"\n";
+        let cfg = parse(
+            &format!("[kafka.options]\n\"sasl.password\" = \"p4ss\"\n{feed}"),
+            &[("NEWSFLOW__KAFKA__OPTIONS__ssl.key.password", "k3yp4ss")],
+        )
+        .expect("valid");
+        assert_eq!(cfg.kafka.options["ssl.key.password"], "k3yp4ss");
+        let feeds = cfg.feeds().expect("feeds");
+        let shown = format!("{cfg:?} {feeds:?} {:?}", cfg.fetcher().expect("fetcher"));
+        let fresh = fetcher::FeedState::new(&feeds[0].name, &feeds[0].url);
+        let shown = format!("{shown} {}", serde_json::to_string(&fresh).expect("json"));
+        for secret in ["s3cr3t", "t0k3n", "p4ss"] {
+            assert!(!shown.contains(secret), "{secret} in {shown}");
+        }
+        assert!(
+            shown.contains("h.example/feed.xml?token=redacted"),
+            "{shown}"
+        );
+        // Refused configs quote the URL: redacted there too.
+        let bad = feed.replace("https://", "ftp://");
+        let err = format!("{:#}", parse(&bad, &[]).expect_err("scheme"));
+        assert!(
+            err.contains("must be http or https") && !err.contains("s3cr3t"),
+            "{err}"
+        );
+        let broken = format!("{feed}url = \"http://u:s3cr3t@h.example/x\n");
+        let err = format!("{:#}", parse(&broken, &[]).expect_err("toml"));
+        assert!(!err.contains("s3cr3t"), "{err}");
     }
 
     #[test]

@@ -212,6 +212,11 @@ pub fn print_feeds(cfg: &Config, mut states: Vec<FeedState>, json: bool) -> Resu
         }
     }
     states.sort_by(|a, b| a.name.cmp(&b.name));
+    // States saved by older versions may still hold a feed URL with credentials.
+    for s in &mut states {
+        s.url = model::redact_url(&s.url);
+        s.last_error = s.last_error.as_deref().map(model::redact_urls_in);
+    }
     if json {
         println!("{}", serde_json::to_string_pretty(&states)?);
         return Ok(());

@@ -1,6 +1,8 @@
 //! Test harness: a real Kafka-protocol broker (Tansu) on loopback, a local HTTP server that serves
 //! an RSS feed and its article pages, and helpers that read topics as oracles.
 
+pub mod fuzz;
+
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 
@@ -195,6 +197,8 @@ pub struct Reply {
     pub conditional: bool,
     /// Send the body in 8 KB chunks without a `Content-Length`.
     pub chunked: bool,
+    /// Answer 401 unless the request carries this header with this value (e.g. basic auth).
+    pub require: Option<(String, String)>,
 }
 
 impl Reply {
@@ -207,6 +211,7 @@ impl Reply {
             delay: std::time::Duration::ZERO,
             conditional: true,
             chunked: false,
+            require: None,
         }
     }
 
@@ -219,6 +224,7 @@ impl Reply {
             delay: std::time::Duration::ZERO,
             conditional: true,
             chunked: false,
+            require: None,
         }
     }
 
@@ -231,6 +237,12 @@ impl Reply {
     pub fn header(mut self, name: &str, value: &str) -> Reply {
         self.headers
             .push((name.to_ascii_lowercase(), value.to_string()));
+        self
+    }
+
+    /// Answer 401 (with a basic-auth challenge) unless the request has header `name: value`.
+    pub fn require(mut self, name: &str, value: &str) -> Reply {
+        self.require = Some((name.to_ascii_lowercase(), value.to_string()));
         self
     }
 
@@ -407,6 +419,12 @@ async fn scripted(
             .or_else(|| g.routes.get(uri.path()))
             .cloned()
             .unwrap_or_else(|| Reply::status(404));
+        let reply = match &reply.require {
+            Some((name, value)) if headers.get(name) != Some(value) => {
+                Reply::status(401).header("www-authenticate", "Basic realm=\"feeds\"")
+            }
+            _ => reply,
+        };
         let not_modified = reply.conditional
             && reply.status == 200
             && ((reply.get("etag").is_some()
