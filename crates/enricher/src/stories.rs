@@ -147,6 +147,8 @@ pub struct StoryIndex {
     story_by_id: HashMap<String, u32>,
     next_story: u32,
     merged: HashMap<String, String>,
+    /// Versions from events of stories not (yet) in the index, applied when they arrive.
+    pending_versions: HashMap<String, (u32, String)>,
     postings: HashMap<u32, Vec<u32>>,
     by_age: BTreeSet<(i64, u32)>,
     newest: Option<DateTime<Utc>>,
@@ -216,6 +218,7 @@ impl StoryIndex {
             story_by_id: HashMap::new(),
             next_story: 0,
             merged: HashMap::new(),
+            pending_versions: HashMap::new(),
             postings: HashMap::new(),
             by_age: BTreeSet::new(),
             newest: None,
@@ -413,9 +416,9 @@ impl StoryIndex {
                 }
             }
         }
-        // Bound the index before adding, so that the story this article joins is never the one
-        // that leaves.
-        self.evict();
+        // Bound the index before adding (leaving room for one new story), so that the story
+        // this article joins is never the one that leaves.
+        self.evict(self.cfg.max_stories.saturating_sub(1));
         let f = self.features_of(&a);
         // Exact and near duplicates of earlier articles.
         a.duplicate_of = self
@@ -719,14 +722,15 @@ impl StoryIndex {
         Some(ev)
     }
 
-    /// Drop stories beyond the age and count bounds, with their articles.
-    fn evict(&mut self) {
+    /// Drop stories beyond the age bound, and the least recently updated beyond `limit`, with
+    /// their articles.
+    fn evict(&mut self, limit: usize) {
         let Some(newest) = self.newest else {
             return;
         };
         let cutoff = (newest - Duration::days(self.cfg.max_age_days)).timestamp();
         while let Some(&(ts, slot)) = self.by_age.first() {
-            if ts >= cutoff && self.stories.len() <= self.cfg.max_stories {
+            if ts >= cutoff && self.stories.len() <= limit {
                 break;
             }
             self.by_age.remove(&(ts, slot));
@@ -792,10 +796,18 @@ impl StoryIndex {
         let id = self.resolve(story_id);
         let slot = match self.story_by_id.get(&id) {
             Some(&s) => s,
-            None => self.new_story(id, &a.title, f.time),
+            None => {
+                let pending = self.pending_versions.remove(&id);
+                let slot = self.new_story(id, &a.title, f.time);
+                if let (Some((version, title)), Some(s)) = (pending, self.stories.get_mut(&slot)) {
+                    s.version = version;
+                    s.title = title;
+                }
+                slot
+            }
         };
         self.add_article(a, &f, slot, known);
-        self.evict();
+        self.evict(self.cfg.max_stories);
     }
 
     /// Learn from a story event published earlier: merges, and version numbers so that they
@@ -816,14 +828,29 @@ impl StoryIndex {
             }
             return;
         }
-        if let Some(s) = self
+        match self
             .story_by_id
             .get(&e.story_id)
             .and_then(|slot| self.stories.get_mut(slot))
         {
-            if e.version >= s.version {
-                s.title = e.title.clone();
-                s.version = e.version;
+            Some(s) => {
+                if e.version >= s.version {
+                    s.title = e.title.clone();
+                    s.version = e.version;
+                }
+            }
+            None => {
+                let p = self
+                    .pending_versions
+                    .entry(e.story_id.clone())
+                    .or_insert((0, String::new()));
+                if e.version >= p.0 {
+                    *p = (e.version, e.title.clone());
+                }
+                // Events of stories that aged out never see their articles again.
+                if self.pending_versions.len() > 2 * self.cfg.max_stories.max(1) {
+                    self.pending_versions.clear();
+                }
             }
         }
     }
@@ -995,4 +1022,224 @@ fn add_terms(a: &[(u32, f32)], b: &[(u32, f32)]) -> Vec<(u32, f32)> {
         out.sort_unstable_by_key(|x| x.0);
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::{Decision, Enricher, Gazetteer};
+    use model::{CleanArticle, Outcome, SourceRef};
+
+    fn article(id: &str, title: &str, body: &str, days: i64) -> EnrichedArticle {
+        let g = Gazetteer::from_toml(include_str!("../../../config/gazetteer.toml"), "g")
+            .expect("gazetteer");
+        let published = Utc
+            .with_ymd_and_hms(2025, 7, 18, 12, 0, 0)
+            .single()
+            .map(|t| t + Duration::days(days));
+        let clean = CleanArticle {
+            schema: CleanArticle::schema_tag(),
+            article_id: id.into(),
+            url: format!("https://example.com/{id}"),
+            source: SourceRef {
+                kind: "feed".into(),
+                name: format!("source-{id}"),
+                origin: None,
+            },
+            outcome: Outcome::Ok,
+            confidence: 0.9,
+            title: title.into(),
+            lead: None,
+            paragraphs: vec![body.into()],
+            content_hash: model::content_hash(&format!("{title}\n\n{body}")),
+            authors: vec![],
+            published,
+            declared_language: None,
+            repairs: vec![],
+            fetched_at: Utc::now(),
+            config_version: String::new(),
+        };
+        match Enricher::new(g).enrich(&clean) {
+            Decision::Publish(a) => *a,
+            other => panic!("{other:?}"),
+        }
+    }
+
+    const EXCHANGE: &str = "El Salvador sent 252 Venezuelans held in Cecot back to Venezuela \
+        in exchange for 10 American citizens, Nayib Bukele said. Marco Rubio thanked Bukele for \
+        the prisoner exchange, and Nicolás Maduro confirmed the release of the prisoners.";
+    const EXCHANGE_2: &str = "Venezuela received 250 deportees from the Cecot prison in El \
+        Salvador while 10 American citizens flew home, in a prisoner exchange that Marco Rubio \
+        and Nayib Bukele praised. Maduro said the release showed goodwill.";
+    const VOLCANO: &str = "A volcano erupted near Grindavik in Iceland on Tuesday, sending lava \
+        towards the town; residents were evacuated and the Blue Lagoon spa was closed.";
+
+    fn assigned(index: &mut StoryIndex, a: EnrichedArticle) -> (EnrichedArticle, Vec<StoryEvent>) {
+        match index.assign(a) {
+            Assignment::Assigned { article, events } => (*article, events),
+            other => panic!("{other:?}"),
+        }
+    }
+
+    #[test]
+    fn related_articles_share_a_story_and_unrelated_do_not() {
+        let mut index = StoryIndex::new(StoryConfig::default());
+        let (a, ev) = assigned(&mut index, article("a", "Prisoner swap", EXCHANGE, 0));
+        assert_eq!(a.story_id.as_deref(), Some("story-a"));
+        assert_eq!(ev[0].change, StoryChange::Created);
+        let (b, ev) = assigned(&mut index, article("b", "Americans freed", EXCHANGE_2, 0));
+        assert_eq!(b.story_id.as_deref(), Some("story-a"));
+        assert_eq!((ev[0].change, ev[0].version), (StoryChange::Updated, 2));
+        let row = ev[0]
+            .claims
+            .iter()
+            .find(|r| r.subject == "americans")
+            .expect("row");
+        assert!(row.agree);
+        let (c, _) = assigned(&mut index, article("c", "Eruption", VOLCANO, 0));
+        assert_eq!(c.story_id.as_deref(), Some("story-c"));
+        // The same article again is known, not a new member.
+        assert!(matches!(
+            index.assign(article("a", "Prisoner swap", EXCHANGE, 0)),
+            Assignment::Known { .. }
+        ));
+    }
+
+    #[test]
+    fn articles_far_apart_in_time_found_separate_stories() {
+        let mut index = StoryIndex::new(StoryConfig::default());
+        assigned(&mut index, article("a", "Prisoner swap", EXCHANGE, 0));
+        let (b, _) = assigned(&mut index, article("b", "Americans freed", EXCHANGE_2, -90));
+        assert_eq!(b.story_id.as_deref(), Some("story-b"));
+    }
+
+    #[test]
+    fn exact_and_near_duplicates_are_marked_and_kept() {
+        let mut index = StoryIndex::new(StoryConfig::default());
+        assigned(&mut index, article("a", "Prisoner swap", EXCHANGE, 0));
+        let (b, _) = assigned(&mut index, article("b", "Prisoner swap", EXCHANGE, 0));
+        assert_eq!(b.duplicate_of.as_deref(), Some("a"));
+        assert_eq!(b.story_id.as_deref(), Some("story-a"));
+        let edited = EXCHANGE.replace("Nayib Bukele said", "the president said");
+        let (c, _) = assigned(&mut index, article("c", "Prisoner swap", &edited, 0));
+        assert!(c.duplicate_of.is_none());
+        let near = c.near_duplicate_of.expect("near duplicate");
+        assert_eq!(near.article_id, "a");
+        assert!(near.similarity >= 0.5 && near.similarity < 1.0, "{near:?}");
+        let (d, _) = assigned(&mut index, article("d", "Eruption", VOLCANO, 0));
+        assert!(d.near_duplicate_of.is_none() && d.duplicate_of.is_none());
+    }
+
+    #[test]
+    fn restart_rebuilds_without_renumbering() {
+        let mut first = StoryIndex::new(StoryConfig::default());
+        let mut published = Vec::new();
+        let mut events = Vec::new();
+        for a in [
+            article("a", "Prisoner swap", EXCHANGE, 0),
+            article("v", "Eruption", VOLCANO, 0),
+            article("b", "Americans freed", EXCHANGE_2, 1),
+        ] {
+            let (a, ev) = assigned(&mut first, a);
+            published.push(a);
+            events.extend(ev);
+        }
+        let mut second = StoryIndex::new(StoryConfig::default());
+        // Events before articles, as a follower may see them.
+        for e in &events {
+            second.observe_event(e);
+        }
+        for a in &published {
+            second.observe_article(a);
+            second.observe_article(a);
+        }
+        assert_eq!(second.stories(), 2);
+        assert_eq!(second.articles(), 3);
+        assert_eq!(second.story_of("b"), Some("story-a"));
+        let edited = EXCHANGE_2.replace("flew home", "landed in Texas");
+        let (c, ev) = assigned(
+            &mut second,
+            article("c", "Freed Americans land", &edited, 1),
+        );
+        assert_eq!(c.story_id.as_deref(), Some("story-a"));
+        assert_eq!(ev.last().map(|e| e.version), Some(3), "{ev:?}");
+        assert!(matches!(
+            second.assign(published[0].clone()),
+            Assignment::Known { .. }
+        ));
+    }
+
+    #[test]
+    fn an_article_close_to_two_stories_merges_them() {
+        let cfg = StoryConfig {
+            threshold: 0.2,
+            merge_threshold: 0.3,
+            ..StoryConfig::default()
+        };
+        let mut index = StoryIndex::new(cfg.clone());
+        let x = "Marco Rubio and Donald Trump discussed the Alien Enemies Act at the White House \
+                 with State Department lawyers, who defended the deportations.";
+        let y = "Nayib Bukele showed Cecot to visitors; Tren de Aragua members are held there, \
+                 Bukele said, and Maduro called the prison a disgrace.";
+        let (a, _) = assigned(&mut index, article("x", "Deportation law", x, 0));
+        let (b, _) = assigned(&mut index, article("y", "Mega prison", y, 0));
+        assert_ne!(a.story_id, b.story_id);
+        let both = "Lawyers for the State Department told Rubio and Trump that sending Tren de \
+                    Aragua suspects to Cecot under the Alien Enemies Act would please Bukele, \
+                    while Maduro and the White House traded insults.";
+        let (c, ev) = assigned(&mut index, article("z", "Deportations", both, 0));
+        assert_eq!(c.story_id.as_deref(), Some("story-x"));
+        let merged = ev
+            .iter()
+            .find(|e| e.change == StoryChange::Merged)
+            .expect("merged event");
+        assert_eq!(merged.story_id, "story-y");
+        assert_eq!(merged.merged_into.as_deref(), Some("story-x"));
+        let updated = ev.last().expect("update");
+        assert_eq!(updated.merged_from, vec!["story-y".to_string()]);
+        assert_eq!(updated.article_ids.len(), 3);
+        // A rebuild applies the merge too.
+        let mut again = StoryIndex::new(cfg);
+        again.observe_article(&a);
+        again.observe_article(&b);
+        again.observe_article(&c);
+        again.observe_event(merged);
+        assert_eq!(again.story_of("y"), Some("story-x"));
+        assert_eq!(again.stories(), 1);
+    }
+
+    #[test]
+    fn index_is_bounded_by_count_and_age() {
+        let cfg = StoryConfig {
+            max_stories: 3,
+            max_age_days: 30,
+            ..StoryConfig::default()
+        };
+        let mut index = StoryIndex::new(cfg);
+        let topics = [
+            "harbour budget vote",
+            "volcano lava flow",
+            "football cup final",
+            "rail strike talks",
+            "wheat harvest prices",
+        ];
+        for (i, t) in topics.iter().enumerate() {
+            let body = format!(
+                "The {t} dominated the news today as the {t} went on, officials said of the {t}."
+            );
+            assigned(&mut index, article(&format!("n{i}"), t, &body, i as i64));
+            assert!(index.stories() <= 3);
+        }
+        assert_eq!(
+            index.story_of("n0"),
+            None,
+            "least recently updated left first"
+        );
+        assert!(index.story_of("n4").is_some());
+        // Age: an article 40 days later leaves only stories from the last 30 days.
+        assigned(&mut index, article("late", "Eruption", VOLCANO, 45));
+        assigned(&mut index, article("later", "Prisoner swap", EXCHANGE, 46));
+        assert_eq!(index.stories(), 2);
+        assert_eq!(index.story_of("n4"), None);
+    }
 }
