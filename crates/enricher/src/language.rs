@@ -4,7 +4,13 @@ use model::Language;
 
 /// Detect the language of `text`; `und` with confidence 0 when nothing can be said.
 pub fn detect_language(text: &str) -> Language {
-    match whatlang::detect(text) {
+    // The first few thousand characters decide as well as the whole text, at a fraction of the
+    // cost.
+    let mut cut = text.len().min(3000);
+    while !text.is_char_boundary(cut) {
+        cut -= 1;
+    }
+    match whatlang::detect(&text[..cut]) {
         Some(info) => {
             let code3 = info.lang().code();
             Language {

@@ -55,6 +55,8 @@ const STORY_TERMS: usize = 64;
 const INDEXED_TERMS: usize = 12;
 const MAX_CANDIDATES: usize = 64;
 const MAX_STORY_CLAIMS: usize = 256;
+/// Article ids listed in a story event; a big story's event names only the latest.
+const MAX_EVENT_ARTICLES: usize = 500;
 
 /// The outcome of story assignment for one article.
 #[derive(Debug, Clone, PartialEq)]
@@ -616,7 +618,8 @@ impl StoryIndex {
             return an;
         };
         self.by_age.remove(&(story.last_seen.timestamp(), slot));
-        if !story.articles.contains(&an) {
+        // Only a revision can already be a member; checking new articles would be quadratic.
+        if known.is_none() || !story.articles.contains(&an) {
             story.articles.push(an);
             for &e in &f.entities {
                 match story.entities.binary_search_by_key(&e, |x| x.0) {
@@ -683,9 +686,8 @@ impl StoryIndex {
             if let Some(e) = self.articles.get_mut(an) {
                 e.story = into;
             }
-            if !target.articles.contains(an) {
-                target.articles.push(*an);
-            }
+            // An article belongs to one story, so the absorbed ones are new to the target.
+            target.articles.push(*an);
         }
         for (e, c) in &absorbed.entities {
             match target.entities.binary_search_by_key(e, |x| x.0) {
@@ -888,11 +890,11 @@ impl StoryIndex {
             version: s.version,
             title: s.title.clone(),
             article_id: article_id.to_string(),
-            article_ids: s
-                .articles
+            article_ids: s.articles[s.articles.len().saturating_sub(MAX_EVENT_ARTICLES)..]
                 .iter()
                 .filter_map(|an| self.articles.get(an).map(|e| e.id.clone()))
                 .collect(),
+            article_count: s.articles.len() as u32,
             sources: s
                 .sources
                 .iter()

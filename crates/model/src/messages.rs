@@ -443,8 +443,11 @@ pub struct StoryEvent {
     pub title: String,
     /// Article that caused this event.
     pub article_id: String,
-    /// Articles in the story, in arrival order.
+    /// Articles in the story, in arrival order (the latest 500 for a larger story).
     pub article_ids: Vec<String>,
+    /// Number of articles in the story.
+    #[serde(default)]
+    pub article_count: u32,
     /// Distinct source names.
     pub sources: Vec<String>,
     /// Most mentioned entities, most articles first.
