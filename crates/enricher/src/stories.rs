@@ -11,8 +11,8 @@ use std::collections::{BTreeSet, HashMap};
 
 use chrono::{DateTime, Duration, TimeZone, Utc};
 use model::{
-    ClaimRow, ClaimValue, EnrichedArticle, NearDuplicate, StoryChange, StoryEntity, StoryEvent,
-    Versioned,
+    ClaimRow, ClaimValue, EnrichedArticle, NearDuplicate, Outcome, StoryChange, StoryEntity,
+    StoryEvent, Versioned,
 };
 
 use crate::keywords::term_weights;
@@ -400,8 +400,15 @@ impl StoryIndex {
         best
     }
 
-    /// Assign a story to a newly enriched article, mark duplicates, and say what changed.
+    /// Assign a story to a newly enriched article, mark duplicates, and say what changed. Pages
+    /// the cleaner did not judge to be articles (index pages, paywalls) get no story.
     pub fn assign(&mut self, mut a: EnrichedArticle) -> Assignment {
+        if a.outcome != Outcome::Ok {
+            return Assignment::Assigned {
+                article: Box::new(a),
+                events: Vec::new(),
+            };
+        }
         let known = self.article_by_id.get(&a.article_id).copied();
         if let Some(an) = known {
             if let Some(entry) = self.articles.get(&an) {
@@ -1105,6 +1112,16 @@ mod tests {
             index.assign(article("a", "Prisoner swap", EXCHANGE, 0)),
             Assignment::Known { .. }
         ));
+    }
+
+    #[test]
+    fn pages_that_are_not_articles_get_no_story() {
+        let mut index = StoryIndex::new(StoryConfig::default());
+        let mut a = article("p", "Paywall", EXCHANGE, 0);
+        a.outcome = model::Outcome::Paywalled;
+        let (a, ev) = assigned(&mut index, a);
+        assert!(a.story_id.is_none() && ev.is_empty());
+        assert_eq!(index.stories(), 0);
     }
 
     #[test]
