@@ -152,6 +152,8 @@ pub struct StoryIndex {
     /// Versions from events of stories not (yet) in the index, applied when they arrive.
     pending_versions: HashMap<String, (u32, String)>,
     postings: HashMap<u32, Vec<u32>>,
+    /// Stories evicted since postings were last compacted.
+    evicted: usize,
     by_age: BTreeSet<(i64, u32)>,
     newest: Option<DateTime<Utc>>,
 }
@@ -222,6 +224,7 @@ impl StoryIndex {
             merged: HashMap::new(),
             pending_versions: HashMap::new(),
             postings: HashMap::new(),
+            evicted: 0,
             by_age: BTreeSet::new(),
             newest: None,
         }
@@ -769,6 +772,18 @@ impl StoryIndex {
                     *d = d.saturating_sub(c);
                 }
             }
+            self.evicted += 1;
+        }
+        // Lookups drop dead stories from the lists they read; lists nobody reads any more are
+        // compacted here, so that they cannot grow without bound.
+        if self.evicted > self.stories.len().max(64) {
+            let live = &self.stories;
+            self.postings.retain(|_, list| {
+                list.retain(|s| live.contains_key(s));
+                !list.is_empty()
+            });
+            self.df.retain(|_, d| *d > 0);
+            self.evicted = 0;
         }
         // Merge records of stories long gone are not needed either.
         if self.merged.len() > 2 * self.cfg.max_stories.max(1) {
@@ -1040,8 +1055,13 @@ mod tests {
     use model::{CleanArticle, Outcome, SourceRef};
 
     fn article(id: &str, title: &str, body: &str, days: i64) -> EnrichedArticle {
-        let g = Gazetteer::from_toml(include_str!("../../../config/gazetteer.toml"), "g")
-            .expect("gazetteer");
+        static G: std::sync::OnceLock<Gazetteer> = std::sync::OnceLock::new();
+        let g = G
+            .get_or_init(|| {
+                Gazetteer::from_toml(include_str!("../../../config/gazetteer.toml"), "g")
+                    .expect("gazetteer")
+            })
+            .clone();
         let published = Utc
             .with_ymd_and_hms(2025, 7, 18, 12, 0, 0)
             .single()
@@ -1260,5 +1280,30 @@ mod tests {
         assigned(&mut index, article("later", "Prisoner swap", EXCHANGE, 46));
         assert_eq!(index.stories(), 2);
         assert_eq!(index.story_of("n4"), None);
+    }
+
+    #[test]
+    fn postings_of_evicted_stories_are_compacted() {
+        let cfg = StoryConfig {
+            max_stories: 2,
+            ..StoryConfig::default()
+        };
+        let mut index = StoryIndex::new(cfg);
+        for i in 0..200 {
+            let body = format!(
+                "The word{i}a and word{i}b and word{i}c of item {i} were counted today by clerks."
+            );
+            assigned(
+                &mut index,
+                article(&format!("n{i}"), &format!("Item{i}"), &body, 0),
+            );
+        }
+        assert!(index.stories() <= 2);
+        let listed: usize = index.postings.values().map(Vec::len).sum();
+        assert!(
+            listed < 100 * 4,
+            "postings hold {listed} entries for {} stories",
+            index.stories()
+        );
     }
 }
