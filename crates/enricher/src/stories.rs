@@ -55,6 +55,9 @@ const STORY_TERMS: usize = 64;
 const INDEXED_TERMS: usize = 12;
 const MAX_CANDIDATES: usize = 64;
 const MAX_STORY_CLAIMS: usize = 256;
+/// A story is related to another when the similarity reaches this share of the threshold.
+const RELATED: f32 = 0.75;
+const MAX_RELATED: usize = 8;
 /// Article ids listed in a story event; a big story's event names only the latest.
 const MAX_EVENT_ARTICLES: usize = 500;
 
@@ -117,6 +120,7 @@ struct Story {
     claims: Vec<StoryClaim>,
     indexed: Vec<u32>,
     merged_from: Vec<String>,
+    related: Vec<String>,
     first_seen: DateTime<Utc>,
     last_seen: DateTime<Utc>,
 }
@@ -464,11 +468,20 @@ impl StoryIndex {
             .map(|e| e.story)
             .filter(|s| self.stories.contains_key(s));
         let mut scored: Vec<(u32, f32)> = Vec::new();
+        // Similar stories outside the time window, or just below the threshold: related, not
+        // the same event (the April proposal and the July exchange).
+        let mut related: Vec<u32> = Vec::new();
         if forced.is_none() {
             for s in self.candidates(&f) {
                 if let Some(story) = self.stories.get(&s) {
+                    let sim = self.similarity(&f, story);
                     if self.in_window(&f, story) {
-                        scored.push((s, self.similarity(&f, story)));
+                        scored.push((s, sim));
+                    }
+                    if sim >= RELATED * self.cfg.threshold
+                        && (sim < self.cfg.threshold || !self.in_window(&f, story))
+                    {
+                        related.push(s);
                     }
                 }
             }
@@ -505,6 +518,7 @@ impl StoryIndex {
             }
         }
         self.add_article(&a, &f, slot, known);
+        self.relate(slot, &related);
         if let Some(story) = self.stories.get_mut(&slot) {
             if !created && score > story.title_score {
                 story.title = a.title.clone();
@@ -548,6 +562,28 @@ impl StoryIndex {
         out
     }
 
+    /// Record that `slot` and each of `others` are related, both ways, a few per story.
+    fn relate(&mut self, slot: u32, others: &[u32]) {
+        for &o in others {
+            if o == slot {
+                continue;
+            }
+            let (Some(a), Some(b)) = (
+                self.stories.get(&slot).map(|s| s.id.clone()),
+                self.stories.get(&o).map(|s| s.id.clone()),
+            ) else {
+                continue;
+            };
+            for (at, other) in [(slot, b), (o, a)] {
+                if let Some(s) = self.stories.get_mut(&at) {
+                    if !s.related.contains(&other) && s.related.len() < MAX_RELATED {
+                        s.related.push(other);
+                    }
+                }
+            }
+        }
+    }
+
     fn older_first(&self, x: u32, y: u32) -> std::cmp::Ordering {
         match (self.stories.get(&x), self.stories.get(&y)) {
             (Some(a), Some(b)) => a
@@ -575,6 +611,7 @@ impl StoryIndex {
                 claims: Vec::new(),
                 indexed: Vec::new(),
                 merged_from: Vec::new(),
+                related: Vec::new(),
                 first_seen: time,
                 last_seen: time,
             },
@@ -862,6 +899,11 @@ impl StoryIndex {
                     s.title = e.title.clone();
                     s.version = e.version;
                 }
+                for r in &e.related {
+                    if !s.related.contains(r) && s.related.len() < MAX_RELATED {
+                        s.related.push(r.clone());
+                    }
+                }
             }
             None => {
                 let p = self
@@ -926,6 +968,12 @@ impl StoryIndex {
             claims: self.claims_table(s),
             merged_into: None,
             merged_from: s.merged_from.clone(),
+            related: s
+                .related
+                .iter()
+                .map(|r| self.resolve(r))
+                .filter(|r| *r != s.id)
+                .collect(),
             first_seen: s.first_seen,
             last_seen: s.last_seen,
         }

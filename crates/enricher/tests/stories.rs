@@ -143,6 +143,20 @@ fn seeds_form_two_stories_and_unrelated_articles_join_neither() {
         "{row:?}"
     );
     assert!(!row.agree);
+    // The April proposal is a separate story, but a related one.
+    let april = events
+        .iter()
+        .rev()
+        .find(|e| e.story_id == story["004"])
+        .expect("april events");
+    assert!(
+        april.related.contains(&story["000"]) || last.related.contains(&story["004"]),
+        "related: {:?} / {:?}",
+        april.related,
+        last.related
+    );
+    assert!(!last.related.contains(&story["unrelated_volcano"]));
+    assert!(!april.related.contains(&story["unrelated_volcano"]));
     assert!(last
         .top_entities
         .iter()

@@ -461,6 +461,9 @@ pub struct StoryEvent {
     /// Stories merged into this one.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub merged_from: Vec<String>,
+    /// Similar stories about another event (earlier or later, or not quite the same).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub related: Vec<String>,
     /// Time of the earliest article.
     pub first_seen: DateTime<Utc>,
     /// Time of the latest article.
