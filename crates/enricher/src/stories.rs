@@ -54,7 +54,12 @@ const STORY_TERMS: usize = 64;
 /// Features of a story that are indexed for candidate lookup.
 const INDEXED_TERMS: usize = 12;
 const MAX_CANDIDATES: usize = 64;
+/// Stories listed per feature. A feature in more stories than this ("exchange", a country) does
+/// not discriminate; only the most recent stories stay listed under it, so that lookups stay
+/// cheap however large the index grows.
+const MAX_POSTINGS: usize = 1000;
 const MAX_STORY_CLAIMS: usize = 256;
+const MAX_STORY_ENTITIES: usize = 256;
 /// A story is related to another when the similarity reaches this share of the threshold.
 const RELATED: f32 = 0.75;
 const MAX_RELATED: usize = 8;
@@ -675,6 +680,14 @@ impl StoryIndex {
                 }
             }
         }
+        if story.entities.len() > MAX_STORY_ENTITIES {
+            // A long-running story mentions many names once; the frequent ones describe it.
+            story
+                .entities
+                .sort_by(|x, y| y.1.cmp(&x.1).then(x.0.cmp(&y.0)));
+            story.entities.truncate(MAX_STORY_ENTITIES / 2);
+            story.entities.sort_unstable_by_key(|x| x.0);
+        }
         if !story.sources.contains(&source) {
             story.sources.push(source);
         }
@@ -703,9 +716,13 @@ impl StoryIndex {
             .chain(top_terms(&story.terms, INDEXED_TERMS))
             .collect();
         for k in keys {
-            if !story.indexed.contains(&k) {
-                story.indexed.push(k);
-                self.postings.entry(k).or_default().push(slot);
+            if let Err(pos) = story.indexed.binary_search(&k) {
+                story.indexed.insert(pos, k);
+                let list = self.postings.entry(k).or_default();
+                list.push(slot);
+                if list.len() > 2 * MAX_POSTINGS {
+                    list.drain(..list.len() - MAX_POSTINGS);
+                }
             }
         }
         self.newest = Some(self.newest.map_or(f.time, |n| n.max(f.time)));
@@ -760,8 +777,8 @@ impl StoryIndex {
             .merged_from
             .extend(absorbed.merged_from.iter().cloned());
         for k in absorbed.indexed {
-            if !target.indexed.contains(&k) {
-                target.indexed.push(k);
+            if let Err(pos) = target.indexed.binary_search(&k) {
+                target.indexed.insert(pos, k);
                 self.postings.entry(k).or_default().push(into);
             }
         }
