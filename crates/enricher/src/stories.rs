@@ -440,6 +440,8 @@ impl StoryIndex {
         // Bound the index before adding (leaving room for one new story), so that the story
         // this article joins is never the one that leaves.
         self.evict(self.cfg.max_stories.saturating_sub(1));
+        // The earlier revision may just have left with its story.
+        let known = self.article_by_id.get(&a.article_id).copied();
         let f = self.features_of(&a);
         // Exact and near duplicates of earlier articles.
         a.duplicate_of = self
