@@ -409,7 +409,14 @@ pub(crate) fn find_names(text: &str, taken: &[(usize, usize)]) -> Vec<EntityRef>
         // "Central American country": a demonym used as an adjective.
         let adjective = run.last().is_some_and(|w| is_demonym(&fold_word(w.raw)))
             && next.is_some_and(|n| n.raw.chars().next().is_some_and(char::is_lowercase));
-        if run.len() >= 2 && !stop_inside && !adjective {
+        // A capitalised run right before a known entity describes it ("the Criminal
+        // Organization Tren de Aragua", "State Secretary Marco Rubio"); it is not a name.
+        let descriptor = run.last().is_some_and(|w| {
+            taken
+                .iter()
+                .any(|&(s, _)| s > w.end && text[w.end..s].chars().all(|c| c == ' '))
+        });
+        if run.len() >= 2 && !stop_inside && !adjective && !descriptor {
             let (s, e) = (run[0].start, run[run.len() - 1].end);
             push(s, e, kind_of(&run, before.as_ref()));
         } else if run.len() == 1 && !starts.contains(&run[0].start) {
@@ -569,6 +576,17 @@ mod tests {
             .map(|x| x.name)
             .collect();
         assert_eq!(n, ["San Salvador"]);
+    }
+
+    #[test]
+    fn descriptors_of_known_entities_are_not_names() {
+        let t = "accused of being part of the Criminal Organization Train de Argu (TDA).";
+        let s = t.find("Train").unwrap_or(0);
+        let found = find_names(
+            t,
+            &[(s, s + "Train de Argu".len()), (t.len() - 5, t.len() - 2)],
+        );
+        assert!(found.is_empty(), "{found:?}");
     }
 
     #[test]
