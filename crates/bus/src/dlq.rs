@@ -4,6 +4,10 @@ use base64::Engine;
 use chrono::Utc;
 use model::{DeadLetter, Versioned};
 
+/// Most payload bytes a dead letter carries; larger originals are cut, so that the letter itself
+/// always fits the dead-letter topic.
+pub const MAX_DEAD_PAYLOAD: usize = 64 * 1024;
+
 /// Build a dead letter for a message read from `topic/partition/offset`.
 pub fn dead_letter(
     stage: &str,
@@ -13,6 +17,9 @@ pub fn dead_letter(
     key: Option<&[u8]>,
     payload: Option<&[u8]>,
 ) -> DeadLetter {
+    let size = payload.map_or(0, <[u8]>::len);
+    let truncated = size > MAX_DEAD_PAYLOAD;
+    let payload = payload.map(|p| &p[..p.len().min(MAX_DEAD_PAYLOAD)]);
     let (text, b64) = match payload {
         None => (None, None),
         Some(bytes) => match std::str::from_utf8(bytes) {
@@ -37,6 +44,20 @@ pub fn dead_letter(
             .map(str::to_string),
         payload: text,
         payload_base64: b64,
+        payload_bytes: size,
+        truncated,
+    }
+}
+
+/// The original payload of a dead letter, `None` when it was cut or is missing.
+pub fn original_payload(letter: &DeadLetter) -> Option<Vec<u8>> {
+    if letter.truncated {
+        return None;
+    }
+    match (&letter.payload, &letter.payload_base64) {
+        (Some(text), _) => Some(text.as_bytes().to_vec()),
+        (None, Some(b64)) => base64::engine::general_purpose::STANDARD.decode(b64).ok(),
+        (None, None) => None,
     }
 }
 
@@ -67,5 +88,16 @@ mod tests {
         );
         assert_eq!(d.payload_base64.as_deref(), Some("/wA="));
         assert!(d.payload.is_none());
+        assert_eq!(original_payload(&d), Some(vec![0xff, 0x00]));
+    }
+
+    #[test]
+    fn oversized_payload_is_cut_and_not_replayable() {
+        let big = vec![b'a'; MAX_DEAD_PAYLOAD + 10];
+        let d = dead_letter("cleaner", "oversized", "big", ("t", 0, 1), None, Some(&big));
+        assert!(d.truncated);
+        assert_eq!(d.payload_bytes, MAX_DEAD_PAYLOAD + 10);
+        assert_eq!(d.payload.as_ref().map(String::len), Some(MAX_DEAD_PAYLOAD));
+        assert_eq!(original_payload(&d), None);
     }
 }

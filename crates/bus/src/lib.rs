@@ -4,15 +4,19 @@
 mod admin;
 mod config;
 mod dlq;
+mod health;
 mod local;
+mod membership;
 mod producer;
 mod reader;
 mod worker;
 
 pub use admin::{ensure_topics, TopicSpec};
 pub use config::{KafkaSettings, Topics};
-pub use dlq::dead_letter;
+pub use dlq::{dead_letter, original_payload, MAX_DEAD_PAYLOAD};
+pub use health::{probe_broker, ClientHealth, PartitionLag};
 pub use local::{tansu_path, LocalBroker};
+pub use membership::join_group;
 pub use producer::Publisher;
 pub use reader::{read_to_end, Record, TopicReader};
 pub use worker::{run_worker, Output, Stage, StageError, WorkerOptions, WorkerStats};

@@ -137,28 +137,42 @@ async fn partition_ids(consumer: &StreamConsumer, topic: &str) -> Result<Vec<i32
 }
 
 /// Everything in `topic` up to its high watermarks at the time of the call.
+///
+/// The reported high watermark is not trusted alone: the local broker reports the start of the
+/// last record batch rather than its end, so reading stops only when nothing more arrives for a
+/// short while and every partition has reached its (re-read) watermark.
 pub async fn read_to_end(settings: &KafkaSettings, topic: &str) -> Result<Vec<Record>, BusError> {
+    const IDLE: Duration = Duration::from_millis(300);
     let reader = TopicReader::open(settings, topic, false).await?;
-    let mut remaining: HashMap<i32, i64> = reader
-        .high_watermarks()
-        .await?
-        .into_iter()
-        .filter(|(_, high)| *high > 0)
-        .collect();
+    // Fails only when the watermark stays out of reach with nothing arriving for this long.
+    let stall = Duration::from_secs(30);
+    let mut deadline = Instant::now() + stall;
+    let mut next_offset: HashMap<i32, i64> = HashMap::new();
     let mut out = Vec::new();
-    while !remaining.is_empty() {
-        let rec = tokio::time::timeout(Duration::from_secs(30), reader.next())
-            .await
-            .map_err(|_| BusError::Read {
-                topic: topic.to_string(),
-                reason: "timed out reading to the high watermark".into(),
-            })??;
-        if let Some(high) = remaining.get(&rec.partition) {
-            if rec.offset + 1 >= *high {
-                remaining.remove(&rec.partition);
+    loop {
+        match tokio::time::timeout(IDLE, reader.next()).await {
+            Ok(rec) => {
+                let rec = rec?;
+                let next = next_offset.entry(rec.partition).or_default();
+                *next = (*next).max(rec.offset + 1);
+                out.push(rec);
+                deadline = Instant::now() + stall;
+            }
+            Err(_) => {
+                let highs = reader.high_watermarks().await?;
+                let behind = highs
+                    .iter()
+                    .any(|(p, high)| next_offset.get(p).copied().unwrap_or(0) < *high);
+                if !behind {
+                    return Ok(out);
+                }
             }
         }
-        out.push(rec);
+        if Instant::now() > deadline {
+            return Err(BusError::Read {
+                topic: topic.to_string(),
+                reason: "timed out reading to the high watermark".into(),
+            });
+        }
     }
-    Ok(out)
 }

@@ -11,8 +11,9 @@ use rdkafka::message::Message;
 use rdkafka::producer::DeliveryFuture;
 use tokio_util::sync::CancellationToken;
 
+use crate::health::WorkerContext;
 use crate::producer::is_transient;
-use crate::{dead_letter, BusError, KafkaSettings, Publisher};
+use crate::{dead_letter, BusError, ClientHealth, KafkaSettings, Publisher};
 
 /// One message a stage wants produced.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -92,6 +93,10 @@ pub struct WorkerStats {
     pub retried: AtomicU64,
     /// Offsets stored for commit.
     pub committed: AtomicU64,
+    /// Input messages whose outputs are not yet acknowledged.
+    pub in_flight: AtomicU64,
+    /// Broker reachability, owned partitions and their lag.
+    pub health: Arc<ClientHealth>,
 }
 
 struct Pending {
@@ -122,11 +127,17 @@ pub async fn run_worker<S: Stage>(
             (opts.max_message_bytes + 64 * 1024).to_string(),
         )
         .set("session.timeout.ms", "10000")
-        .set("heartbeat.interval.ms", "1000");
+        .set("heartbeat.interval.ms", "1000")
+        // Statistics carry consumer lag and broker states for /metrics and /readyz.
+        .set("statistics.interval.ms", "5000");
     for (k, v) in &settings.options {
         cfg.set(k, v);
     }
-    let consumer: StreamConsumer = cfg.create().map_err(BusError::Config)?;
+    let context = WorkerContext {
+        health: stats.health.clone(),
+    };
+    let consumer: StreamConsumer<WorkerContext> =
+        cfg.create_with_context(context).map_err(BusError::Config)?;
     consumer
         .subscribe(&[&opts.input])
         .map_err(|source| BusError::Kafka {
@@ -138,6 +149,9 @@ pub async fn run_worker<S: Stage>(
 
     let mut in_flight = FuturesOrdered::new();
     loop {
+        stats
+            .in_flight
+            .store(in_flight.len() as u64, Ordering::Relaxed);
         tokio::select! {
             biased;
             _ = shutdown.cancelled() => break,
@@ -157,7 +171,7 @@ pub async fn run_worker<S: Stage>(
                 let (partition, offset) = (msg.partition(), msg.offset());
                 let key = msg.key();
                 let payload = msg.payload().unwrap_or_default();
-                let outputs = match stage.process(key, payload) {
+                let outputs = match process_guarded(&mut stage, key, payload, opts.max_message_bytes) {
                     Ok(outs) => {
                         stats.processed.fetch_add(1, Ordering::Relaxed);
                         tracing::debug!(stage = stage.name(), partition, offset, outputs = outs.len(), "message processed");
@@ -199,6 +213,9 @@ pub async fn run_worker<S: Stage>(
     let drain = async {
         while let Some(done) = in_flight.next().await {
             store(&consumer, &opts.input, done, &stats);
+            stats
+                .in_flight
+                .store(in_flight.len() as u64, Ordering::Relaxed);
         }
     };
     if tokio::time::timeout(opts.shutdown_timeout, drain)
@@ -235,8 +252,41 @@ pub async fn run_worker<S: Stage>(
     Ok(())
 }
 
+/// Run the stage on one message, turning an oversized input or a panic into a stage error, so
+/// that one bad message goes to the dead-letter topic instead of stopping the worker.
+fn process_guarded<S: Stage>(
+    stage: &mut S,
+    key: Option<&[u8]>,
+    payload: &[u8],
+    max_bytes: usize,
+) -> Result<Vec<Output>, StageError> {
+    if payload.len() > max_bytes {
+        return Err(StageError::new(
+            "oversized",
+            format!(
+                "message of {} bytes exceeds the limit of {max_bytes} bytes",
+                payload.len()
+            ),
+        ));
+    }
+    // A stage is plain code over one message; if it panics its state is still usable for the
+    // next message (stages keep no half-updated state across a panic point that matters here),
+    // and the panic is reported with the message that caused it.
+    match std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| stage.process(key, payload))) {
+        Ok(r) => r,
+        Err(panic) => {
+            let what = panic
+                .downcast_ref::<&str>()
+                .map(|s| s.to_string())
+                .or_else(|| panic.downcast_ref::<String>().cloned())
+                .unwrap_or_else(|| "unknown panic".into());
+            Err(StageError::new("panic", format!("stage panicked: {what}")))
+        }
+    }
+}
+
 fn store(
-    consumer: &StreamConsumer,
+    consumer: &StreamConsumer<WorkerContext>,
     topic: &str,
     (partition, offset): (i32, i64),
     stats: &WorkerStats,
@@ -282,5 +332,46 @@ async fn await_delivery(publisher: &Publisher, p: Pending, stats: &WorkerStats) 
                 continue;
             }
         };
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Echoes its input, panics on `boom`.
+    struct Echo;
+
+    impl Stage for Echo {
+        fn name(&self) -> &'static str {
+            "echo"
+        }
+        fn process(
+            &mut self,
+            _key: Option<&[u8]>,
+            payload: &[u8],
+        ) -> Result<Vec<Output>, StageError> {
+            if payload == b"boom" {
+                panic!("cannot handle boom");
+            }
+            Ok(vec![Output {
+                topic: "out".into(),
+                key: String::new(),
+                payload: payload.to_vec(),
+            }])
+        }
+    }
+
+    #[test]
+    fn panics_and_oversized_inputs_become_stage_errors_and_the_stage_goes_on() {
+        let mut s = Echo;
+        let e = process_guarded(&mut s, None, b"boom", 100).expect_err("panic");
+        assert_eq!(e.class, "panic");
+        assert!(e.reason.contains("cannot handle boom"), "{}", e.reason);
+        let e = process_guarded(&mut s, None, &[b'x'; 101], 100).expect_err("oversized");
+        assert_eq!(e.class, "oversized");
+        assert!(e.reason.contains("101 bytes"), "{}", e.reason);
+        let out = process_guarded(&mut s, None, b"fine", 100).expect("next message");
+        assert_eq!(out[0].payload, b"fine");
     }
 }

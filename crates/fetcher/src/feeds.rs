@@ -2,13 +2,19 @@
 //! entry's page is fetched and published once.
 
 use std::sync::Arc;
+use std::time::Duration;
 
 use chrono::{DateTime, Utc};
 use model::{EntryHints, RawArticle, SourceRef, Versioned};
-use tokio::sync::Mutex;
+use sha2::{Digest, Sha256};
 use tokio_util::sync::CancellationToken;
 
-use crate::{FeedSpec, FetcherStats, HttpClient, SeenEntry, SeenState, Sink};
+use crate::conditional::{self, Judgement};
+use crate::schedule::{self, Hints};
+use crate::{
+    discover, Ctx, FeedSpec, FeedState, Fetched, FetcherStats, HttpClient, HttpError, SeenEntry,
+    Sink,
+};
 
 /// A feed that cannot be parsed.
 #[derive(Debug, thiserror::Error)]
@@ -81,69 +87,235 @@ pub fn entries_of(feed: &feed_rs::model::Feed, feed_url: &str) -> Vec<FeedEntry>
         .collect()
 }
 
+fn secs(n: u64) -> Duration {
+    Duration::from_secs(n)
+}
+
+fn hex_hash(bytes: &[u8]) -> String {
+    Sha256::digest(bytes)
+        .iter()
+        .take(16)
+        .map(|b| format!("{b:02x}"))
+        .collect()
+}
+
+/// Failures in a row of a discovered feed after which the site is searched again.
+const REDISCOVER_AFTER: u32 = 3;
+
+fn succeeded(st: &mut FeedState, now: DateTime<Utc>) {
+    st.last_success = Some(now);
+    st.failures = 0;
+}
+
+fn failed(st: &mut FeedState, now: DateTime<Utc>, error: &str) {
+    st.failures = st.failures.saturating_add(1);
+    st.last_error = Some(error.to_string());
+    st.last_error_at = Some(now);
+}
+
+/// Poll one feed until `cancel` fires: wait for its next poll (kept across restarts), poll,
+/// schedule the next poll, save the state.
 pub(crate) async fn poll_loop<S: Sink>(
     feed: FeedSpec,
-    client: HttpClient,
-    config_version: String,
-    sink: Arc<S>,
-    seen: Arc<Mutex<SeenState>>,
-    stats: Arc<FetcherStats>,
-    shutdown: CancellationToken,
+    mut st: FeedState,
+    ctx: Arc<Ctx<S>>,
+    cancel: CancellationToken,
 ) {
+    if st.url != feed.url {
+        st = FeedState::new(&feed.name, &feed.url);
+    }
+    ctx.stats.set_feed(st.clone());
     let mut last_bad_feed: Option<String> = None;
     loop {
-        FetcherStats::bump(&stats.polls);
-        match client.get(&feed.url).await {
-            Ok(page) => match parse_feed(&feed.url, &page.bytes) {
-                Ok(parsed) => {
-                    last_bad_feed = None;
-                    let entries = entries_of(&parsed, &feed.url);
-                    tracing::debug!(feed = %feed.name, entries = entries.len(), "feed polled");
-                    for entry in entries {
-                        if shutdown.is_cancelled() {
-                            return;
-                        }
-                        ingest_entry(
-                            &feed,
-                            &client,
-                            &config_version,
-                            &*sink,
-                            &seen,
-                            &stats,
-                            entry,
-                        )
-                        .await;
-                    }
-                }
-                Err(e) => {
-                    FetcherStats::bump(&stats.errors);
-                    tracing::warn!(feed = %feed.name, url = %feed.url, error = %e, "malformed feed");
-                    // One dead letter per distinct bad body, not one per poll.
-                    let body = String::from_utf8_lossy(&page.bytes).into_owned();
-                    if last_bad_feed.as_deref() != Some(body.as_str()) {
-                        dead_letter(
-                            &*sink,
-                            &stats,
-                            "malformed_feed",
-                            &e.to_string(),
-                            &feed.url,
-                            &page.bytes,
-                        )
-                        .await;
-                        last_bad_feed = Some(body);
-                    }
-                }
-            },
-            Err(e) => {
-                FetcherStats::bump(&stats.errors);
-                tracing::warn!(feed = %feed.name, url = %feed.url, error = %e, "feed fetch failed");
+        if let Some(next) = st.next_poll {
+            let wait = (next - Utc::now()).to_std().unwrap_or_default();
+            tokio::select! {
+                _ = cancel.cancelled() => return,
+                _ = tokio::time::sleep(wait) => {}
             }
         }
-        tokio::select! {
-            _ = shutdown.cancelled() => return,
-            _ = tokio::time::sleep(feed.interval) => {}
+        if cancel.is_cancelled() {
+            return;
+        }
+        let hints = poll_once(&feed, &mut st, &ctx, &cancel, &mut last_bad_feed).await;
+        let now = Utc::now();
+        let delay = schedule::next_delay(&hints, ctx.poll.bounds, now);
+        st.next_poll =
+            Some(now + chrono::Duration::from_std(delay).unwrap_or(chrono::Duration::days(1)));
+        st.config_version = ctx.version.get();
+        ctx.stats.set_feed(st.clone());
+        if let Err(e) = ctx.sink.save_feed(st.clone()).await {
+            tracing::warn!(feed = %feed.name, error = %e, "saving feed state failed");
+        }
+        tracing::debug!(feed = %feed.name, delay_secs = delay.as_secs_f64(), failures = st.failures, "next poll scheduled");
+    }
+}
+
+async fn poll_once<S: Sink>(
+    feed: &FeedSpec,
+    st: &mut FeedState,
+    ctx: &Ctx<S>,
+    cancel: &CancellationToken,
+    last_bad_feed: &mut Option<String>,
+) -> Hints {
+    let stats = &*ctx.stats;
+    let now = Utc::now();
+    st.last_poll = Some(now);
+    let mut hints = Hints {
+        interval: feed.interval,
+        adaptive: feed.adaptive,
+        ..Hints::default()
+    };
+    // Two rounds at most: a site page found to announce a feed is followed at once.
+    for _round in 0..2 {
+        FetcherStats::bump(&stats.polls);
+        let plan = conditional::plan(st, ctx.poll.validator_check_every);
+        let url = st.resolved_url.clone().unwrap_or_else(|| feed.url.clone());
+        match ctx.client.fetch(&url, plan.send.as_ref()).await {
+            Ok(Fetched::NotModified(meta)) => {
+                FetcherStats::bump(&stats.not_modified);
+                st.not_modified += 1;
+                st.polls_since_check = st.polls_since_check.saturating_add(1);
+                succeeded(st, now);
+                hints.max_age = meta.max_age;
+                hints.expires_in = meta.expires_in;
+                tracing::debug!(feed = %feed.name, url, "feed not modified");
+            }
+            Ok(Fetched::Page(page)) => {
+                hints.max_age = page.meta.max_age;
+                hints.expires_in = page.meta.expires_in;
+                let hash = hex_hash(&page.bytes);
+                let judgement = conditional::judge(st, &page.meta.validators, &hash, plan.verify);
+                if judgement == Judgement::Distrust {
+                    FetcherStats::bump(&stats.validators_distrusted);
+                    tracing::warn!(
+                        feed = %feed.name,
+                        url,
+                        "feed changed under unchanged validators, no longer sending them"
+                    );
+                }
+                conditional::record_full(
+                    st,
+                    page.meta.validators.clone(),
+                    hash.clone(),
+                    plan.verify,
+                    judgement,
+                );
+                match parse_feed(&url, &page.bytes) {
+                    Ok(parsed) => {
+                        *last_bad_feed = None;
+                        st.ttl_secs = parsed.ttl.map(|m| u64::from(m) * 60);
+                        st.update_period_secs =
+                            schedule::syndication_period(&page.bytes).map(|d| d.as_secs());
+                        let entries = entries_of(&parsed, &url);
+                        st.items = entries.len();
+                        let mut times: Vec<_> = entries
+                            .iter()
+                            .filter_map(|e| e.published.or(e.updated))
+                            .collect();
+                        times.sort_unstable_by(|a, b| b.cmp(a));
+                        times.truncate(20);
+                        st.entry_times = times;
+                        tracing::debug!(feed = %feed.name, entries = entries.len(), "feed polled");
+                        let mut settled = true;
+                        for entry in entries {
+                            if cancel.is_cancelled() {
+                                settled = false;
+                                break;
+                            }
+                            settled &= ingest_entry(feed, ctx, entry).await;
+                        }
+                        if !settled {
+                            // Some entry is to be retried: the next poll must not be answered 304.
+                            st.etag = None;
+                            st.last_modified = None;
+                            tracing::debug!(feed = %feed.name, "entries left for the next poll, next poll unconditional");
+                        }
+                        succeeded(st, now);
+                    }
+                    Err(e) if st.resolved_url.is_none() && page.media_type.contains("html") => {
+                        match discover_feed(&ctx.client, &page).await {
+                            Some(found) => {
+                                FetcherStats::bump(&stats.discovered);
+                                tracing::info!(feed = %feed.name, site = url, feed_url = %found, "feed discovered");
+                                st.resolved_url = Some(found);
+                                st.etag = None;
+                                st.last_modified = None;
+                                st.body_hash = None;
+                                continue;
+                            }
+                            None => {
+                                FetcherStats::bump(&stats.errors);
+                                let msg = format!("{e}; no feed announced or at common paths");
+                                tracing::warn!(feed = %feed.name, url, error = %msg, "no feed found");
+                                failed(st, now, &msg);
+                            }
+                        }
+                    }
+                    Err(e) => {
+                        FetcherStats::bump(&stats.errors);
+                        tracing::warn!(feed = %feed.name, url, error = %e, "malformed feed");
+                        failed(st, now, &e.to_string());
+                        // One dead letter per distinct bad body, not one per poll.
+                        if last_bad_feed.as_deref() != Some(hash.as_str()) {
+                            dead_letter(
+                                &*ctx.sink,
+                                stats,
+                                "malformed_feed",
+                                &e.to_string(),
+                                &url,
+                                &page.bytes,
+                            )
+                            .await;
+                            *last_bad_feed = Some(hash);
+                        }
+                    }
+                }
+            }
+            Err(e) => {
+                FetcherStats::bump(&stats.errors);
+                if matches!(e, HttpError::Refused { .. }) {
+                    FetcherStats::bump(&stats.refused);
+                }
+                if e.retry_after().is_some() {
+                    FetcherStats::bump(&stats.throttled);
+                }
+                hints.retry_after = e.retry_after();
+                tracing::warn!(feed = %feed.name, url, error = %e, failures = st.failures + 1, "feed fetch failed");
+                failed(st, now, &e.to_string());
+            }
+        }
+        break;
+    }
+    if st.resolved_url.is_some() && st.failures >= REDISCOVER_AFTER {
+        // The discovered feed keeps failing: look for the site's feed again at the next poll.
+        tracing::info!(feed = %feed.name, failures = st.failures, "discovered feed failing, discovering again");
+        st.resolved_url = None;
+    }
+    hints.ttl = st.ttl_secs.map(secs);
+    hints.update_period = st.update_period_secs.map(secs);
+    hints.entry_times = st.entry_times.clone();
+    hints.failures = st.failures;
+    hints
+}
+
+/// The feed of a site page: announced feeds first, then common paths.
+async fn discover_feed(client: &HttpClient, page: &crate::Page) -> Option<String> {
+    let html = page.text();
+    let mut candidates = discover::alternate_feeds(&html, &page.final_url);
+    candidates.extend(discover::common_paths(&page.final_url));
+    let mut tried = std::collections::HashSet::new();
+    for c in candidates.into_iter().take(12) {
+        if !tried.insert(c.clone()) {
+            continue;
+        }
+        if let Ok(p) = client.get(&c).await {
+            if parse_feed(&c, &p.bytes).is_ok() {
+                return Some(c);
+            }
         }
     }
+    None
 }
 
 async fn dead_letter<S: Sink>(
@@ -166,6 +338,8 @@ async fn dead_letter<S: Sink>(
         key: Some(url.to_string()),
         payload: std::str::from_utf8(bytes).ok().map(str::to_string),
         payload_base64: None,
+        payload_bytes: bytes.len(),
+        truncated: false,
     };
     if let Err(e) = sink.dead_letter(letter).await {
         tracing::warn!(url, error = %e, "dead letter failed");
@@ -173,21 +347,14 @@ async fn dead_letter<S: Sink>(
     FetcherStats::bump(&stats.dead_lettered);
 }
 
-async fn ingest_entry<S: Sink>(
-    feed: &FeedSpec,
-    client: &HttpClient,
-    config_version: &str,
-    sink: &S,
-    seen: &Mutex<SeenState>,
-    stats: &FetcherStats,
-    entry: FeedEntry,
-) {
+/// Ingest one entry; false when it is to be retried at the next poll.
+async fn ingest_entry<S: Sink>(feed: &FeedSpec, ctx: &Ctx<S>, entry: FeedEntry) -> bool {
     let (url, fetch) = match &entry.link {
         Some(link) => match model::canonical_url(link) {
             Ok(u) => (u, true),
             Err(e) => {
                 tracing::warn!(feed = %feed.name, link, error = %e, "entry link unusable");
-                return;
+                return true;
             }
         },
         None if entry.content.is_some() => (
@@ -197,31 +364,128 @@ async fn ingest_entry<S: Sink>(
             ),
             false,
         ),
-        None => return,
+        None => return true,
     };
-    let id = model::article_id(&url);
+    let link_id = model::article_id(&url);
     let version = entry
         .updated
         .or(entry.published)
         .map(|d| d.to_rfc3339())
         .unwrap_or_default();
-    if seen.lock().await.is_current(&id, &version) {
-        FetcherStats::bump(&stats.unchanged);
-        return;
+    {
+        let mut seen = ctx.seen.lock().await;
+        if seen.is_current(&link_id, &version) {
+            FetcherStats::bump(&ctx.stats.unchanged);
+            return true;
+        }
+        if !seen.claim(&link_id) {
+            // Another feed is publishing it right now.
+            FetcherStats::bump(&ctx.stats.unchanged);
+            return true;
+        }
     }
+    let mut claims = vec![link_id.clone()];
+    let done = ingest_claimed(feed, ctx, entry, url, fetch, link_id, version, &mut claims).await;
+    if !done {
+        let mut seen = ctx.seen.lock().await;
+        for c in &claims {
+            seen.release(c);
+        }
+    }
+    done
+}
+
+/// Fetch and publish a claimed entry; true when it is settled (published, duplicate or
+/// dead-lettered), false when it should be tried again at the next poll.
+#[allow(clippy::too_many_arguments)]
+async fn ingest_claimed<S: Sink>(
+    feed: &FeedSpec,
+    ctx: &Ctx<S>,
+    entry: FeedEntry,
+    mut url: String,
+    fetch: bool,
+    link_id: String,
+    version: String,
+    claims: &mut Vec<String>,
+) -> bool {
+    let stats = &*ctx.stats;
+    let sink = &*ctx.sink;
+    let mut id = link_id.clone();
     let (content_type, body) = if fetch {
-        match client.get(&url).await {
-            Ok(page) => (page.media_type.clone(), page.text()),
+        match ctx.client.get_article(&url).await {
+            Ok(page) => {
+                let body = page.text();
+                if page.media_type.contains("html") || page.media_type.is_empty() {
+                    if let Some(canon) = discover::canonical_link(&body, &page.final_url)
+                        .and_then(|c| model::canonical_url(&c).ok())
+                    {
+                        let canon_id = model::article_id(&canon);
+                        if canon_id != link_id {
+                            let mut seen = ctx.seen.lock().await;
+                            let duplicate = seen.is_current(&canon_id, &version)
+                                || (seen.is_known(&canon_id) && !seen.is_known(&link_id))
+                                || !seen.claim(&canon_id);
+                            drop(seen);
+                            if duplicate {
+                                FetcherStats::bump(&stats.duplicates);
+                                tracing::info!(feed = %feed.name, url, canonical = %canon, "same article through another link, not published again");
+                                crate::remember(
+                                    sink,
+                                    &ctx.seen,
+                                    SeenEntry {
+                                        key: link_id,
+                                        version,
+                                    },
+                                )
+                                .await;
+                                return true;
+                            }
+                            claims.push(canon_id.clone());
+                            id = canon_id;
+                            url = canon;
+                        }
+                    }
+                }
+                (page.media_type.clone(), body)
+            }
+            Err(HttpError::RobotsDisallowed { .. }) => {
+                FetcherStats::bump(&stats.robots_denied);
+                tracing::info!(feed = %feed.name, url, "page disallowed by robots.txt, skipped");
+                crate::remember(
+                    sink,
+                    &ctx.seen,
+                    SeenEntry {
+                        key: link_id,
+                        version,
+                    },
+                )
+                .await;
+                return true;
+            }
             Err(e) if e.is_transient() => {
                 FetcherStats::bump(&stats.errors);
+                if e.retry_after().is_some() {
+                    FetcherStats::bump(&stats.throttled);
+                }
                 tracing::warn!(feed = %feed.name, url, error = %e, "page fetch failed, will retry");
-                return;
+                return false;
             }
             Err(e) => {
+                if matches!(e, HttpError::Refused { .. }) {
+                    FetcherStats::bump(&stats.refused);
+                }
                 tracing::warn!(feed = %feed.name, url, error = %e, "page unusable");
                 dead_letter(sink, stats, "unfetchable_page", &e.to_string(), &url, b"").await;
-                crate::remember(sink, seen, SeenEntry { key: id, version }).await;
-                return;
+                crate::remember(
+                    sink,
+                    &ctx.seen,
+                    SeenEntry {
+                        key: link_id,
+                        version,
+                    },
+                )
+                .await;
+                return true;
             }
         }
     } else {
@@ -248,16 +512,28 @@ async fn ingest_entry<S: Sink>(
             authors: entry.authors,
             summary: entry.summary,
         },
-        config_version: config_version.to_string(),
+        config_version: ctx.version.get(),
     };
     if let Err(e) = sink.publish(article).await {
         FetcherStats::bump(&stats.errors);
         tracing::warn!(feed = %feed.name, url, error = %e, "publish failed, will retry");
-        return;
+        return false;
     }
-    crate::remember(sink, seen, SeenEntry { key: id, version }).await;
+    if id != link_id {
+        crate::remember(
+            sink,
+            &ctx.seen,
+            SeenEntry {
+                key: link_id,
+                version: version.clone(),
+            },
+        )
+        .await;
+    }
+    crate::remember(sink, &ctx.seen, SeenEntry { key: id, version }).await;
     FetcherStats::bump(&stats.published);
     tracing::info!(feed = %feed.name, url, "article published");
+    true
 }
 
 #[cfg(test)]
@@ -290,6 +566,18 @@ mod tests {
             "http://h/json",
         );
         assert_eq!(e[0].link.as_deref(), Some("http://h/c/3"));
+    }
+
+    #[test]
+    fn rss_ttl_and_syndication_hints_are_read() {
+        let rss = br#"<?xml version="1.0"?><rss version="2.0" xmlns:sy="http://purl.org/rss/1.0/modules/syndication/"><channel><title>t</title><ttl>45</ttl>
+<sy:updatePeriod>daily</sy:updatePeriod><sy:updateFrequency>4</sy:updateFrequency></channel></rss>"#;
+        let f = parse_feed("http://h/feed", rss).expect("rss");
+        assert_eq!(f.ttl, Some(45));
+        assert_eq!(
+            crate::syndication_period(rss),
+            Some(std::time::Duration::from_secs(6 * 3600))
+        );
     }
 
     #[test]

@@ -8,10 +8,9 @@ use std::time::{Duration, SystemTime};
 use chrono::Utc;
 use model::{EntryHints, RawArticle, SourceRef, Versioned};
 use sha2::{Digest, Sha256};
-use tokio::sync::Mutex;
 use tokio_util::sync::CancellationToken;
 
-use crate::{DirSpec, FetcherStats, SeenEntry, SeenState, Sink};
+use crate::{Ctx, DirSpec, FetcherStats, SeenEntry, Sink};
 
 /// A file that is ready to ingest.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -29,9 +28,39 @@ pub struct FileArticle {
 /// Files younger than this may still be being written.
 const SETTLE: Duration = Duration::from_secs(1);
 
+/// Size and modification time of a file at one scan.
+pub type FileSeen = (u64, Option<SystemTime>);
+
+/// A file is settled (finished being written) when it is older than a second and its size and
+/// modification time are the same as at the previous scan (`previous` is `None` when there was
+/// no previous scan, e.g. the first scan after a start, and the age alone decides).
+pub fn is_settled(
+    previous: Option<Option<&FileSeen>>,
+    now_seen: &FileSeen,
+    now: SystemTime,
+) -> bool {
+    let old = now_seen
+        .1
+        .and_then(|m| now.duration_since(m).ok())
+        .is_none_or(|age| age >= SETTLE);
+    match previous {
+        None => old,
+        Some(prev) => old && prev == Some(now_seen),
+    }
+}
+
 /// Article files in `dir`, sorted by name. Files still being written (modified within the last
 /// second) are left for the next scan; unreadable files are logged and skipped.
 pub fn scan_dir(dir: &Path) -> std::io::Result<Vec<FileArticle>> {
+    scan_dir_stable(dir, None)
+}
+
+/// Like [`scan_dir`], and with `observed` (sizes and times of the previous scan, updated here) a
+/// file is read only once it has not changed between two scans.
+pub fn scan_dir_stable(
+    dir: &Path,
+    mut observed: Option<&mut std::collections::HashMap<String, FileSeen>>,
+) -> std::io::Result<Vec<FileArticle>> {
     let mut out = Vec::new();
     let mut names: Vec<_> = std::fs::read_dir(dir)?
         .filter_map(Result::ok)
@@ -67,12 +96,15 @@ pub fn scan_dir(dir: &Path) -> std::io::Result<Vec<FileArticle>> {
         if !meta.is_file() {
             continue;
         }
-        let young = meta
-            .modified()
-            .ok()
-            .and_then(|m| now.duration_since(m).ok())
-            .is_some_and(|age| age < SETTLE);
-        if young {
+        let seen_now: FileSeen = (meta.len(), meta.modified().ok());
+        let settled = match observed.as_deref_mut() {
+            Some(map) => {
+                let prev = map.insert(name.clone(), seen_now);
+                is_settled(Some(prev.as_ref()), &seen_now, now)
+            }
+            None => is_settled(None, &seen_now, now),
+        };
+        if !settled {
             continue;
         }
         let bytes = match std::fs::read(&path) {
@@ -104,14 +136,16 @@ fn hex_hash(bytes: &[u8]) -> String {
 
 pub(crate) async fn watch_dir<S: Sink>(
     dir: DirSpec,
-    config_version: String,
-    sink: Arc<S>,
-    seen: Arc<Mutex<SeenState>>,
-    stats: Arc<FetcherStats>,
+    ctx: Arc<Ctx<S>>,
     shutdown: CancellationToken,
 ) {
+    let stats = &*ctx.stats;
+    // The inbox is written to while we run: a file is read only once it is stable between two
+    // scans. Seeds are in place before the start.
+    let mut observed = std::collections::HashMap::new();
     loop {
-        match scan_dir(&dir.path) {
+        let stable = (dir.kind == "inbox").then_some(&mut observed);
+        match scan_dir_stable(&dir.path, stable) {
             Ok(files) => {
                 for f in files {
                     if shutdown.is_cancelled() {
@@ -119,7 +153,7 @@ pub(crate) async fn watch_dir<S: Sink>(
                     }
                     let urn = model::urn_for_file(&dir.kind, &f.file_name);
                     let id = model::article_id(&urn);
-                    if seen.lock().await.is_current(&id, &f.hash) {
+                    if ctx.seen.lock().await.is_current(&id, &f.hash) {
                         FetcherStats::bump(&stats.unchanged);
                         continue;
                     }
@@ -136,9 +170,9 @@ pub(crate) async fn watch_dir<S: Sink>(
                         content_type: f.content_type,
                         body: f.body,
                         hints: EntryHints::default(),
-                        config_version: config_version.clone(),
+                        config_version: ctx.version.get(),
                     };
-                    if let Err(e) = sink.publish(article).await {
+                    if let Err(e) = ctx.sink.publish(article).await {
                         tracing::warn!(file = %f.file_name, error = %e, "publish failed, will retry");
                         FetcherStats::bump(&stats.errors);
                         continue;
@@ -147,7 +181,7 @@ pub(crate) async fn watch_dir<S: Sink>(
                         key: id,
                         version: f.hash,
                     };
-                    crate::remember(&*sink, &seen, entry).await;
+                    crate::remember(&*ctx.sink, &ctx.seen, entry).await;
                     FetcherStats::bump(&stats.published);
                     tracing::info!(source = %dir.name, file = %f.file_name, "file article published");
                 }
@@ -190,5 +224,19 @@ mod tests {
         assert_eq!(names, vec!["a.html", "b.txt"]);
         assert_eq!(found[0].content_type, "text/html");
         std::fs::remove_dir_all(&dir).ok();
+    }
+
+    #[test]
+    fn a_file_is_settled_when_unchanged_between_scans() {
+        let now = SystemTime::now();
+        let old = Some(now - Duration::from_secs(5));
+        let young = Some(now - Duration::from_millis(100));
+        assert!(is_settled(None, &(10, old), now));
+        assert!(!is_settled(None, &(10, young), now));
+        // Seen for the first time by a stability-checking scan: wait for the next one.
+        assert!(!is_settled(Some(None), &(10, old), now));
+        assert!(is_settled(Some(Some(&(10, old))), &(10, old), now));
+        // Grew since the last scan (a slow writer that keeps an old mtime).
+        assert!(!is_settled(Some(Some(&(5, old))), &(10, old), now));
     }
 }

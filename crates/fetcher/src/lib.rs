@@ -2,24 +2,42 @@
 //! fetches their pages and hands them to a [`Sink`]. Knows nothing of Kafka: the binary supplies a
 //! sink that publishes and remembers what was published.
 
+mod conditional;
+mod discover;
 mod feeds;
 mod files;
 mod http;
+mod politeness;
+mod reload;
+mod robots;
+mod safety;
+mod schedule;
 mod state;
 
+use std::collections::{BTreeMap, HashMap};
 use std::future::Future;
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::Arc;
+use std::sync::{Arc, Mutex, RwLock};
 use std::time::Duration;
 
 use model::{DeadLetter, RawArticle};
 use tokio_util::sync::CancellationToken;
 
+pub use conditional::{judge, plan, record_full, Judgement, Plan};
+pub use discover::{alternate_feeds, canonical_link, common_paths, COMMON_FEED_PATHS};
 pub use feeds::{entries_of, parse_feed, FeedEntry, FeedError};
-pub use files::{scan_dir, FileArticle};
-pub use http::{decode_body, HttpClient, HttpError, HttpOptions, Page};
-pub use state::{SeenEntry, SeenState};
+pub use files::{is_settled, scan_dir, FileArticle, FileSeen};
+pub use http::{
+    decode_body, parse_http_date, response_meta, Fetched, HttpClient, HttpError, HttpOptions, Page,
+    Purpose, ResponseMeta, Validators,
+};
+pub use politeness::{host_key, next_slot, HostGate, Permit, MAX_HOST_DELAY};
+pub use reload::{diff, host_partition, owned_feeds, Changes, FeedList};
+pub use robots::{agent_token, rules_from, verdict, RobotsCache, Rules, Verdict};
+pub use safety::{classify, AddressClass, AddressPolicy, GuardedResolver, Refused};
+pub use schedule::{next_delay, publishing_interval, syndication_period, Bounds, Hints};
+pub use state::{FeedState, SeenEntry, SeenState, StoredState};
 
 /// A sink failed; the fetcher retries later.
 #[derive(Debug, thiserror::Error)]
@@ -35,6 +53,8 @@ pub trait Sink: Send + Sync + 'static {
     /// Record a permanent failure (malformed feed, unusable page).
     fn dead_letter(&self, letter: DeadLetter)
         -> impl Future<Output = Result<(), SinkError>> + Send;
+    /// Save a feed's state (validators, schedule, health) after a poll.
+    fn save_feed(&self, state: FeedState) -> impl Future<Output = Result<(), SinkError>> + Send;
 }
 
 /// One configured feed.
@@ -44,8 +64,31 @@ pub struct FeedSpec {
     pub name: String,
     /// Feed URL (RSS 2.0, Atom or JSON Feed).
     pub url: String,
-    /// Poll interval.
+    /// Poll interval when no publishing rate is known (or always, when not adaptive).
     pub interval: Duration,
+    /// Follow the feed's observed publishing rate; false when the config fixes `interval_secs`.
+    pub adaptive: bool,
+}
+
+/// Feed scheduling settings.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct PollOptions {
+    /// Bounds of every poll delay.
+    pub bounds: Bounds,
+    /// Every this many polls a feed with validators is fetched unconditionally to check them.
+    pub validator_check_every: u32,
+}
+
+impl Default for PollOptions {
+    fn default() -> Self {
+        Self {
+            bounds: Bounds {
+                min: Duration::from_secs(60),
+                max: Duration::from_secs(86_400),
+            },
+            validator_check_every: 10,
+        }
+    }
 }
 
 /// One configured directory of article files (seeds, inbox).
@@ -70,11 +113,14 @@ pub struct FetcherConfig {
     pub feeds: Vec<FeedSpec>,
     /// HTTP behaviour.
     pub http: HttpOptions,
+    /// Feed scheduling.
+    pub poll: PollOptions,
     /// Version of the config, written into every message.
     pub config_version: String,
 }
 
-/// Counters of fetcher outcomes.
+/// Counters of fetcher outcomes, exported as `newsflow_fetcher_<field>_total`, and the state of
+/// every running feed.
 #[derive(Debug, Default)]
 pub struct FetcherStats {
     /// Articles published.
@@ -83,15 +129,66 @@ pub struct FetcherStats {
     pub unchanged: AtomicU64,
     /// Feed polls done.
     pub polls: AtomicU64,
+    /// Feed polls answered 304 Not Modified.
+    pub not_modified: AtomicU64,
+    /// Feeds whose validators stopped being trusted (same validators, changed body).
+    pub validators_distrusted: AtomicU64,
     /// Fetch failures that will be retried.
     pub errors: AtomicU64,
+    /// Answers 429/503 with `Retry-After` that slowed a host down.
+    pub throttled: AtomicU64,
+    /// Article pages not fetched because robots.txt disallows them.
+    pub robots_denied: AtomicU64,
+    /// Fetches refused by the address policy (private, loopback, link-local).
+    pub refused: AtomicU64,
+    /// Articles reached through a second link and recognised by their canonical URL.
+    pub duplicates: AtomicU64,
+    /// Feeds found by autodiscovery from a site URL.
+    pub discovered: AtomicU64,
     /// Permanent failures sent to the dead-letter topic.
     pub dead_lettered: AtomicU64,
+    /// Feed list changes applied without a restart.
+    pub config_reloads: AtomicU64,
+    /// Edited configs refused (the previous config keeps running).
+    pub config_reload_failures: AtomicU64,
+    /// Whether the config on disk was refused at its last check (cleared by a valid edit).
+    pub config_refused: std::sync::atomic::AtomicBool,
+    /// State of each running feed, by name.
+    pub feeds: Mutex<BTreeMap<String, FeedState>>,
 }
 
 impl FetcherStats {
-    fn bump(counter: &AtomicU64) {
+    /// Add one to a counter.
+    pub fn bump(counter: &AtomicU64) {
         counter.fetch_add(1, Ordering::Relaxed);
+    }
+
+    /// A snapshot of every running feed's state.
+    pub fn feed_states(&self) -> Vec<FeedState> {
+        self.lock_feeds().values().cloned().collect()
+    }
+
+    fn lock_feeds(&self) -> std::sync::MutexGuard<'_, BTreeMap<String, FeedState>> {
+        self.feeds.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    fn set_feed(&self, st: FeedState) {
+        self.lock_feeds().insert(st.name.clone(), st);
+    }
+}
+
+/// The config version in force, written into every message.
+#[derive(Debug, Default)]
+pub struct ConfigVersion(RwLock<String>);
+
+impl ConfigVersion {
+    /// The current version.
+    pub fn get(&self) -> String {
+        self.0.read().unwrap_or_else(|p| p.into_inner()).clone()
+    }
+
+    fn set(&self, v: &str) {
+        *self.0.write().unwrap_or_else(|p| p.into_inner()) = v.to_string();
     }
 }
 
@@ -108,31 +205,128 @@ pub(crate) async fn remember<S: Sink>(
     seen.lock().await.insert(entry);
 }
 
-/// Run every source until `shutdown` fires.
+/// What every source task shares.
+pub(crate) struct Ctx<S> {
+    pub client: HttpClient,
+    pub sink: Arc<S>,
+    pub seen: Arc<tokio::sync::Mutex<SeenState>>,
+    pub stats: Arc<FetcherStats>,
+    pub version: Arc<ConfigVersion>,
+    pub poll: PollOptions,
+}
+
+/// Run every source until `shutdown` fires, with the feed list fixed.
 pub async fn run<S: Sink>(
     cfg: FetcherConfig,
-    seen: SeenState,
+    state: StoredState,
     sink: Arc<S>,
     stats: Arc<FetcherStats>,
     shutdown: CancellationToken,
 ) -> Result<(), HttpError> {
+    let (_tx, rx) = tokio::sync::watch::channel(FeedList {
+        version: cfg.config_version.clone(),
+        feeds: cfg.feeds.clone(),
+        refreshed: None,
+    });
+    run_with_updates(cfg, state, sink, stats, rx, shutdown).await
+}
+
+/// Run every source until `shutdown` fires; each new feed list sent on `updates` stops and starts
+/// only the feeds that changed.
+pub async fn run_with_updates<S: Sink>(
+    cfg: FetcherConfig,
+    state: StoredState,
+    sink: Arc<S>,
+    stats: Arc<FetcherStats>,
+    mut updates: tokio::sync::watch::Receiver<FeedList>,
+    shutdown: CancellationToken,
+) -> Result<(), HttpError> {
     let client = HttpClient::new(&cfg.http)?;
-    let seen = Arc::new(tokio::sync::Mutex::new(seen));
+    let version = Arc::new(ConfigVersion::default());
+    version.set(&cfg.config_version);
+    let ctx = Arc::new(Ctx {
+        client,
+        sink,
+        seen: Arc::new(tokio::sync::Mutex::new(state.seen)),
+        stats,
+        version,
+        poll: cfg.poll,
+    });
+    let stored = Arc::new(Mutex::new(state.feeds));
     let mut tasks = tokio::task::JoinSet::new();
     for dir in cfg.dirs.clone() {
-        let ctx = (sink.clone(), seen.clone(), stats.clone(), shutdown.clone());
-        let version = cfg.config_version.clone();
-        tasks.spawn(async move {
-            files::watch_dir(dir, version, ctx.0, ctx.1, ctx.2, ctx.3).await;
-        });
+        let (ctx, shutdown) = (ctx.clone(), shutdown.clone());
+        tasks.spawn(async move { files::watch_dir(dir, ctx, shutdown).await });
     }
-    for feed in cfg.feeds.clone() {
-        let ctx = (sink.clone(), seen.clone(), stats.clone(), shutdown.clone());
-        let client = client.clone();
-        let version = cfg.config_version.clone();
-        tasks.spawn(async move {
-            feeds::poll_loop(feed, client, version, ctx.0, ctx.1, ctx.2, ctx.3).await;
-        });
+    let mut running: HashMap<String, (FeedSpec, CancellationToken)> = HashMap::new();
+    let first = updates.borrow_and_update().clone();
+    let apply = |list: FeedList,
+                 running: &mut HashMap<String, (FeedSpec, CancellationToken)>,
+                 tasks: &mut tokio::task::JoinSet<()>| {
+        ctx.version.set(&list.version);
+        let mut stored = stored.lock().unwrap_or_else(|p| p.into_inner());
+        if let Some(r) = &list.refreshed {
+            for (name, st) in &r.feeds {
+                if !running.contains_key(name) {
+                    stored.insert(name.clone(), st.clone());
+                }
+            }
+        }
+        let specs: HashMap<String, FeedSpec> = running
+            .iter()
+            .map(|(k, (s, _))| (k.clone(), s.clone()))
+            .collect();
+        let changes = diff(&specs, &list.feeds);
+        for name in &changes.stop {
+            if let Some((_, token)) = running.remove(name) {
+                token.cancel();
+            }
+            if let Some(st) = ctx.stats.lock_feeds().remove(name) {
+                stored.insert(name.clone(), st);
+            }
+        }
+        for spec in &changes.start {
+            let mut st = stored
+                .remove(&spec.name)
+                .unwrap_or_else(|| FeedState::new(&spec.name, &spec.url));
+            if changes.stop.contains(&spec.name) {
+                // A changed feed is polled at once under its new settings.
+                st.next_poll = None;
+            }
+            let token = shutdown.child_token();
+            running.insert(spec.name.clone(), (spec.clone(), token.clone()));
+            let (ctx, spec) = (ctx.clone(), spec.clone());
+            tasks.spawn(async move { feeds::poll_loop(spec, st, ctx, token).await });
+        }
+        if !changes.is_empty() {
+            tracing::info!(
+                version = %list.version,
+                stopped = changes.stop.len(),
+                started = changes.start.len(),
+                running = running.len(),
+                "feed list applied"
+            );
+        }
+        changes
+    };
+    apply(first, &mut running, &mut tasks);
+    let mut listening = true;
+    loop {
+        tokio::select! {
+            _ = shutdown.cancelled() => break,
+            changed = updates.changed(), if listening => match changed {
+                Ok(()) => {
+                    let list = updates.borrow_and_update().clone();
+                    if let Some(r) = &list.refreshed {
+                        ctx.seen.lock().await.merge(&r.seen);
+                    }
+                    apply(list, &mut running, &mut tasks);
+                    FetcherStats::bump(&ctx.stats.config_reloads);
+                }
+                Err(_) => listening = false,
+            },
+            Some(_) = tasks.join_next(), if !tasks.is_empty() => {}
+        }
     }
     while tasks.join_next().await.is_some() {}
     Ok(())

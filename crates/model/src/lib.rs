@@ -3,6 +3,8 @@
 
 mod id;
 mod messages;
+mod schemas;
 
 pub use id::{article_id, canonical_url, content_hash, urn_for_file, UrlError};
 pub use messages::*;
+pub use schemas::json_schemas;

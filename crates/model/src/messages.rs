@@ -2,6 +2,7 @@
 //! unknown major version and ignore unknown fields.
 
 use chrono::{DateTime, Utc};
+use schemars::JsonSchema;
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 
@@ -88,7 +89,7 @@ pub fn encode<T: Versioned>(msg: &T) -> Vec<u8> {
 }
 
 /// Where an article came from.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 pub struct SourceRef {
     /// `seed`, `feed`, `inbox`.
     pub kind: String,
@@ -100,7 +101,7 @@ pub struct SourceRef {
 }
 
 /// What a feed entry said about the article, kept as hints for the cleaner.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
 pub struct EntryHints {
     /// Entry title.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -117,7 +118,7 @@ pub struct EntryHints {
 }
 
 /// A fetched document on `news.raw`.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 pub struct RawArticle {
     /// Schema tag, `newsflow.raw/1`.
     pub schema: String,
@@ -147,7 +148,7 @@ impl Versioned for RawArticle {
 }
 
 /// How the cleaner judged a document.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum Outcome {
     /// An article with main text.
@@ -167,7 +168,7 @@ pub enum Outcome {
 }
 
 /// A change the cleaner made to the text, so downstream knows it was altered.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 pub struct Repair {
     /// Kind of repair, e.g. `duplicate_title`, `repeated_paragraph`, `markdown_emphasis`.
     pub kind: String,
@@ -179,7 +180,7 @@ pub struct Repair {
 }
 
 /// A cleaned article on `news.clean`.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 pub struct CleanArticle {
     /// Schema tag, `newsflow.clean/1`.
     pub schema: String,
@@ -239,7 +240,7 @@ impl Versioned for CleanArticle {
 }
 
 /// Detected language.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 pub struct Language {
     /// ISO 639-1 code where one exists, else ISO 639-3.
     pub code: String,
@@ -248,7 +249,7 @@ pub struct Language {
 }
 
 /// One occurrence of an entity in the enriched `text`, as byte offsets.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 pub struct Mention {
     /// Start byte offset into `EnrichedArticle::text`.
     pub start: usize,
@@ -259,7 +260,7 @@ pub struct Mention {
 }
 
 /// An entity mentioned in an article, resolved to its canonical form.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 pub struct EntityRef {
     /// Canonical id from the gazetteer, e.g. `person/nayib-bukele`.
     pub id: String,
@@ -272,7 +273,7 @@ pub struct EntityRef {
 }
 
 /// An article on `news.enriched`: the latest record per id is its current state.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 pub struct EnrichedArticle {
     /// Schema tag, `newsflow.enriched/1`.
     pub schema: String,
@@ -333,7 +334,7 @@ pub struct EnrichedArticle {
 }
 
 /// A near-duplicate link to an earlier article.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 pub struct NearDuplicate {
     /// The earlier article.
     pub article_id: String,
@@ -342,7 +343,7 @@ pub struct NearDuplicate {
 }
 
 /// A numeric fact found in the text, e.g. "nearly 250 Venezuelan detainees".
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 pub struct Claim {
     /// `count`, `percent`, `amount`, `year` or `date`.
     pub kind: String,
@@ -363,7 +364,7 @@ pub struct Claim {
 }
 
 /// How relevant an article is to one tracked story from the config.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 pub struct Relevance {
     /// Tracked story name.
     pub tracked: String,
@@ -379,7 +380,7 @@ impl Versioned for EnrichedArticle {
 }
 
 /// What happened to a story.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum StoryChange {
     /// A new story with its first article.
@@ -391,7 +392,7 @@ pub enum StoryChange {
 }
 
 /// An entity prominent in a story.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 pub struct StoryEntity {
     /// Canonical id.
     pub id: String,
@@ -402,7 +403,7 @@ pub struct StoryEntity {
 }
 
 /// One value reported for a claim subject, and who reported it.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 pub struct ClaimValue {
     /// The number.
     pub value: f64,
@@ -416,7 +417,7 @@ pub struct ClaimValue {
 }
 
 /// A row of a story's claims table: one subject, the values sources give for it.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 pub struct ClaimRow {
     /// Claim kind (`count`, `year`, ...).
     pub kind: String,
@@ -429,7 +430,7 @@ pub struct ClaimRow {
 }
 
 /// A story event on `news.stories`, keyed by story id.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 pub struct StoryEvent {
     /// Schema tag, `newsflow.story/1`.
     pub schema: String,
@@ -476,7 +477,7 @@ impl Versioned for StoryEvent {
 }
 
 /// A message a stage could not process, on `news.dlq`.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 pub struct DeadLetter {
     /// Schema tag, `newsflow.dlq/1`.
     pub schema: String,
@@ -503,6 +504,13 @@ pub struct DeadLetter {
     /// Original payload, base64, when it is not UTF-8.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub payload_base64: Option<String>,
+    /// Size of the original payload in bytes.
+    #[serde(default)]
+    pub payload_bytes: usize,
+    /// Whether `payload`/`payload_base64` hold only the start of an oversized original (such a
+    /// letter cannot be replayed).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub truncated: bool,
 }
 
 impl Versioned for DeadLetter {

@@ -31,6 +31,9 @@ pub struct Config {
     /// Built-in demo feed.
     #[serde(default)]
     pub demo_feed: DemoFeedConfig,
+    /// Metrics, health endpoints and logs.
+    #[serde(default)]
+    pub observability: ObservabilityConfig,
     /// Directory the config was read from; relative paths resolve against its parent.
     #[serde(skip)]
     pub base_dir: PathBuf,
@@ -121,10 +124,45 @@ pub struct FeedsFile {
 pub struct FetcherConfig {
     /// User-Agent, with a contact URL.
     pub user_agent: String,
-    /// Default seconds between feed polls.
+    /// Contact URL for site operators, appended to the User-Agent as `(+url)` unless already in it.
+    pub contact_url: Option<String>,
+    /// Seconds between polls of a feed whose publishing rate is not known yet (a feed with its own
+    /// `interval_secs` is polled at that interval instead of following its rate).
     pub poll_interval_secs: u64,
+    /// Shortest delay between two polls of one feed, whatever the feed's hints say.
+    pub min_poll_secs: u64,
+    /// Longest delay between two polls of one feed, also the cap of the failure backoff.
+    pub max_poll_secs: u64,
+    /// Every this many polls a feed with validators is fetched unconditionally to check that its
+    /// server changes them when the feed changes (0: never).
+    pub validator_check_every: u32,
     /// Request timeout in seconds.
     pub timeout_secs: u64,
+    /// Connect timeout in seconds.
+    pub connect_timeout_secs: u64,
+    /// Longest wait for the next bytes of a response, in seconds.
+    pub read_timeout_secs: u64,
+    /// Redirects followed at most.
+    pub max_redirects: usize,
+    /// Minimum milliseconds between two requests to one host (one request in flight per host).
+    pub host_min_interval_ms: u64,
+    /// Honour robots.txt (and its Crawl-delay) for article pages.
+    pub respect_robots: bool,
+    /// Allow fetching from loopback addresses (local feeds such as the demo feed).
+    pub allow_loopback: bool,
+    /// Allow fetching from private, link-local and loopback addresses (checked after DNS
+    /// resolution and after every redirect).
+    pub allow_private_addresses: bool,
+    /// Seconds between checks of the config and feed list files for edits (SIGHUP checks at once).
+    pub reload_secs: u64,
+    /// Share the feeds between fetcher instances with the same config: each host's feeds are
+    /// polled by the one live instance assigned its partition of `{topic_prefix}.fetcher.feeds`
+    /// in the consumer group `{group_prefix}-fetcher`.
+    pub scale_out: bool,
+    /// Partitions of the work-sharing topic (the most instances that can share the feeds).
+    pub scale_out_partitions: i32,
+    /// Milliseconds without a heartbeat after which a dead instance's feeds move to the others.
+    pub group_session_timeout_ms: u64,
     /// Largest page accepted, in bytes; also sizes the raw topic's messages.
     pub max_body_bytes: usize,
     /// Directories of article files (seeds, inbox).
@@ -144,8 +182,23 @@ impl Default for FetcherConfig {
                 " (+https://github.com/newsflow/newsflow)"
             )
             .into(),
+            contact_url: None,
             poll_interval_secs: 300,
+            min_poll_secs: 60,
+            max_poll_secs: 86_400,
+            validator_check_every: 10,
             timeout_secs: 30,
+            connect_timeout_secs: 10,
+            read_timeout_secs: 20,
+            max_redirects: 5,
+            host_min_interval_ms: 1000,
+            respect_robots: true,
+            allow_loopback: false,
+            allow_private_addresses: false,
+            reload_secs: 5,
+            scale_out: false,
+            scale_out_partitions: 12,
+            group_session_timeout_ms: 10_000,
             max_body_bytes: 5 * 1024 * 1024,
             dirs: Vec::new(),
             feeds_file: None,
@@ -299,6 +352,25 @@ impl Default for DemoFeedConfig {
     }
 }
 
+/// How a worker reports on itself.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct ObservabilityConfig {
+    /// Address of the `/metrics`, `/healthz` and `/readyz` server; empty turns it off.
+    pub listen: String,
+    /// Log format: `text` for people, `json` for log shippers.
+    pub log_format: String,
+}
+
+impl Default for ObservabilityConfig {
+    fn default() -> Self {
+        Self {
+            listen: "127.0.0.1:9464".into(),
+            log_format: "text".into(),
+        }
+    }
+}
+
 /// Apply `NEWSFLOW__SECTION__KEY=value` overrides to a parsed TOML document.
 fn apply_env(doc: &mut toml::Table, vars: impl Iterator<Item = (String, String)>) -> Result<()> {
     for (name, value) in vars {
@@ -387,6 +459,45 @@ impl Config {
                 "fetcher.max_body_bytes must be at least 1024, got {}",
                 self.fetcher.max_body_bytes
             );
+        }
+        let o = &self.observability;
+        if !o.listen.is_empty() && o.listen.parse::<std::net::SocketAddr>().is_err() {
+            bail!(
+                "observability.listen {:?}: expected host:port with an IP address, e.g. 0.0.0.0:9464, or \"\" to turn it off",
+                o.listen
+            );
+        }
+        if !matches!(o.log_format.as_str(), "text" | "json") {
+            bail!(
+                "observability.log_format {:?}: must be \"text\" or \"json\"",
+                o.log_format
+            );
+        }
+        let f = &self.fetcher;
+        if f.min_poll_secs < 1 || f.min_poll_secs > f.max_poll_secs {
+            bail!(
+                "fetcher.min_poll_secs {} must be at least 1 and at most fetcher.max_poll_secs {}",
+                f.min_poll_secs,
+                f.max_poll_secs
+            );
+        }
+        if f.scale_out_partitions < 1 {
+            bail!(
+                "fetcher.scale_out_partitions must be at least 1, got {}",
+                f.scale_out_partitions
+            );
+        }
+        if f.group_session_timeout_ms < 1000 {
+            bail!(
+                "fetcher.group_session_timeout_ms must be at least 1000, got {}",
+                f.group_session_timeout_ms
+            );
+        }
+        if let Some(c) = &f.contact_url {
+            url::Url::parse(c).with_context(|| format!("fetcher.contact_url {c:?}"))?;
+        }
+        if f.user_agent.trim().is_empty() {
+            bail!("fetcher.user_agent must not be empty");
         }
         if self.worker.max_in_flight == 0 {
             bail!("worker.max_in_flight must be at least 1");
@@ -485,16 +596,51 @@ impl Config {
                     interval: Duration::from_secs(
                         c.interval_secs.unwrap_or(f.poll_interval_secs).max(1),
                     ),
+                    adaptive: c.interval_secs.is_none(),
                 })
                 .collect(),
             http: fetcher::HttpOptions {
-                user_agent: f.user_agent.clone(),
-                connect_timeout: Duration::from_secs(10),
+                user_agent: self.user_agent(),
+                connect_timeout: Duration::from_secs(f.connect_timeout_secs.max(1)),
+                read_timeout: Duration::from_secs(f.read_timeout_secs.max(1)),
                 timeout: Duration::from_secs(f.timeout_secs.max(1)),
                 max_body_bytes: f.max_body_bytes,
-                max_redirects: 5,
+                max_redirects: f.max_redirects,
+                addresses: fetcher::AddressPolicy {
+                    allow_loopback: f.allow_loopback,
+                    allow_private: f.allow_private_addresses,
+                },
+                host_min_interval: Duration::from_millis(f.host_min_interval_ms),
+                robots: f.respect_robots,
+            },
+            poll: fetcher::PollOptions {
+                bounds: fetcher::Bounds {
+                    min: Duration::from_secs(f.min_poll_secs.max(1)),
+                    max: Duration::from_secs(f.max_poll_secs.max(f.min_poll_secs).max(1)),
+                },
+                validator_check_every: f.validator_check_every,
             },
             config_version: self.version.clone(),
+        })
+    }
+
+    /// The User-Agent with the contact URL.
+    pub fn user_agent(&self) -> String {
+        let f = &self.fetcher;
+        match &f.contact_url {
+            Some(c) if !f.user_agent.contains(c.as_str()) => {
+                format!("{} (+{c})", f.user_agent.trim())
+            }
+            _ => f.user_agent.clone(),
+        }
+    }
+
+    /// The feed list alone, for hot reload.
+    pub fn feed_list(&self) -> Result<fetcher::FeedList> {
+        Ok(fetcher::FeedList {
+            version: self.version.clone(),
+            feeds: self.fetcher()?.feeds,
+            refreshed: None,
         })
     }
 

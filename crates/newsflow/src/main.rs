@@ -2,7 +2,12 @@
 
 mod config;
 mod demo;
+#[cfg(test)]
+mod deploy_tests;
+mod fetching;
 mod follow;
+mod observe;
+mod replay;
 mod sink;
 mod stages;
 
@@ -16,6 +21,7 @@ use clap::{Parser, Subcommand};
 use tokio_util::sync::CancellationToken;
 
 use config::Config;
+use observe::Observer;
 
 /// Streaming news ingest over Kafka: fetcher → cleaner → enricher.
 #[derive(Parser)]
@@ -30,7 +36,7 @@ struct Cli {
         default_value = "config/newsflow.toml"
     )]
     config: PathBuf,
-    /// Log as JSON lines (for log shippers).
+    /// Log as JSON lines (for log shippers); overrides `observability.log_format`.
     #[arg(long, global = true, env = "NEWSFLOW_LOG_JSON")]
     log_json: bool,
     #[command(subcommand)]
@@ -63,6 +69,13 @@ enum Command {
         #[arg(long)]
         json: bool,
     },
+    /// Show each feed's state from the fetcher state topic: last success, last error, next poll,
+    /// items, validator trust.
+    Feeds {
+        /// Print JSON instead of a table.
+        #[arg(long)]
+        json: bool,
+    },
     /// Serve the demo feed alone.
     DemoFeed,
     /// Clean one local HTML or text file (or `-` for stdin) and print the clean article as JSON.
@@ -74,6 +87,20 @@ enum Command {
     Enrich {
         /// Files.
         files: Vec<PathBuf>,
+    },
+    /// Print the JSON Schemas of every message type, or write them into a directory.
+    Schemas {
+        /// Directory to write `<name>.v<major>.schema.json` files into.
+        #[arg(long)]
+        out: Option<PathBuf>,
+    },
+    /// Send chosen dead letters back to the topic they were read from.
+    Replay(replay::Selection),
+    /// Ask the running worker's health endpoint; exit 0 when healthy (for container healthchecks).
+    Health {
+        /// Ask `/readyz` instead of `/healthz`.
+        #[arg(long)]
+        ready: bool,
     },
 }
 
@@ -99,21 +126,38 @@ fn init_logs(json: bool) {
 #[tokio::main]
 async fn main() -> Result<()> {
     let cli = Cli::parse();
-    init_logs(cli.log_json);
     let cfg = Config::load(&cli.config)?;
+    init_logs(cli.log_json || cfg.observability.log_format == "json");
     match cli.command {
-        Command::Run => run_all(cfg).await,
+        Command::Run => run_all(cfg, cli.config.clone()).await,
         Command::Fetcher => {
             let brokers = require_brokers(&cfg)?;
-            run_fetcher(&cfg, &brokers, shutdown_signal()).await
+            let shutdown = shutdown_signal();
+            let obs = start_observer(&cfg, &brokers, &shutdown);
+            run_fetcher(&cfg, &cli.config, &brokers, &obs, shutdown).await
+        }
+        Command::Feeds { json } => {
+            let brokers = require_brokers(&cfg)?;
+            let state = sink::load_state(&cfg.kafka(&brokers), &cfg.topics()).await?;
+            fetching::print_feeds(&cfg, state.feeds.into_values().collect(), json)
         }
         Command::Cleaner => {
             let brokers = require_brokers(&cfg)?;
-            run_cleaner(&cfg, &brokers, shutdown_signal()).await
+            let shutdown = shutdown_signal();
+            let obs = start_observer(&cfg, &brokers, &shutdown);
+            run_cleaner(&cfg, &brokers, &obs, shutdown).await
         }
         Command::Enricher => {
             let brokers = require_brokers(&cfg)?;
-            run_enricher(&cfg, &brokers, shutdown_signal()).await
+            let shutdown = shutdown_signal();
+            let obs = start_observer(&cfg, &brokers, &shutdown);
+            run_enricher(&cfg, &brokers, &obs, shutdown).await
+        }
+        Command::Health { ready } => health(&cfg, ready).await,
+        Command::Schemas { out } => write_schemas(out.as_deref()),
+        Command::Replay(sel) => {
+            let brokers = require_brokers(&cfg)?;
+            replay::replay(&cfg, &brokers, &sel).await.map(|_| ())
         }
         Command::Topics {
             action: TopicsAction::Create,
@@ -190,6 +234,86 @@ fn enrich_files(cfg: &Config, files: &[PathBuf]) -> Result<()> {
 /// every article in one order.
 fn assign_topic(cfg: &Config) -> String {
     format!("{}.enricher.assign", cfg.pipeline.topic_prefix)
+}
+
+/// An observer whose HTTP server (if configured) and broker probe run until `shutdown`.
+fn start_observer(cfg: &Config, brokers: &str, shutdown: &CancellationToken) -> Arc<Observer> {
+    let obs = Observer::new();
+    let listen = cfg.observability.listen.clone();
+    if !listen.is_empty() {
+        let (o, s) = (obs.clone(), shutdown.clone());
+        tokio::spawn(async move {
+            if let Err(e) = observe::serve(&listen, o, s.clone()).await {
+                // Without its endpoints the worker would look dead to its supervisor: stop.
+                tracing::error!(
+                    error = format!("{e:#}"),
+                    "health endpoints failed, stopping"
+                );
+                s.cancel();
+            }
+        });
+    }
+    // A metadata request with a short timeout notices a stalled broker within seconds, where
+    // the clients' own connection state can take a minute.
+    let health = bus::ClientHealth::new();
+    let (settings, h, s) = (cfg.kafka(brokers), health.clone(), shutdown.clone());
+    tokio::spawn(async move {
+        if let Err(e) = bus::probe_broker(&settings, h, Duration::from_secs(5), s).await {
+            tracing::warn!(error = %e, "broker probe failed to start");
+        }
+    });
+    obs.add_source(observe::broker_source(health.clone()));
+    obs.add_check("broker_reachable", move || health.broker_up());
+    obs
+}
+
+/// `newsflow schemas`: the message contracts as JSON Schema files.
+fn write_schemas(out: Option<&Path>) -> Result<()> {
+    for (file, schema) in model::json_schemas() {
+        let text = format!("{}\n", serde_json::to_string_pretty(&schema)?);
+        match out {
+            Some(dir) => {
+                std::fs::create_dir_all(dir)
+                    .with_context(|| format!("creating {}", dir.display()))?;
+                let path = dir.join(&file);
+                std::fs::write(&path, text)
+                    .with_context(|| format!("writing {}", path.display()))?;
+                println!("{}", path.display());
+            }
+            None => print!("{text}"),
+        }
+    }
+    Ok(())
+}
+
+/// `newsflow health`: GET the local health endpoint, for container healthchecks.
+async fn health(cfg: &Config, ready: bool) -> Result<()> {
+    let listen: std::net::SocketAddr = cfg
+        .observability
+        .listen
+        .parse()
+        .context("observability.listen is empty: no health endpoint to ask")?;
+    let host = if listen.ip().is_unspecified() {
+        std::net::IpAddr::from([127, 0, 0, 1])
+    } else {
+        listen.ip()
+    };
+    let path = if ready { "readyz" } else { "healthz" };
+    let url = format!(
+        "http://{}/{path}",
+        std::net::SocketAddr::new(host, listen.port())
+    );
+    let resp = reqwest::Client::builder()
+        .timeout(Duration::from_secs(5))
+        .build()?
+        .get(&url)
+        .send()
+        .await
+        .with_context(|| format!("GET {url}"))?;
+    let status = resp.status();
+    print!("{}", resp.text().await.unwrap_or_default());
+    anyhow::ensure!(status.is_success(), "GET {url}: {status}");
+    Ok(())
 }
 
 fn require_brokers(cfg: &Config) -> Result<String> {
@@ -305,28 +429,73 @@ fn worker_options(cfg: &Config, input: &str, stage: &str) -> bus::WorkerOptions 
     }
 }
 
-async fn run_fetcher(cfg: &Config, brokers: &str, shutdown: CancellationToken) -> Result<()> {
+async fn run_fetcher(
+    cfg: &Config,
+    config_path: &Path,
+    brokers: &str,
+    obs: &Arc<Observer>,
+    shutdown: CancellationToken,
+) -> Result<()> {
     let settings = cfg.kafka(brokers);
     let topics = cfg.topics();
-    let seen = sink::load_seen(&settings, &topics).await?;
-    tracing::info!(seen = seen.len(), "fetcher state loaded");
+    let state = sink::load_state(&settings, &topics).await?;
+    tracing::info!(
+        seen = state.seen.len(),
+        feeds = state.feeds.len(),
+        "fetcher state loaded"
+    );
     let sink = Arc::new(sink::KafkaSink::new(
         &settings,
         topics,
         cfg.max_message_bytes(),
     )?);
     let stats = Arc::new(fetcher::FetcherStats::default());
-    fetcher::run(cfg.fetcher()?, seen, sink.clone(), stats, shutdown).await?;
+    obs.add_source(observe::fetcher_source(stats.clone()));
+    let s = stats.clone();
+    obs.add_check("fetcher_config_valid", move || {
+        !s.config_refused.load(std::sync::atomic::Ordering::Relaxed)
+    });
+    let (config_tx, config_rx) = tokio::sync::watch::channel(cfg.feed_list()?);
+    let watcher = tokio::spawn(fetching::watch_config(
+        config_path.to_path_buf(),
+        cfg.clone(),
+        config_tx,
+        stats.clone(),
+        shutdown.clone(),
+    ));
+    let (rx, member) = if cfg.fetcher.scale_out {
+        let (rx, member) =
+            fetching::share_feeds(cfg, &settings, config_rx, shutdown.clone()).await?;
+        (rx, Some(member))
+    } else {
+        (config_rx, None)
+    };
+    fetcher::run_with_updates(cfg.fetcher()?, state, sink.clone(), stats, rx, shutdown).await?;
+    if let Some(m) = member {
+        // Leave the group so that the other instances take the feeds over at once.
+        let _ = tokio::time::timeout(Duration::from_secs(15), m).await;
+    }
+    watcher.abort();
     sink.flush();
     Ok(())
 }
 
-async fn run_cleaner(cfg: &Config, brokers: &str, shutdown: CancellationToken) -> Result<()> {
+async fn run_cleaner(
+    cfg: &Config,
+    brokers: &str,
+    obs: &Arc<Observer>,
+    shutdown: CancellationToken,
+) -> Result<()> {
     let topics = cfg.topics();
+    let counts = Arc::new(stages::CleanerCounts::default());
     let stage = stages::CleanerStage {
         clean_topic: topics.clean.clone(),
+        counts: counts.clone(),
     };
     let stats = Arc::new(bus::WorkerStats::default());
+    obs.add_source(observe::worker_source("cleaner", stats.clone()));
+    obs.add_source(observe::cleaner_source(counts));
+    observe::add_worker_checks(obs, "cleaner", &stats);
     bus::run_worker(
         &cfg.kafka(brokers),
         &worker_options(cfg, &topics.raw, "cleaner"),
@@ -338,7 +507,12 @@ async fn run_cleaner(cfg: &Config, brokers: &str, shutdown: CancellationToken) -
     Ok(())
 }
 
-async fn run_enricher(cfg: &Config, brokers: &str, shutdown: CancellationToken) -> Result<()> {
+async fn run_enricher(
+    cfg: &Config,
+    brokers: &str,
+    obs: &Arc<Observer>,
+    shutdown: CancellationToken,
+) -> Result<()> {
     let topics = cfg.topics();
     let settings = cfg.kafka(brokers);
     let gazetteer = enricher::Gazetteer::load(&cfg.config_path(&cfg.enricher.gazetteer))?;
@@ -393,35 +567,48 @@ async fn run_enricher(cfg: &Config, brokers: &str, shutdown: CancellationToken) 
     }
     let following = tokio::spawn(follower.clone().follow(shutdown.clone()));
 
+    let already_enriched = Arc::new(AtomicU64::new(0));
+    let already_assigned = Arc::new(AtomicU64::new(0));
+    obs.add_source(observe::enricher_source(
+        already_enriched.clone(),
+        already_assigned.clone(),
+    ));
     let enrich = stages::EnricherStage {
         enricher: e,
         assign_topic: assign.clone(),
-        already_enriched: Arc::new(AtomicU64::new(0)),
+        already_enriched,
     };
     let stories = stages::StoryStage {
         index,
         enriched_topic: topics.enriched.clone(),
         stories_topic: topics.stories.clone(),
         tracked_topics,
-        already_assigned: Arc::new(AtomicU64::new(0)),
+        already_assigned,
         catch_up: Some(follower),
         last: None,
     };
     let enrich_opts = worker_options(cfg, &topics.clean, "enricher");
     let story_opts = worker_options(cfg, &assign, "enricher-stories");
+    let enrich_stats = Arc::new(bus::WorkerStats::default());
+    let story_stats = Arc::new(bus::WorkerStats::default());
+    obs.add_source(observe::worker_source("enricher", enrich_stats.clone()));
+    obs.add_source(observe::worker_source("stories", story_stats.clone()));
+    // Only the enricher's own partitions count for readiness: the story partition is owned by one
+    // instance at a time, the others stand by.
+    observe::add_worker_checks(obs, "enricher", &enrich_stats);
     let (r1, r2) = tokio::join!(
         bus::run_worker(
             &settings,
             &enrich_opts,
             enrich,
-            Arc::new(bus::WorkerStats::default()),
+            enrich_stats,
             shutdown.clone(),
         ),
         bus::run_worker(
             &settings,
             &story_opts,
             stories,
-            Arc::new(bus::WorkerStats::default()),
+            story_stats,
             shutdown.clone(),
         )
     );
@@ -431,7 +618,7 @@ async fn run_enricher(cfg: &Config, brokers: &str, shutdown: CancellationToken) 
     Ok(())
 }
 
-async fn run_all(cfg: Config) -> Result<()> {
+async fn run_all(cfg: Config, config_path: PathBuf) -> Result<()> {
     let shutdown = shutdown_signal();
     let mut local = None;
     let brokers = if cfg.kafka.brokers.trim().is_empty() {
@@ -444,6 +631,7 @@ async fn run_all(cfg: Config) -> Result<()> {
         cfg.kafka.brokers.clone()
     };
     create_topics(&cfg, &brokers).await?;
+    let obs = start_observer(&cfg, &brokers, &shutdown);
     let cfg = Arc::new(cfg);
     let mut tasks = tokio::task::JoinSet::new();
     if cfg.demo_feed.enabled {
@@ -461,16 +649,36 @@ async fn run_all(cfg: Config) -> Result<()> {
         });
     }
     {
-        let (c, b, s) = (cfg.clone(), brokers.clone(), shutdown.clone());
-        tasks.spawn(async move { run_fetcher(&c, &b, s).await.context("fetcher") });
+        let (c, b, o, s) = (cfg.clone(), brokers.clone(), obs.clone(), shutdown.clone());
+        tasks.spawn(async move {
+            let r = run_fetcher(&c, &config_path, &b, &o, s)
+                .await
+                .context("fetcher");
+            if r.is_err() {
+                o.stage_failed("fetcher");
+            }
+            r
+        });
     }
     {
-        let (c, b, s) = (cfg.clone(), brokers.clone(), shutdown.clone());
-        tasks.spawn(async move { run_cleaner(&c, &b, s).await.context("cleaner") });
+        let (c, b, o, s) = (cfg.clone(), brokers.clone(), obs.clone(), shutdown.clone());
+        tasks.spawn(async move {
+            let r = run_cleaner(&c, &b, &o, s).await.context("cleaner");
+            if r.is_err() {
+                o.stage_failed("cleaner");
+            }
+            r
+        });
     }
     {
-        let (c, b, s) = (cfg.clone(), brokers.clone(), shutdown.clone());
-        tasks.spawn(async move { run_enricher(&c, &b, s).await.context("enricher") });
+        let (c, b, o, s) = (cfg.clone(), brokers.clone(), obs.clone(), shutdown.clone());
+        tasks.spawn(async move {
+            let r = run_enricher(&c, &b, &o, s).await.context("enricher");
+            if r.is_err() {
+                o.stage_failed("enricher");
+            }
+            r
+        });
     }
     let mut result = Ok(());
     while let Some(joined) = tasks.join_next().await {

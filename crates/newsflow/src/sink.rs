@@ -2,7 +2,7 @@
 //! state topic (after the article is acknowledged), failures to the dead-letter topic.
 
 use bus::{KafkaSettings, Publisher, Topics};
-use fetcher::{SeenEntry, SeenState, Sink, SinkError};
+use fetcher::{FeedState, SeenEntry, Sink, SinkError, StoredState};
 use model::{DeadLetter, RawArticle};
 
 /// Publishes fetcher output to Kafka.
@@ -57,6 +57,18 @@ impl Sink for KafkaSink {
             .map_err(err)
     }
 
+    async fn save_feed(&self, state: FeedState) -> Result<(), SinkError> {
+        let payload = serde_json::to_vec(&state).map_err(|e| SinkError(e.to_string()))?;
+        self.publisher
+            .publish(
+                &self.topics.fetcher_state,
+                &format!("{FEED_KEY_PREFIX}{}", state.name),
+                &payload,
+            )
+            .await
+            .map_err(err)
+    }
+
     async fn dead_letter(&self, letter: DeadLetter) -> Result<(), SinkError> {
         let key = letter.key.clone().unwrap_or_default();
         self.publisher
@@ -66,24 +78,41 @@ impl Sink for KafkaSink {
     }
 }
 
-/// Rebuild what the fetcher has published from the state topic.
-pub async fn load_seen(
+/// Key prefix of per-feed state records in the fetcher state topic (seen entries use `seen/`).
+pub const FEED_KEY_PREFIX: &str = "feed/";
+
+/// Rebuild what the fetcher has published, and each feed's state, from the state topic.
+pub async fn load_state(
     settings: &KafkaSettings,
     topics: &Topics,
-) -> Result<SeenState, bus::BusError> {
-    let mut seen = SeenState::default();
+) -> Result<StoredState, bus::BusError> {
+    let mut state = StoredState::default();
     for rec in bus::read_to_end(settings, &topics.fetcher_state).await? {
-        match rec
-            .payload
+        let key = rec
+            .key
             .as_deref()
-            .map(serde_json::from_slice::<SeenEntry>)
-        {
-            Some(Ok(e)) => seen.insert(e),
-            Some(Err(e)) => {
+            .map(String::from_utf8_lossy)
+            .unwrap_or_default();
+        let Some(payload) = rec.payload.as_deref() else {
+            continue;
+        };
+        if key.starts_with(FEED_KEY_PREFIX) {
+            match serde_json::from_slice::<FeedState>(payload) {
+                Ok(f) => {
+                    state.feeds.insert(f.name.clone(), f);
+                }
+                Err(e) => {
+                    tracing::warn!(offset = rec.offset, key = %key, error = %e, "skipping unreadable feed state record")
+                }
+            }
+            continue;
+        }
+        match serde_json::from_slice::<SeenEntry>(payload) {
+            Ok(e) => state.seen.insert(e),
+            Err(e) => {
                 tracing::warn!(offset = rec.offset, error = %e, "skipping unreadable fetcher state record")
             }
-            None => {}
         }
     }
-    Ok(seen)
+    Ok(state)
 }

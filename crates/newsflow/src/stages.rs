@@ -6,6 +6,7 @@
 //! [`StoryStage`] assigns stories and marks duplicates; that depends on the order of articles, so
 //! it reads a single-partition internal topic that exactly one member of its group owns at a time.
 
+use std::collections::BTreeMap;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
@@ -14,10 +15,39 @@ use bus::{Output, Stage, StageError};
 use enricher::{Assignment, Decision, Enricher, StoryIndex};
 use model::{CleanArticle, EnrichedArticle, RawArticle};
 
+/// Counts by name (outcome, repair kind), for metrics with a label.
+#[derive(Debug, Default)]
+pub struct Tally(Mutex<BTreeMap<String, u64>>);
+
+impl Tally {
+    /// Count one `name`.
+    pub fn add(&self, name: &str) {
+        let mut m = self.0.lock().unwrap_or_else(|p| p.into_inner());
+        *m.entry(name.to_string()).or_default() += 1;
+    }
+
+    /// Every name with its count.
+    pub fn snapshot(&self) -> Vec<(String, u64)> {
+        let m = self.0.lock().unwrap_or_else(|p| p.into_inner());
+        m.iter().map(|(k, v)| (k.clone(), *v)).collect()
+    }
+}
+
+/// What the cleaner made of its input, for metrics.
+#[derive(Debug, Default)]
+pub struct CleanerCounts {
+    /// Articles by outcome (`ok`, `too_short`, ...).
+    pub outcomes: Tally,
+    /// Text repairs by kind.
+    pub repairs: Tally,
+}
+
 /// Raw document → clean article.
 pub struct CleanerStage {
     /// Output topic.
     pub clean_topic: String,
+    /// Outcome and repair counts.
+    pub counts: Arc<CleanerCounts>,
 }
 
 impl Stage for CleanerStage {
@@ -28,12 +58,24 @@ impl Stage for CleanerStage {
     fn process(&mut self, _key: Option<&[u8]>, payload: &[u8]) -> Result<Vec<Output>, StageError> {
         let raw: RawArticle = model::decode(payload)?;
         let clean = cleaner::clean(&raw);
+        self.counts.outcomes.add(&outcome_name(&clean.outcome));
+        for r in &clean.repairs {
+            self.counts.repairs.add(&r.kind);
+        }
         Ok(vec![Output {
             topic: self.clean_topic.clone(),
             key: clean.article_id.clone(),
             payload: model::encode(&clean),
         }])
     }
+}
+
+/// The outcome's name as it appears in messages (`ok`, `too_short`, ...).
+pub fn outcome_name(o: &model::Outcome) -> String {
+    serde_json::to_value(o)
+        .ok()
+        .and_then(|v| v.as_str().map(str::to_string))
+        .unwrap_or_else(|| format!("{o:?}"))
 }
 
 /// Clean article → enriched article without story, once per (id, content hash), to the story

@@ -44,6 +44,10 @@ brokers = "{brokers}"
 
 [fetcher]
 poll_interval_secs = 1
+min_poll_secs = 1
+allow_loopback = true
+host_min_interval_ms = 10
+reload_secs = 1
 
 [[fetcher.dirs]]
 kind = "seed"
@@ -58,14 +62,35 @@ gazetteer = "{gazetteer}"
 [worker]
 shutdown_timeout_secs = 10
 
+[observability]
+listen = "127.0.0.1:{metrics_port}"
+
 {extra}
 "#,
         seeds = root.join("data/seed").display(),
         gazetteer = root.join("config/gazetteer.toml").display(),
+        metrics_port = free_port(),
     );
     let path = dir.join("newsflow.toml");
     std::fs::write(&path, text).unwrap_or_else(|e| panic!("write config: {e}"));
     (path, prefix)
+}
+
+/// A port nothing listens on now (the OS does not hand it out again at once).
+pub fn free_port() -> u16 {
+    let l = std::net::TcpListener::bind("127.0.0.1:0").expect("bind 127.0.0.1:0");
+    l.local_addr().expect("local addr").port()
+}
+
+/// The `/metrics` address written into `config` by [`write_config`].
+pub fn metrics_addr(config: &Path) -> String {
+    let text = std::fs::read_to_string(config).expect("read config");
+    let doc: toml::Table = text.parse().expect("config toml");
+    doc.get("observability")
+        .and_then(|o| o.get("listen"))
+        .and_then(|l| l.as_str())
+        .expect("observability.listen in config")
+        .to_string()
 }
 
 /// A running `newsflow` process, killed if the test fails before stopping it.
@@ -74,15 +99,48 @@ pub struct Newsflow(pub Child);
 impl Newsflow {
     /// Start `newsflow <args> --config <config>`.
     pub fn start(config: &Path, args: &[&str]) -> Newsflow {
+        Self::start_env(config, args, &[])
+    }
+
+    /// Start `newsflow <args> --config <config>` with extra environment (config overrides).
+    pub fn start_env(config: &Path, args: &[&str], env: &[(&str, &str)]) -> Newsflow {
         let child = Command::new(env!("CARGO_BIN_EXE_newsflow"))
             .args(args)
             .arg("--config")
             .arg(config)
             .env("RUST_LOG", "info,rdkafka=error,librdkafka=error")
+            .envs(env.iter().copied())
             .stdin(Stdio::null())
             .spawn()
             .unwrap_or_else(|e| panic!("start newsflow: {e}"));
         Newsflow(child)
+    }
+
+    /// Run `newsflow <args> --config <config>` to completion; its exit success and output
+    /// (stdout, then stderr).
+    pub fn run(config: &Path, args: &[&str]) -> (bool, String) {
+        let out = Command::new(env!("CARGO_BIN_EXE_newsflow"))
+            .args(args)
+            .arg("--config")
+            .arg(config)
+            .env("RUST_LOG", "warn,rdkafka=error,librdkafka=error")
+            .stdin(Stdio::null())
+            .output()
+            .unwrap_or_else(|e| panic!("run newsflow: {e}"));
+        (
+            out.status.success(),
+            format!(
+                "{}{}",
+                String::from_utf8_lossy(&out.stdout),
+                String::from_utf8_lossy(&out.stderr)
+            ),
+        )
+    }
+
+    /// Kill with SIGKILL (no clean shutdown) and reap.
+    pub fn kill9(mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
     }
 
     /// Send SIGINT and wait for a clean exit within `bound`.
@@ -113,6 +171,37 @@ impl Drop for Newsflow {
         let _ = self.0.kill();
         let _ = self.0.wait();
     }
+}
+
+/// Run `newsflow <args>` to completion and assert it succeeded.
+pub fn run_once(config: &Path, args: &[&str]) {
+    let status = Command::new(env!("CARGO_BIN_EXE_newsflow"))
+        .args(args)
+        .arg("--config")
+        .arg(config)
+        .env("RUST_LOG", "warn,rdkafka=error,librdkafka=error")
+        .stdin(Stdio::null())
+        .status()
+        .unwrap_or_else(|e| panic!("run newsflow {args:?}: {e}"));
+    assert!(status.success(), "newsflow {args:?} exited with {status}");
+}
+
+/// Run `newsflow <args>` to completion and return its standard output.
+pub fn output_of(config: &Path, args: &[&str]) -> String {
+    let out = Command::new(env!("CARGO_BIN_EXE_newsflow"))
+        .args(args)
+        .arg("--config")
+        .arg(config)
+        .env("RUST_LOG", "warn,rdkafka=error,librdkafka=error")
+        .stdin(Stdio::null())
+        .output()
+        .unwrap_or_else(|e| panic!("run newsflow {args:?}: {e}"));
+    assert!(
+        out.status.success(),
+        "newsflow {args:?} exited with {}",
+        out.status
+    );
+    String::from_utf8_lossy(&out.stdout).into_owned()
 }
 
 /// Reads the enriched topic and collects what arrives.
@@ -180,4 +269,35 @@ impl Enriched {
             .map(|(k, _)| k)
             .collect()
     }
+}
+
+/// Validate every record of `topic` against the committed JSON Schema `schemas/<file>`; returns
+/// how many records were checked.
+pub async fn validate_topic(brokers: &str, topic: &str, file: &str) -> usize {
+    let path = repo().join("schemas").join(file);
+    let schema: serde_json::Value = serde_json::from_str(
+        &std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display())),
+    )
+    .unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+    let validator = jsonschema::validator_for(&schema)
+        .unwrap_or_else(|e| panic!("{} does not compile: {e}", path.display()));
+    let records = bus::read_to_end(&KafkaSettings::new(brokers), topic)
+        .await
+        .unwrap_or_else(|e| panic!("reading {topic}: {e}"));
+    for r in &records {
+        let doc: serde_json::Value =
+            serde_json::from_slice(r.payload.as_deref().unwrap_or_default())
+                .unwrap_or_else(|e| panic!("{topic}/{}@{}: not JSON: {e}", r.partition, r.offset));
+        let errors: Vec<String> = validator
+            .iter_errors(&doc)
+            .map(|e| format!("{e} at {}", e.instance_path()))
+            .collect();
+        assert!(
+            errors.is_empty(),
+            "{topic}/{}@{} does not match {file}: {errors:#?}",
+            r.partition,
+            r.offset
+        );
+    }
+    records.len()
 }

@@ -169,5 +169,16 @@ async fn seeds_and_feed_flow_to_enriched_and_restart_adds_no_copies() {
     );
     assert_eq!(enriched.all.len(), 10, "records: {:?}", enriched.titles());
     assert_eq!(server.hits("swap-confirmed"), 1, "restart refetched a page");
+
+    // Every message of the run matches the published contract in schemas/.
+    for (topic, file, at_least) in [
+        ("raw", "newsflow.raw.v1.schema.json", 10),
+        ("clean", "newsflow.clean.v1.schema.json", 10),
+        ("enriched", "newsflow.enriched.v1.schema.json", 10),
+        ("stories", "newsflow.story.v1.schema.json", 2),
+    ] {
+        let n = common::validate_topic(&broker.brokers(), &format!("{prefix}.{topic}"), file).await;
+        assert!(n >= at_least, "{topic}: {n} records");
+    }
     broker.stop().await;
 }

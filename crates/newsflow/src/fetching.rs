@@ -1,0 +1,379 @@
+//! The fetcher in the binary: hot reload of the feed list (file edits and SIGHUP) and the
+//! `newsflow feeds` report read from the fetcher state topic.
+
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::time::Duration;
+
+use anyhow::Result;
+use fetcher::{FeedList, FeedState, FetcherStats};
+use sha2::{Digest, Sha256};
+use tokio_util::sync::CancellationToken;
+
+use crate::config::Config;
+
+/// Hash of the config file and the feed list file it names.
+fn fingerprint(config_path: &Path, feeds_file: Option<&PathBuf>) -> Vec<u8> {
+    let mut h = Sha256::new();
+    h.update(std::fs::read(config_path).unwrap_or_default());
+    if let Some(f) = feeds_file {
+        h.update(std::fs::read(f).unwrap_or_default());
+    }
+    h.finalize().to_vec()
+}
+
+/// Watch the config for edits (every `fetcher.reload_secs`, and at once on SIGHUP). A valid edit
+/// sends the new feed list; an invalid one is refused with a log line naming the key, counted in
+/// `config_reload_failures`, and the running feed list stays.
+pub async fn watch_config(
+    config_path: PathBuf,
+    cfg: Config,
+    tx: tokio::sync::watch::Sender<FeedList>,
+    stats: Arc<FetcherStats>,
+    shutdown: CancellationToken,
+) {
+    let every = Duration::from_secs(cfg.fetcher.reload_secs.max(1));
+    let mut feeds_file = cfg.fetcher.feeds_file.as_ref().map(|f| cfg.config_path(f));
+    // Empty: the first check loads the files once, catching edits made since the start.
+    let mut last = Vec::new();
+    #[cfg(unix)]
+    let mut hup = match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::hangup()) {
+        Ok(s) => Some(s),
+        Err(e) => {
+            tracing::warn!(error = %e, "cannot listen for SIGHUP");
+            None
+        }
+    };
+    loop {
+        let mut forced = false;
+        #[cfg(unix)]
+        {
+            let hup_recv = async {
+                match hup.as_mut() {
+                    Some(h) => h.recv().await,
+                    None => std::future::pending().await,
+                }
+            };
+            tokio::select! {
+                _ = shutdown.cancelled() => return,
+                _ = tokio::time::sleep(every) => {}
+                _ = hup_recv => forced = true,
+            }
+        }
+        #[cfg(not(unix))]
+        tokio::select! {
+            _ = shutdown.cancelled() => return,
+            _ = tokio::time::sleep(every) => {}
+        }
+        let now = fingerprint(&config_path, feeds_file.as_ref());
+        if now == last && !forced {
+            continue;
+        }
+        last = now;
+        match Config::load(&config_path).and_then(|c| Ok((c.feed_list()?, c))) {
+            Ok((list, c)) => {
+                stats
+                    .config_refused
+                    .store(false, std::sync::atomic::Ordering::Relaxed);
+                feeds_file = c.fetcher.feeds_file.as_ref().map(|f| c.config_path(f));
+                last = fingerprint(&config_path, feeds_file.as_ref());
+                if *tx.borrow() != list {
+                    tracing::info!(version = %list.version, feeds = list.feeds.len(), "config reloaded");
+                    tx.send_replace(list);
+                }
+            }
+            Err(e) => {
+                FetcherStats::bump(&stats.config_reload_failures);
+                stats
+                    .config_refused
+                    .store(true, std::sync::atomic::Ordering::Relaxed);
+                tracing::error!(
+                    file = %config_path.display(),
+                    error = format!("{e:#}"),
+                    "config edit refused, the running config stays"
+                );
+            }
+        }
+    }
+}
+
+/// Scale-out: join the fetcher group and pass on only the feeds whose host hashes to a partition
+/// assigned to this instance. When the assignment changes, the state topic is read again so that
+/// feeds taken over resume from their last owner's validators, schedule and seen entries. The
+/// returned task ends once the group is left.
+pub async fn share_feeds(
+    cfg: &Config,
+    settings: &bus::KafkaSettings,
+    mut config_rx: tokio::sync::watch::Receiver<FeedList>,
+    shutdown: CancellationToken,
+) -> Result<(
+    tokio::sync::watch::Receiver<FeedList>,
+    tokio::task::JoinHandle<()>,
+)> {
+    let f = &cfg.fetcher;
+    let topic = format!("{}.fetcher.feeds", cfg.pipeline.topic_prefix);
+    let group = format!("{}-fetcher", cfg.pipeline.group_prefix);
+    bus::ensure_topics(
+        settings,
+        &[bus::TopicSpec {
+            name: topic.clone(),
+            partitions: f.scale_out_partitions,
+            replication: cfg.pipeline.replication,
+            configs: vec![("cleanup.policy".into(), "compact".into())],
+        }],
+    )
+    .await?;
+    let total = u32::try_from(f.scale_out_partitions).unwrap_or(1);
+    let (mut assigned, member) = bus::join_group(
+        settings,
+        &topic,
+        &group,
+        Duration::from_millis(f.group_session_timeout_ms),
+        shutdown.clone(),
+    )
+    .await?;
+    let first = config_rx.borrow_and_update().clone();
+    let (tx, rx) = tokio::sync::watch::channel(FeedList {
+        version: first.version.clone(),
+        feeds: Vec::new(),
+        refreshed: None,
+    });
+    let (settings, topics) = (settings.clone(), cfg.topics());
+    tokio::spawn(async move {
+        let mut list = first;
+        loop {
+            let moved = tokio::select! {
+                _ = shutdown.cancelled() => return,
+                r = config_rx.changed() => {
+                    if r.is_err() {
+                        return;
+                    }
+                    list = config_rx.borrow_and_update().clone();
+                    false
+                }
+                r = assigned.changed() => {
+                    if r.is_err() {
+                        return;
+                    }
+                    true
+                }
+            };
+            let partitions = assigned.borrow_and_update().clone();
+            let owned = fetcher::owned_feeds(&list.feeds, &partitions, total);
+            let refreshed = if moved {
+                match crate::sink::load_state(&settings, &topics).await {
+                    Ok(s) => Some(Arc::new(s)),
+                    Err(e) => {
+                        tracing::warn!(error = %e, "re-reading fetcher state failed");
+                        None
+                    }
+                }
+            } else {
+                None
+            };
+            tracing::info!(
+                partitions = ?partitions,
+                owned = owned.len(),
+                of = list.feeds.len(),
+                "feeds owned by this instance"
+            );
+            tx.send_replace(FeedList {
+                version: list.version.clone(),
+                feeds: owned,
+                refreshed,
+            });
+        }
+    });
+    Ok((rx, member))
+}
+
+fn when(t: Option<chrono::DateTime<chrono::Utc>>) -> String {
+    t.map(|t| t.format("%Y-%m-%d %H:%M:%S").to_string())
+        .unwrap_or_else(|| "-".into())
+}
+
+fn trust(f: &FeedState) -> &'static str {
+    if !f.validators_trusted {
+        "distrusted"
+    } else if f.etag.is_none() && f.last_modified.is_none() {
+        "none"
+    } else {
+        "trusted"
+    }
+}
+
+/// Print each feed's state: the configured feeds (never polled ones too) and any others found in
+/// the state topic.
+pub fn print_feeds(cfg: &Config, mut states: Vec<FeedState>, json: bool) -> Result<()> {
+    let configured = cfg.feeds()?;
+    for c in &configured {
+        if !states.iter().any(|s| s.name == c.name) {
+            states.push(FeedState::new(&c.name, &c.url));
+        }
+    }
+    states.sort_by(|a, b| a.name.cmp(&b.name));
+    if json {
+        println!("{}", serde_json::to_string_pretty(&states)?);
+        return Ok(());
+    }
+    println!(
+        "{:<20} {:<19} {:<19} {:<19} {:>5} {:>4} {:<10} ERROR",
+        "FEED", "LAST SUCCESS", "LAST ERROR", "NEXT POLL", "ITEMS", "FAIL", "VALIDATORS"
+    );
+    for s in &states {
+        let name = if configured.iter().any(|c| c.name == s.name) {
+            s.name.clone()
+        } else {
+            format!("{} (removed)", s.name)
+        };
+        println!(
+            "{:<20} {:<19} {:<19} {:<19} {:>5} {:>4} {:<10} {}",
+            name,
+            when(s.last_success),
+            when(s.last_error_at),
+            when(s.next_poll),
+            s.items,
+            s.failures,
+            trust(s),
+            s.last_error.as_deref().unwrap_or("-")
+        );
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn write(p: &Path, text: &str) {
+        std::fs::write(p, text).unwrap_or_else(|e| panic!("write {}: {e}", p.display()));
+    }
+
+    #[tokio::test]
+    async fn feed_list_edits_apply_and_invalid_edits_are_refused() {
+        let dir = std::env::temp_dir().join(format!("newsflow-reload-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).expect("dir");
+        let config = dir.join("newsflow.toml");
+        let feeds = dir.join("feeds.toml");
+        write(
+            &config,
+            "[fetcher]\nfeeds_file = \"feeds.toml\"\nreload_secs = 1\n",
+        );
+        write(
+            &feeds,
+            "[[feed]]\nname = \"a\"\nurl = \"http://a.example/f\"\n",
+        );
+        let cfg = Config::load(&config).expect("config");
+        let (tx, mut rx) = tokio::sync::watch::channel(cfg.feed_list().expect("list"));
+        let stats = Arc::new(FetcherStats::default());
+        let shutdown = CancellationToken::new();
+        let task = tokio::spawn(watch_config(
+            config.clone(),
+            cfg.clone(),
+            tx,
+            stats.clone(),
+            shutdown.clone(),
+        ));
+        let v1 = rx.borrow_and_update().version.clone();
+
+        write(
+            &feeds,
+            "[[feed]]\nname = \"a\"\nurl = \"http://a.example/f\"\n[[feed]]\nname = \"b\"\nurl = \"http://b.example/f\"\n",
+        );
+        tokio::time::timeout(Duration::from_secs(10), rx.changed())
+            .await
+            .unwrap_or_else(|_| {
+                panic!(
+                    "no reload within 10 s; refused edits: {}; load: {:?}",
+                    stats
+                        .config_reload_failures
+                        .load(std::sync::atomic::Ordering::Relaxed),
+                    Config::load(&config).map(|c| c.version)
+                )
+            })
+            .expect("sender alive");
+        let list = rx.borrow_and_update().clone();
+        assert_eq!(list.feeds.len(), 2);
+        assert_ne!(list.version, v1);
+
+        write(
+            &feeds,
+            "[[feed]]\nname = \"a\"\nurl = \"ftp://a.example/f\"\n",
+        );
+        let end = tokio::time::Instant::now() + Duration::from_secs(10);
+        while stats
+            .config_reload_failures
+            .load(std::sync::atomic::Ordering::Relaxed)
+            == 0
+        {
+            assert!(
+                tokio::time::Instant::now() < end,
+                "invalid edit not noticed"
+            );
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+        assert!(
+            !rx.has_changed().expect("sender alive"),
+            "invalid list sent"
+        );
+        let err = Config::load(&config).expect_err("invalid");
+        assert!(format!("{err:#}").contains("ftp://a.example/f"), "{err:#}");
+        write(&feeds, "[[feed]]\nname = \"a\"\nurl = 7\n");
+        let err = Config::load(&config).expect_err("invalid");
+        assert!(format!("{err:#}").contains("url"), "{err:#}");
+        shutdown.cancel();
+        task.await.expect("join");
+        std::fs::remove_dir_all(&dir).ok();
+    }
+
+    #[cfg(unix)]
+    #[tokio::test]
+    async fn sighup_applies_an_edit_at_once() {
+        let dir = std::env::temp_dir().join(format!("newsflow-hup-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).expect("dir");
+        let config = dir.join("newsflow.toml");
+        write(
+            &config,
+            "[fetcher]\nreload_secs = 3600\n[[fetcher.feed]]\nname = \"a\"\nurl = \"http://a.example/f\"\n",
+        );
+        let cfg = Config::load(&config).expect("config");
+        let (tx, mut rx) = tokio::sync::watch::channel(cfg.feed_list().expect("list"));
+        rx.borrow_and_update();
+        // Our own listener first, so that a SIGHUP never takes the default action here.
+        let _guard = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::hangup())
+            .expect("listen for SIGHUP");
+        let shutdown = CancellationToken::new();
+        let task = tokio::spawn(watch_config(
+            config.clone(),
+            cfg,
+            tx,
+            Arc::new(FetcherStats::default()),
+            shutdown.clone(),
+        ));
+        write(
+            &config,
+            "[fetcher]\nreload_secs = 3600\n[[fetcher.feed]]\nname = \"b\"\nurl = \"http://b.example/f\"\n",
+        );
+        let pid = std::process::id().to_string();
+        let end = tokio::time::Instant::now() + Duration::from_secs(10);
+        loop {
+            let status = std::process::Command::new("kill")
+                .args(["-HUP", &pid])
+                .status()
+                .expect("kill");
+            assert!(status.success());
+            // Resent until the watcher (which may not have started listening yet) reacts.
+            if tokio::time::timeout(Duration::from_millis(500), rx.changed())
+                .await
+                .is_ok()
+            {
+                break;
+            }
+            assert!(tokio::time::Instant::now() < end, "SIGHUP did not reload");
+        }
+        assert_eq!(rx.borrow().feeds[0].name, "b");
+        shutdown.cancel();
+        task.await.expect("join");
+        std::fs::remove_dir_all(&dir).ok();
+    }
+}
