@@ -3,7 +3,7 @@
 //! articles per second on one core for the per-article stage and for story assignment, and the
 //! peak resident memory (VmHWM) with every article in the story index.
 //!
-//! `cargo run --release -p enricher --example bench -- [ARTICLES] [ARTICLES_PER_EVENT]`
+//! `cargo run --release -p enricher --example bench -- [ARTICLES] [ARTICLES_PER_EVENT] [SECONDS_BETWEEN_EVENTS]`
 
 use std::time::{Duration, Instant};
 
@@ -69,7 +69,7 @@ const NAMES: &[&str] = &[
     "Sikot",
 ];
 
-fn synthetic(seeds: &[Vec<String>], i: usize, per_event: usize) -> CleanArticle {
+fn synthetic(seeds: &[Vec<String>], i: usize, per_event: usize, step_secs: i64) -> CleanArticle {
     let event = i / per_event;
     let mut ev =
         Rng(0x9e37_79b9_7f4a_7c15 ^ (event as u64 + 1).wrapping_mul(0x2545_f491_4f6c_dd1d));
@@ -119,7 +119,7 @@ fn synthetic(seeds: &[Vec<String>], i: usize, per_event: usize) -> CleanArticle 
     let published = Utc
         .with_ymd_and_hms(2025, 7, 1, 0, 0, 0)
         .single()
-        .map(|t| t + chrono::Duration::minutes(event as i64));
+        .map(|t| t + chrono::Duration::seconds(event as i64 * step_secs));
     CleanArticle {
         schema: CleanArticle::schema_tag(),
         article_id: format!("synthetic-{i:07}"),
@@ -194,6 +194,7 @@ fn main() {
     let mut args = std::env::args().skip(1);
     let n: usize = args.next().and_then(|a| a.parse().ok()).unwrap_or(10_000);
     let per_event: usize = args.next().and_then(|a| a.parse().ok()).unwrap_or(5);
+    let step_secs: i64 = args.next().and_then(|a| a.parse().ok()).unwrap_or(60);
     let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
     let gazetteer = match Gazetteer::load(&root.join("config/gazetteer.toml")) {
         Ok(g) => g,
@@ -230,7 +231,7 @@ fn main() {
     let (mut near, mut events) = (0usize, 0usize);
     for i in 0..n {
         let t = Instant::now();
-        let clean = synthetic(&seeds, i, per_event);
+        let clean = synthetic(&seeds, i, per_event, step_secs);
         bytes += clean.text().len();
         t_gen += t.elapsed();
         let (t, c) = (Instant::now(), thread_cpu());
@@ -258,7 +259,7 @@ fn main() {
     }
     let per_s = |d: Duration| n as f64 / d.as_secs_f64().max(1e-9);
     println!(
-        "articles: {n} ({} bytes of text on average), {per_event} per synthetic event",
+        "articles: {n} ({} bytes of text on average), {per_event} per synthetic event, events {step_secs} s apart",
         bytes / n.max(1)
     );
     println!("articles/s on one core, by CPU time (by wall time in brackets):");
