@@ -84,6 +84,9 @@ pub struct Gazetteer {
 
 /// Lower-case and strip Latin diacritics and dots, so "Nicolás" and "Nicolas", "U.S." and "US" meet.
 fn fold(s: &str) -> String {
+    if s.is_ascii() && !s.contains('.') {
+        return s.to_ascii_lowercase();
+    }
     s.chars()
         .filter(|c| *c != '.')
         .map(|c| match c {

@@ -7,7 +7,7 @@ mod claims;
 mod entities;
 mod keywords;
 mod language;
-pub mod minhash;
+mod minhash;
 mod names;
 mod stories;
 mod summary;

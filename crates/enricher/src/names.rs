@@ -334,26 +334,10 @@ pub(crate) fn find_names(text: &str, taken: &[(usize, usize)]) -> Vec<EntityRef>
     let mut found: Vec<EntityRef> = Vec::new();
     let mut slot: HashMap<String, usize> = HashMap::new();
     let mut push = |name_start: usize, name_end: usize, kind: &'static str| {
-        let surface = &text[name_start..name_end];
-        let id = format!("name/{}", slug(surface));
-        let k = *slot.entry(id.clone()).or_insert_with(|| {
-            found.push(EntityRef {
-                id,
-                name: surface.to_string(),
-                kind: kind.to_string(),
-                mentions: Vec::new(),
-            });
-            found.len() - 1
-        });
-        if found[k].kind == "unknown" && kind != "unknown" {
-            found[k].kind = kind.to_string();
-        }
-        found[k].mentions.push(Mention {
-            start: name_start,
-            end: name_end,
-            surface: surface.to_string(),
-        });
+        add_mention(&mut found, &mut slot, text, (name_start, name_end), kind)
     };
+    // Single capitalised words mid-sentence, by folded form: names if they recur.
+    let mut singles: Vec<(String, Vec<(usize, usize)>)> = Vec::new();
 
     let mut i = 0;
     while i < ws.len() {
@@ -399,7 +383,12 @@ pub(crate) fn find_names(text: &str, taken: &[(usize, usize)]) -> Vec<EntityRef>
         // that the text also uses in lower case ("Relations", "Planners").
         if starts.contains(&run[0].start) {
             let f = fold_word(run[0].raw);
-            if is_stop(&f) || lower_seen.contains(&f) {
+            // Plurals, participles and adverbs open sentences, not names ("Residents of ...").
+            let common_shape = (f.ends_with('s') && !f.ends_with("ss"))
+                || f.ends_with("ing")
+                || f.ends_with("ed")
+                || f.ends_with("ly");
+            if is_stop(&f) || lower_seen.contains(&f) || common_shape {
                 before = Some(run.remove(0));
             }
         }
@@ -420,13 +409,88 @@ pub(crate) fn find_names(text: &str, taken: &[(usize, usize)]) -> Vec<EntityRef>
         // "Central American country": a demonym used as an adjective.
         let adjective = run.last().is_some_and(|w| is_demonym(&fold_word(w.raw)))
             && next.is_some_and(|n| n.raw.chars().next().is_some_and(char::is_lowercase));
-        if run.len() >= 2 && !stop_inside && !adjective {
+        // A capitalised run right before a known entity describes it ("the Criminal
+        // Organization Tren de Aragua", "State Secretary Marco Rubio"); it is not a name.
+        let descriptor = run.last().is_some_and(|w| {
+            taken
+                .iter()
+                .any(|&(s, _)| s > w.end && text[w.end..s].chars().all(|c| c == ' '))
+        });
+        if run.len() >= 2 && !stop_inside && !adjective && !descriptor {
             let (s, e) = (run[0].start, run[run.len() - 1].end);
             push(s, e, kind_of(&run, before.as_ref()));
+        } else if run.len() == 1 && !starts.contains(&run[0].start) {
+            let f = fold_word(run[0].raw);
+            if f.chars().count() >= 4
+                && !is_stop(&f)
+                && !is_demonym(&f)
+                && !in_list(TITLES, &f)
+                && !lower_seen.contains(&f)
+            {
+                let span = (run[0].start, run[0].end);
+                match singles.iter_mut().find(|(k, _)| *k == f) {
+                    Some((_, v)) => v.push(span),
+                    None => singles.push((f, vec![span])),
+                }
+            }
         }
         i = j;
     }
+    // A lone surname refers to the full name found earlier ("Meloni" after "Giorgia Meloni");
+    // another single word is a name only when the text capitalises it more than once and never
+    // writes it in lower case ("Grindavik", but not "Deal" once in a sentence).
+    for (f, spans) in singles {
+        let full = found.iter().position(|e| {
+            e.name.contains(' ') && e.name.split(' ').next_back().map(fold_word) == Some(f.clone())
+        });
+        match full {
+            Some(k) => {
+                for (s, e) in spans {
+                    found[k].mentions.push(Mention {
+                        start: s,
+                        end: e,
+                        surface: text[s..e].to_string(),
+                    });
+                }
+                found[k].mentions.sort_by_key(|m| m.start);
+            }
+            None if spans.len() >= 2 => {
+                for span in spans {
+                    add_mention(&mut found, &mut slot, text, span, "unknown");
+                }
+            }
+            None => {}
+        }
+    }
     found
+}
+
+fn add_mention(
+    found: &mut Vec<EntityRef>,
+    slot: &mut HashMap<String, usize>,
+    text: &str,
+    (start, end): (usize, usize),
+    kind: &'static str,
+) {
+    let surface = &text[start..end];
+    let id = format!("name/{}", slug(surface));
+    let k = *slot.entry(id.clone()).or_insert_with(|| {
+        found.push(EntityRef {
+            id,
+            name: surface.to_string(),
+            kind: kind.to_string(),
+            mentions: Vec::new(),
+        });
+        found.len() - 1
+    });
+    if found[k].kind == "unknown" && kind != "unknown" {
+        found[k].kind = kind.to_string();
+    }
+    found[k].mentions.push(Mention {
+        start,
+        end,
+        surface: surface.to_string(),
+    });
 }
 
 #[cfg(test)]
@@ -483,6 +547,26 @@ mod tests {
     }
 
     #[test]
+    fn recurring_single_names_and_lone_surnames() {
+        let t = "Lava reached the town of Grindavik overnight. Residents of Grindavik left. \
+                 Officials met Giorgia Meloni in the capital, and later Meloni spoke. The \
+                 fire reached Sandvik once. Reporters saw Venezuelan and Venezuelan flags.";
+        let found = find_names(t, &[]);
+        let names: Vec<(&str, usize)> = found
+            .iter()
+            .map(|e| (e.name.as_str(), e.mentions.len()))
+            .collect();
+        assert!(names.contains(&("Grindavik", 2)), "{names:?}");
+        assert!(names.contains(&("Giorgia Meloni", 2)), "{names:?}");
+        assert!(
+            !names
+                .iter()
+                .any(|(n, _)| *n == "Sandvik" || *n == "Venezuelan" || *n == "Meloni"),
+            "{names:?}"
+        );
+    }
+
+    #[test]
     fn names_skip_spans_already_taken() {
         let t = "He met Nayib Bukele in San Salvador.";
         let s = t.find("Nayib").unwrap_or(0);
@@ -492,6 +576,17 @@ mod tests {
             .map(|x| x.name)
             .collect();
         assert_eq!(n, ["San Salvador"]);
+    }
+
+    #[test]
+    fn descriptors_of_known_entities_are_not_names() {
+        let t = "accused of being part of the Criminal Organization Train de Argu (TDA).";
+        let s = t.find("Train").unwrap_or(0);
+        let found = find_names(
+            t,
+            &[(s, s + "Train de Argu".len()), (t.len() - 5, t.len() - 2)],
+        );
+        assert!(found.is_empty(), "{found:?}");
     }
 
     #[test]

@@ -11,8 +11,8 @@ use std::collections::{BTreeSet, HashMap};
 
 use chrono::{DateTime, Duration, TimeZone, Utc};
 use model::{
-    ClaimRow, ClaimValue, EnrichedArticle, NearDuplicate, StoryChange, StoryEntity, StoryEvent,
-    Versioned,
+    ClaimRow, ClaimValue, EnrichedArticle, NearDuplicate, Outcome, StoryChange, StoryEntity,
+    StoryEvent, Versioned,
 };
 
 use crate::keywords::term_weights;
@@ -54,7 +54,17 @@ const STORY_TERMS: usize = 64;
 /// Features of a story that are indexed for candidate lookup.
 const INDEXED_TERMS: usize = 12;
 const MAX_CANDIDATES: usize = 64;
+/// Stories listed per feature. A feature in more stories than this ("exchange", a country) does
+/// not discriminate; only the most recent stories stay listed under it, so that lookups stay
+/// cheap however large the index grows.
+const MAX_POSTINGS: usize = 1000;
 const MAX_STORY_CLAIMS: usize = 256;
+const MAX_STORY_ENTITIES: usize = 256;
+/// A story is related to another when the similarity reaches this share of the threshold.
+const RELATED: f32 = 0.75;
+const MAX_RELATED: usize = 8;
+/// Article ids listed in a story event; a big story's event names only the latest.
+const MAX_EVENT_ARTICLES: usize = 500;
 
 /// The outcome of story assignment for one article.
 #[derive(Debug, Clone, PartialEq)]
@@ -115,6 +125,7 @@ struct Story {
     claims: Vec<StoryClaim>,
     indexed: Vec<u32>,
     merged_from: Vec<String>,
+    related: Vec<String>,
     first_seen: DateTime<Utc>,
     last_seen: DateTime<Utc>,
 }
@@ -147,7 +158,11 @@ pub struct StoryIndex {
     story_by_id: HashMap<String, u32>,
     next_story: u32,
     merged: HashMap<String, String>,
+    /// Versions from events of stories not (yet) in the index, applied when they arrive.
+    pending_versions: HashMap<String, (u32, String)>,
     postings: HashMap<u32, Vec<u32>>,
+    /// Stories evicted since postings were last compacted.
+    evicted: usize,
     by_age: BTreeSet<(i64, u32)>,
     newest: Option<DateTime<Utc>>,
 }
@@ -216,7 +231,9 @@ impl StoryIndex {
             story_by_id: HashMap::new(),
             next_story: 0,
             merged: HashMap::new(),
+            pending_versions: HashMap::new(),
             postings: HashMap::new(),
+            evicted: 0,
             by_age: BTreeSet::new(),
             newest: None,
         }
@@ -395,8 +412,15 @@ impl StoryIndex {
         best
     }
 
-    /// Assign a story to a newly enriched article, mark duplicates, and say what changed.
+    /// Assign a story to a newly enriched article, mark duplicates, and say what changed. Pages
+    /// the cleaner did not judge to be articles (index pages, paywalls) get no story.
     pub fn assign(&mut self, mut a: EnrichedArticle) -> Assignment {
+        if a.outcome != Outcome::Ok {
+            return Assignment::Assigned {
+                article: Box::new(a),
+                events: Vec::new(),
+            };
+        }
         let known = self.article_by_id.get(&a.article_id).copied();
         if let Some(an) = known {
             if let Some(entry) = self.articles.get(&an) {
@@ -413,9 +437,11 @@ impl StoryIndex {
                 }
             }
         }
-        // Bound the index before adding, so that the story this article joins is never the one
-        // that leaves.
-        self.evict();
+        // Bound the index before adding (leaving room for one new story), so that the story
+        // this article joins is never the one that leaves.
+        self.evict(self.cfg.max_stories.saturating_sub(1));
+        // The earlier revision may just have left with its story.
+        let known = self.article_by_id.get(&a.article_id).copied();
         let f = self.features_of(&a);
         // Exact and near duplicates of earlier articles.
         a.duplicate_of = self
@@ -449,11 +475,20 @@ impl StoryIndex {
             .map(|e| e.story)
             .filter(|s| self.stories.contains_key(s));
         let mut scored: Vec<(u32, f32)> = Vec::new();
+        // Similar stories outside the time window, or just below the threshold: related, not
+        // the same event (the April proposal and the July exchange).
+        let mut related: Vec<u32> = Vec::new();
         if forced.is_none() {
             for s in self.candidates(&f) {
                 if let Some(story) = self.stories.get(&s) {
+                    let sim = self.similarity(&f, story);
                     if self.in_window(&f, story) {
-                        scored.push((s, self.similarity(&f, story)));
+                        scored.push((s, sim));
+                    }
+                    if sim >= RELATED * self.cfg.threshold
+                        && (sim < self.cfg.threshold || !self.in_window(&f, story))
+                    {
+                        related.push(s);
                     }
                 }
             }
@@ -490,6 +525,7 @@ impl StoryIndex {
             }
         }
         self.add_article(&a, &f, slot, known);
+        self.relate(slot, &related);
         if let Some(story) = self.stories.get_mut(&slot) {
             if !created && score > story.title_score {
                 story.title = a.title.clone();
@@ -533,6 +569,28 @@ impl StoryIndex {
         out
     }
 
+    /// Record that `slot` and each of `others` are related, both ways, a few per story.
+    fn relate(&mut self, slot: u32, others: &[u32]) {
+        for &o in others {
+            if o == slot {
+                continue;
+            }
+            let (Some(a), Some(b)) = (
+                self.stories.get(&slot).map(|s| s.id.clone()),
+                self.stories.get(&o).map(|s| s.id.clone()),
+            ) else {
+                continue;
+            };
+            for (at, other) in [(slot, b), (o, a)] {
+                if let Some(s) = self.stories.get_mut(&at) {
+                    if !s.related.contains(&other) && s.related.len() < MAX_RELATED {
+                        s.related.push(other);
+                    }
+                }
+            }
+        }
+    }
+
     fn older_first(&self, x: u32, y: u32) -> std::cmp::Ordering {
         match (self.stories.get(&x), self.stories.get(&y)) {
             (Some(a), Some(b)) => a
@@ -560,6 +618,7 @@ impl StoryIndex {
                 claims: Vec::new(),
                 indexed: Vec::new(),
                 merged_from: Vec::new(),
+                related: Vec::new(),
                 first_seen: time,
                 last_seen: time,
             },
@@ -613,7 +672,8 @@ impl StoryIndex {
             return an;
         };
         self.by_age.remove(&(story.last_seen.timestamp(), slot));
-        if !story.articles.contains(&an) {
+        // Only a revision can already be a member; checking new articles would be quadratic.
+        if known.is_none() || !story.articles.contains(&an) {
             story.articles.push(an);
             for &e in &f.entities {
                 match story.entities.binary_search_by_key(&e, |x| x.0) {
@@ -621,6 +681,14 @@ impl StoryIndex {
                     Err(k) => story.entities.insert(k, (e, 1)),
                 }
             }
+        }
+        if story.entities.len() > MAX_STORY_ENTITIES {
+            // A long-running story mentions many names once; the frequent ones describe it.
+            story
+                .entities
+                .sort_by(|x, y| y.1.cmp(&x.1).then(x.0.cmp(&y.0)));
+            story.entities.truncate(MAX_STORY_ENTITIES / 2);
+            story.entities.sort_unstable_by_key(|x| x.0);
         }
         if !story.sources.contains(&source) {
             story.sources.push(source);
@@ -650,9 +718,13 @@ impl StoryIndex {
             .chain(top_terms(&story.terms, INDEXED_TERMS))
             .collect();
         for k in keys {
-            if !story.indexed.contains(&k) {
-                story.indexed.push(k);
-                self.postings.entry(k).or_default().push(slot);
+            if let Err(pos) = story.indexed.binary_search(&k) {
+                story.indexed.insert(pos, k);
+                let list = self.postings.entry(k).or_default();
+                list.push(slot);
+                if list.len() > 2 * MAX_POSTINGS {
+                    list.drain(..list.len() - MAX_POSTINGS);
+                }
             }
         }
         self.newest = Some(self.newest.map_or(f.time, |n| n.max(f.time)));
@@ -680,9 +752,8 @@ impl StoryIndex {
             if let Some(e) = self.articles.get_mut(an) {
                 e.story = into;
             }
-            if !target.articles.contains(an) {
-                target.articles.push(*an);
-            }
+            // An article belongs to one story, so the absorbed ones are new to the target.
+            target.articles.push(*an);
         }
         for (e, c) in &absorbed.entities {
             match target.entities.binary_search_by_key(e, |x| x.0) {
@@ -708,8 +779,8 @@ impl StoryIndex {
             .merged_from
             .extend(absorbed.merged_from.iter().cloned());
         for k in absorbed.indexed {
-            if !target.indexed.contains(&k) {
-                target.indexed.push(k);
+            if let Err(pos) = target.indexed.binary_search(&k) {
+                target.indexed.insert(pos, k);
                 self.postings.entry(k).or_default().push(into);
             }
         }
@@ -719,14 +790,15 @@ impl StoryIndex {
         Some(ev)
     }
 
-    /// Drop stories beyond the age and count bounds, with their articles.
-    fn evict(&mut self) {
+    /// Drop stories beyond the age bound, and the least recently updated beyond `limit`, with
+    /// their articles.
+    fn evict(&mut self, limit: usize) {
         let Some(newest) = self.newest else {
             return;
         };
         let cutoff = (newest - Duration::days(self.cfg.max_age_days)).timestamp();
         while let Some(&(ts, slot)) = self.by_age.first() {
-            if ts >= cutoff && self.stories.len() <= self.cfg.max_stories {
+            if ts >= cutoff && self.stories.len() <= limit {
                 break;
             }
             self.by_age.remove(&(ts, slot));
@@ -756,6 +828,18 @@ impl StoryIndex {
                     *d = d.saturating_sub(c);
                 }
             }
+            self.evicted += 1;
+        }
+        // Lookups drop dead stories from the lists they read; lists nobody reads any more are
+        // compacted here, so that they cannot grow without bound.
+        if self.evicted > self.stories.len().max(64) {
+            let live = &self.stories;
+            self.postings.retain(|_, list| {
+                list.retain(|s| live.contains_key(s));
+                !list.is_empty()
+            });
+            self.df.retain(|_, d| *d > 0);
+            self.evicted = 0;
         }
         // Merge records of stories long gone are not needed either.
         if self.merged.len() > 2 * self.cfg.max_stories.max(1) {
@@ -792,10 +876,18 @@ impl StoryIndex {
         let id = self.resolve(story_id);
         let slot = match self.story_by_id.get(&id) {
             Some(&s) => s,
-            None => self.new_story(id, &a.title, f.time),
+            None => {
+                let pending = self.pending_versions.remove(&id);
+                let slot = self.new_story(id, &a.title, f.time);
+                if let (Some((version, title)), Some(s)) = (pending, self.stories.get_mut(&slot)) {
+                    s.version = version;
+                    s.title = title;
+                }
+                slot
+            }
         };
         self.add_article(a, &f, slot, known);
-        self.evict();
+        self.evict(self.cfg.max_stories);
     }
 
     /// Learn from a story event published earlier: merges, and version numbers so that they
@@ -816,14 +908,34 @@ impl StoryIndex {
             }
             return;
         }
-        if let Some(s) = self
+        match self
             .story_by_id
             .get(&e.story_id)
             .and_then(|slot| self.stories.get_mut(slot))
         {
-            if e.version >= s.version {
-                s.title = e.title.clone();
-                s.version = e.version;
+            Some(s) => {
+                if e.version >= s.version {
+                    s.title = e.title.clone();
+                    s.version = e.version;
+                }
+                for r in &e.related {
+                    if !s.related.contains(r) && s.related.len() < MAX_RELATED {
+                        s.related.push(r.clone());
+                    }
+                }
+            }
+            None => {
+                let p = self
+                    .pending_versions
+                    .entry(e.story_id.clone())
+                    .or_insert((0, String::new()));
+                if e.version >= p.0 {
+                    *p = (e.version, e.title.clone());
+                }
+                // Events of stories that aged out never see their articles again.
+                if self.pending_versions.len() > 2 * self.cfg.max_stories.max(1) {
+                    self.pending_versions.clear();
+                }
             }
         }
     }
@@ -861,11 +973,11 @@ impl StoryIndex {
             version: s.version,
             title: s.title.clone(),
             article_id: article_id.to_string(),
-            article_ids: s
-                .articles
+            article_ids: s.articles[s.articles.len().saturating_sub(MAX_EVENT_ARTICLES)..]
                 .iter()
                 .filter_map(|an| self.articles.get(an).map(|e| e.id.clone()))
                 .collect(),
+            article_count: s.articles.len() as u32,
             sources: s
                 .sources
                 .iter()
@@ -875,6 +987,12 @@ impl StoryIndex {
             claims: self.claims_table(s),
             merged_into: None,
             merged_from: s.merged_from.clone(),
+            related: s
+                .related
+                .iter()
+                .map(|r| self.resolve(r))
+                .filter(|r| *r != s.id)
+                .collect(),
             first_seen: s.first_seen,
             last_seen: s.last_seen,
         }
@@ -995,4 +1113,265 @@ fn add_terms(a: &[(u32, f32)], b: &[(u32, f32)]) -> Vec<(u32, f32)> {
         out.sort_unstable_by_key(|x| x.0);
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::{Decision, Enricher, Gazetteer};
+    use model::{CleanArticle, Outcome, SourceRef};
+
+    fn article(id: &str, title: &str, body: &str, days: i64) -> EnrichedArticle {
+        static G: std::sync::OnceLock<Gazetteer> = std::sync::OnceLock::new();
+        let g = G
+            .get_or_init(|| {
+                Gazetteer::from_toml(include_str!("../../../config/gazetteer.toml"), "g")
+                    .expect("gazetteer")
+            })
+            .clone();
+        let published = Utc
+            .with_ymd_and_hms(2025, 7, 18, 12, 0, 0)
+            .single()
+            .map(|t| t + Duration::days(days));
+        let clean = CleanArticle {
+            schema: CleanArticle::schema_tag(),
+            article_id: id.into(),
+            url: format!("https://example.com/{id}"),
+            source: SourceRef {
+                kind: "feed".into(),
+                name: format!("source-{id}"),
+                origin: None,
+            },
+            outcome: Outcome::Ok,
+            confidence: 0.9,
+            title: title.into(),
+            lead: None,
+            paragraphs: vec![body.into()],
+            content_hash: model::content_hash(&format!("{title}\n\n{body}")),
+            authors: vec![],
+            published,
+            declared_language: None,
+            repairs: vec![],
+            fetched_at: Utc::now(),
+            config_version: String::new(),
+            meta: Default::default(),
+        };
+        match Enricher::new(g).enrich(&clean) {
+            Decision::Publish(a) => *a,
+            other => panic!("{other:?}"),
+        }
+    }
+
+    const EXCHANGE: &str = "El Salvador sent 252 Venezuelans held in Cecot back to Venezuela \
+        in exchange for 10 American citizens, Nayib Bukele said. Marco Rubio thanked Bukele for \
+        the prisoner exchange, and Nicolás Maduro confirmed the release of the prisoners.";
+    const EXCHANGE_2: &str = "Venezuela received 250 deportees from the Cecot prison in El \
+        Salvador while 10 American citizens flew home, in a prisoner exchange that Marco Rubio \
+        and Nayib Bukele praised. Maduro said the release showed goodwill.";
+    const VOLCANO: &str = "A volcano erupted near Grindavik in Iceland on Tuesday, sending lava \
+        towards the town; residents were evacuated and the Blue Lagoon spa was closed.";
+
+    fn assigned(index: &mut StoryIndex, a: EnrichedArticle) -> (EnrichedArticle, Vec<StoryEvent>) {
+        match index.assign(a) {
+            Assignment::Assigned { article, events } => (*article, events),
+            other => panic!("{other:?}"),
+        }
+    }
+
+    #[test]
+    fn related_articles_share_a_story_and_unrelated_do_not() {
+        let mut index = StoryIndex::new(StoryConfig::default());
+        let (a, ev) = assigned(&mut index, article("a", "Prisoner swap", EXCHANGE, 0));
+        assert_eq!(a.story_id.as_deref(), Some("story-a"));
+        assert_eq!(ev[0].change, StoryChange::Created);
+        let (b, ev) = assigned(&mut index, article("b", "Americans freed", EXCHANGE_2, 0));
+        assert_eq!(b.story_id.as_deref(), Some("story-a"));
+        assert_eq!((ev[0].change, ev[0].version), (StoryChange::Updated, 2));
+        let row = ev[0]
+            .claims
+            .iter()
+            .find(|r| r.subject == "americans")
+            .expect("row");
+        assert!(row.agree);
+        let (c, _) = assigned(&mut index, article("c", "Eruption", VOLCANO, 0));
+        assert_eq!(c.story_id.as_deref(), Some("story-c"));
+        // The same article again is known, not a new member.
+        assert!(matches!(
+            index.assign(article("a", "Prisoner swap", EXCHANGE, 0)),
+            Assignment::Known { .. }
+        ));
+    }
+
+    #[test]
+    fn pages_that_are_not_articles_get_no_story() {
+        let mut index = StoryIndex::new(StoryConfig::default());
+        let mut a = article("p", "Paywall", EXCHANGE, 0);
+        a.outcome = model::Outcome::Paywalled;
+        let (a, ev) = assigned(&mut index, a);
+        assert!(a.story_id.is_none() && ev.is_empty());
+        assert_eq!(index.stories(), 0);
+    }
+
+    #[test]
+    fn articles_far_apart_in_time_found_separate_stories() {
+        let mut index = StoryIndex::new(StoryConfig::default());
+        assigned(&mut index, article("a", "Prisoner swap", EXCHANGE, 0));
+        let (b, _) = assigned(&mut index, article("b", "Americans freed", EXCHANGE_2, -90));
+        assert_eq!(b.story_id.as_deref(), Some("story-b"));
+    }
+
+    #[test]
+    fn exact_and_near_duplicates_are_marked_and_kept() {
+        let mut index = StoryIndex::new(StoryConfig::default());
+        assigned(&mut index, article("a", "Prisoner swap", EXCHANGE, 0));
+        let (b, _) = assigned(&mut index, article("b", "Prisoner swap", EXCHANGE, 0));
+        assert_eq!(b.duplicate_of.as_deref(), Some("a"));
+        assert_eq!(b.story_id.as_deref(), Some("story-a"));
+        let edited = EXCHANGE.replace("Nayib Bukele said", "the president said");
+        let (c, _) = assigned(&mut index, article("c", "Prisoner swap", &edited, 0));
+        assert!(c.duplicate_of.is_none());
+        let near = c.near_duplicate_of.expect("near duplicate");
+        assert_eq!(near.article_id, "a");
+        assert!(near.similarity >= 0.5 && near.similarity < 1.0, "{near:?}");
+        let (d, _) = assigned(&mut index, article("d", "Eruption", VOLCANO, 0));
+        assert!(d.near_duplicate_of.is_none() && d.duplicate_of.is_none());
+    }
+
+    #[test]
+    fn restart_rebuilds_without_renumbering() {
+        let mut first = StoryIndex::new(StoryConfig::default());
+        let mut published = Vec::new();
+        let mut events = Vec::new();
+        for a in [
+            article("a", "Prisoner swap", EXCHANGE, 0),
+            article("v", "Eruption", VOLCANO, 0),
+            article("b", "Americans freed", EXCHANGE_2, 1),
+        ] {
+            let (a, ev) = assigned(&mut first, a);
+            published.push(a);
+            events.extend(ev);
+        }
+        let mut second = StoryIndex::new(StoryConfig::default());
+        // Events before articles, as a follower may see them.
+        for e in &events {
+            second.observe_event(e);
+        }
+        for a in &published {
+            second.observe_article(a);
+            second.observe_article(a);
+        }
+        assert_eq!(second.stories(), 2);
+        assert_eq!(second.articles(), 3);
+        assert_eq!(second.story_of("b"), Some("story-a"));
+        let edited = EXCHANGE_2.replace("flew home", "landed in Texas");
+        let (c, ev) = assigned(
+            &mut second,
+            article("c", "Freed Americans land", &edited, 1),
+        );
+        assert_eq!(c.story_id.as_deref(), Some("story-a"));
+        assert_eq!(ev.last().map(|e| e.version), Some(3), "{ev:?}");
+        assert!(matches!(
+            second.assign(published[0].clone()),
+            Assignment::Known { .. }
+        ));
+    }
+
+    #[test]
+    fn an_article_close_to_two_stories_merges_them() {
+        let cfg = StoryConfig {
+            threshold: 0.2,
+            merge_threshold: 0.3,
+            ..StoryConfig::default()
+        };
+        let mut index = StoryIndex::new(cfg.clone());
+        let x = "Marco Rubio and Donald Trump discussed the Alien Enemies Act at the White House \
+                 with State Department lawyers, who defended the deportations.";
+        let y = "Nayib Bukele showed Cecot to visitors; Tren de Aragua members are held there, \
+                 Bukele said, and Maduro called the prison a disgrace.";
+        let (a, _) = assigned(&mut index, article("x", "Deportation law", x, 0));
+        let (b, _) = assigned(&mut index, article("y", "Mega prison", y, 0));
+        assert_ne!(a.story_id, b.story_id);
+        let both = "Lawyers for the State Department told Rubio and Trump that sending Tren de \
+                    Aragua suspects to Cecot under the Alien Enemies Act would please Bukele, \
+                    while Maduro and the White House traded insults.";
+        let (c, ev) = assigned(&mut index, article("z", "Deportations", both, 0));
+        assert_eq!(c.story_id.as_deref(), Some("story-x"));
+        let merged = ev
+            .iter()
+            .find(|e| e.change == StoryChange::Merged)
+            .expect("merged event");
+        assert_eq!(merged.story_id, "story-y");
+        assert_eq!(merged.merged_into.as_deref(), Some("story-x"));
+        let updated = ev.last().expect("update");
+        assert_eq!(updated.merged_from, vec!["story-y".to_string()]);
+        assert_eq!(updated.article_ids.len(), 3);
+        // A rebuild applies the merge too.
+        let mut again = StoryIndex::new(cfg);
+        again.observe_article(&a);
+        again.observe_article(&b);
+        again.observe_article(&c);
+        again.observe_event(merged);
+        assert_eq!(again.story_of("y"), Some("story-x"));
+        assert_eq!(again.stories(), 1);
+    }
+
+    #[test]
+    fn index_is_bounded_by_count_and_age() {
+        let cfg = StoryConfig {
+            max_stories: 3,
+            max_age_days: 30,
+            ..StoryConfig::default()
+        };
+        let mut index = StoryIndex::new(cfg);
+        let topics = [
+            "harbour budget vote",
+            "volcano lava flow",
+            "football cup final",
+            "rail strike talks",
+            "wheat harvest prices",
+        ];
+        for (i, t) in topics.iter().enumerate() {
+            let body = format!(
+                "The {t} dominated the news today as the {t} went on, officials said of the {t}."
+            );
+            assigned(&mut index, article(&format!("n{i}"), t, &body, i as i64));
+            assert!(index.stories() <= 3);
+        }
+        assert_eq!(
+            index.story_of("n0"),
+            None,
+            "least recently updated left first"
+        );
+        assert!(index.story_of("n4").is_some());
+        // Age: an article 40 days later leaves only stories from the last 30 days.
+        assigned(&mut index, article("late", "Eruption", VOLCANO, 45));
+        assigned(&mut index, article("later", "Prisoner swap", EXCHANGE, 46));
+        assert_eq!(index.stories(), 2);
+        assert_eq!(index.story_of("n4"), None);
+    }
+
+    #[test]
+    fn postings_of_evicted_stories_are_compacted() {
+        let cfg = StoryConfig {
+            max_stories: 2,
+            ..StoryConfig::default()
+        };
+        let mut index = StoryIndex::new(cfg);
+        for i in 0..200 {
+            let body = format!(
+                "The word{i}a and word{i}b and word{i}c of item {i} were counted today by clerks."
+            );
+            assigned(
+                &mut index,
+                article(&format!("n{i}"), &format!("Item{i}"), &body, 0),
+            );
+        }
+        assert!(index.stories() <= 2);
+        let listed: usize = index.postings.values().map(Vec::len).sum();
+        assert!(
+            listed < 100 * 4,
+            "postings hold {listed} entries for {} stories",
+            index.stories()
+        );
+    }
 }

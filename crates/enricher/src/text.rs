@@ -2,6 +2,9 @@
 
 /// Lower-case and strip Latin diacritics, so "Nicolás" and "Nicolas" meet.
 pub(crate) fn fold_word(s: &str) -> String {
+    if s.is_ascii() {
+        return s.to_ascii_lowercase();
+    }
     s.chars()
         .map(|c| match c {
             'á' | 'à' | 'â' | 'ä' | 'ã' | 'Á' | 'À' | 'Â' | 'Ä' | 'Ã' => 'a',

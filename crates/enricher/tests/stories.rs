@@ -143,6 +143,20 @@ fn seeds_form_two_stories_and_unrelated_articles_join_neither() {
         "{row:?}"
     );
     assert!(!row.agree);
+    // The April proposal is a separate story, but a related one.
+    let april = events
+        .iter()
+        .rev()
+        .find(|e| e.story_id == story["004"])
+        .expect("april events");
+    assert!(
+        april.related.contains(&story["000"]) || last.related.contains(&story["004"]),
+        "related: {:?} / {:?}",
+        april.related,
+        last.related
+    );
+    assert!(!last.related.contains(&story["unrelated_volcano"]));
+    assert!(!april.related.contains(&story["unrelated_volcano"]));
     assert!(last
         .top_entities
         .iter()
@@ -165,4 +179,44 @@ fn grouping_does_not_depend_on_arrival_order() {
     // Interleaved, garbled translation first.
     let (story, _) = cluster(&[2, 4, 5, 6, 0, 7, 3, 8, 1]);
     check_grouping(&story);
+}
+
+/// Precision on whole articles written for the purpose: the entities found are exactly the names
+/// in them, and no ordinary capitalised word.
+#[test]
+fn entities_in_unrelated_articles_are_exactly_their_names() {
+    let mut e = enricher();
+    let data = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data");
+    for (file, want) in [
+        (
+            "unrelated_volcano.txt",
+            vec![
+                "Icelandic Meteorological Office",
+                "Blue Lagoon",
+                "Grindavik",
+            ],
+        ),
+        ("unrelated_harbour.txt", vec![]),
+        (
+            "unrelated_bitcoin.txt",
+            vec![
+                "El Salvador",
+                "International Monetary Fund",
+                "Nayib Bukele",
+                "IMF",
+            ],
+        ),
+    ] {
+        let a = enrich(&mut e, &data.join(file));
+        let mut got: Vec<&str> = a.entities.iter().map(|x| x.name.as_str()).collect();
+        got.sort_unstable();
+        let mut want = want;
+        want.sort_unstable();
+        assert_eq!(got, want, "{file}");
+        for x in &a.entities {
+            for m in &x.mentions {
+                assert_eq!(&a.text[m.start..m.end], m.surface, "{file}");
+            }
+        }
+    }
 }

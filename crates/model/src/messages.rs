@@ -504,8 +504,11 @@ pub struct StoryEvent {
     pub title: String,
     /// Article that caused this event.
     pub article_id: String,
-    /// Articles in the story, in arrival order.
+    /// Articles in the story, in arrival order (the latest 500 for a larger story).
     pub article_ids: Vec<String>,
+    /// Number of articles in the story.
+    #[serde(default)]
+    pub article_count: u32,
     /// Distinct source names.
     pub sources: Vec<String>,
     /// Most mentioned entities, most articles first.
@@ -519,6 +522,9 @@ pub struct StoryEvent {
     /// Stories merged into this one.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub merged_from: Vec<String>,
+    /// Similar stories about another event (earlier or later, or not quite the same).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub related: Vec<String>,
     /// Time of the earliest article.
     pub first_seen: DateTime<Utc>,
     /// Time of the latest article.

@@ -202,6 +202,7 @@ fn enrich_files(cfg: &Config, files: &[PathBuf]) -> Result<()> {
         assign_topic: assign_topic(cfg),
         already_enriched: Arc::new(AtomicU64::new(0)),
     };
+    let story_counts = Arc::new(stages::StoryCounts::default());
     let mut stories = stages::StoryStage {
         index: Arc::new(Mutex::new(enricher::StoryIndex::new(
             cfg.enricher.stories(),
@@ -212,6 +213,7 @@ fn enrich_files(cfg: &Config, files: &[PathBuf]) -> Result<()> {
         already_assigned: Arc::new(AtomicU64::new(0)),
         catch_up: None,
         last: None,
+        counts: story_counts.clone(),
     };
     for f in files {
         let clean = cleaner::clean(&raw_from_file(f)?);
@@ -408,12 +410,22 @@ fn raw_from_file(file: &Path) -> Result<model::RawArticle> {
 }
 
 async fn create_topics(cfg: &Config, brokers: &str) -> Result<()> {
-    let specs = bus::TopicSpec::pipeline(
+    let mut specs = bus::TopicSpec::pipeline(
         &cfg.topics(),
         cfg.pipeline.partitions,
         cfg.pipeline.replication,
         cfg.max_message_bytes(),
     );
+    // The story stage's input has one partition: one owner sees every article in one order.
+    specs.push(bus::TopicSpec {
+        name: assign_topic(cfg),
+        partitions: 1,
+        replication: cfg.pipeline.replication,
+        configs: vec![(
+            "max.message.bytes".into(),
+            cfg.max_message_bytes().to_string(),
+        )],
+    });
     bus::ensure_topics(&cfg.kafka(brokers), &specs).await?;
     Ok(())
 }
@@ -578,6 +590,8 @@ async fn run_enricher(
         assign_topic: assign.clone(),
         already_enriched,
     };
+    let story_counts = Arc::new(stages::StoryCounts::default());
+    obs.add_source(observe::story_source(story_counts.clone()));
     let stories = stages::StoryStage {
         index,
         enriched_topic: topics.enriched.clone(),
@@ -586,6 +600,7 @@ async fn run_enricher(
         already_assigned,
         catch_up: Some(follower),
         last: None,
+        counts: story_counts.clone(),
     };
     let enrich_opts = worker_options(cfg, &topics.clean, "enricher");
     let story_opts = worker_options(cfg, &assign, "enricher-stories");

@@ -431,6 +431,46 @@ pub fn enricher_source(
     }
 }
 
+/// Samples of the story stage: what it published.
+pub fn story_source(counts: Arc<crate::stages::StoryCounts>) -> impl Source {
+    move |out: &mut Vec<Sample>| {
+        let c = |a: &AtomicU64| a.load(Ordering::Relaxed);
+        out.push(Sample::counter(
+            "newsflow_enricher_enriched",
+            "Articles published to the enriched topic.",
+            c(&counts.enriched),
+        ));
+        out.push(Sample::counter(
+            "newsflow_enricher_revisions",
+            "Published articles that are a new revision of a known id.",
+            c(&counts.revisions),
+        ));
+        for (kind, n) in [
+            ("exact", c(&counts.exact_duplicates)),
+            ("near", c(&counts.near_duplicates)),
+        ] {
+            out.push(
+                Sample::counter(
+                    "newsflow_enricher_duplicates",
+                    "Published articles marked as duplicates of another, by kind.",
+                    n,
+                )
+                .label("kind", kind),
+            );
+        }
+        for (change, n) in counts.events.snapshot() {
+            out.push(
+                Sample::counter(
+                    "newsflow_stories_events",
+                    "Story events published, by change.",
+                    n,
+                )
+                .label("change", change),
+            );
+        }
+    }
+}
+
 /// Samples of the fetcher: its counters and each feed's health.
 pub fn fetcher_source(stats: Arc<fetcher::FetcherStats>) -> impl Source {
     move |out: &mut Vec<Sample>| {

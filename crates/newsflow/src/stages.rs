@@ -139,6 +139,23 @@ pub struct StoryStage {
     pub catch_up: Option<Arc<dyn CatchUp>>,
     /// When the last message was processed.
     pub last: Option<Instant>,
+    /// What was published, for metrics.
+    pub counts: Arc<StoryCounts>,
+}
+
+/// What the story stage published, for metrics.
+#[derive(Debug, Default)]
+pub struct StoryCounts {
+    /// Articles published to the enriched topic.
+    pub enriched: AtomicU64,
+    /// Published articles that are a new revision of a known id.
+    pub revisions: AtomicU64,
+    /// Published articles marked as a copy of another (same text).
+    pub exact_duplicates: AtomicU64,
+    /// Published articles marked as a near-duplicate or rewrite of another.
+    pub near_duplicates: AtomicU64,
+    /// Story events by change (`created`, `updated`, `merged`).
+    pub events: Tally,
 }
 
 /// A pause after which another instance may have owned the story partition.
@@ -174,6 +191,19 @@ impl Stage for StoryStage {
                     near_duplicate_of = a.near_duplicate_of.as_ref().map(|n| n.article_id.as_str()).unwrap_or(""),
                     "article enriched"
                 );
+                let c = &self.counts;
+                c.enriched.fetch_add(1, Ordering::Relaxed);
+                if a.revision > 1 {
+                    c.revisions.fetch_add(1, Ordering::Relaxed);
+                }
+                if a.duplicate_of.is_some() {
+                    c.exact_duplicates.fetch_add(1, Ordering::Relaxed);
+                } else if a.near_duplicate_of.is_some() {
+                    c.near_duplicates.fetch_add(1, Ordering::Relaxed);
+                }
+                for ev in &events {
+                    c.events.add(&format!("{:?}", ev.change).to_lowercase());
+                }
                 let body = model::encode(a.as_ref());
                 let mut out = vec![Output {
                     topic: self.enriched_topic.clone(),

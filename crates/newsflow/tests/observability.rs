@@ -83,6 +83,7 @@ async fn metrics_move_and_readiness_follows_the_broker() {
         "newsflow_enricher_consumed_total",
         "newsflow_enricher_produced_total",
         "newsflow_stories_produced_total",
+        "newsflow_enricher_enriched_total",
     ] {
         let v = value(&text, series).unwrap_or_else(|| panic!("{series} missing:\n{text}"));
         assert!(v >= 5.0, "{series} = {v}, expected at least 5");
@@ -90,6 +91,10 @@ async fn metrics_move_and_readiness_follows_the_broker() {
     assert_eq!(
         value(&text, "newsflow_cleaner_dead_lettered_total"),
         Some(0.0)
+    );
+    assert!(
+        value(&text, "newsflow_stories_events_total{change=\"created\"}").unwrap_or(0.0) >= 1.0,
+        "story events counted:\n{text}"
     );
     assert!(
         text.contains("newsflow_enricher_consumer_lag{topic="),
