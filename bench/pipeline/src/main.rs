@@ -216,32 +216,9 @@ impl Worker {
         Ok(Worker { stage, child })
     }
 
-    /// CPU seconds (user + system) so far and peak resident memory in MB, from /proc.
+    /// CPU seconds (user + system) so far and peak resident memory in MB.
     fn usage(&self) -> (f64, f64) {
-        let pid = self.child.id();
-        let ticks = clock_ticks();
-        let cpu = std::fs::read_to_string(format!("/proc/{pid}/stat"))
-            .ok()
-            .and_then(|s| {
-                // Fields after the parenthesised command name; utime and stime are 14th and 15th.
-                let rest = s.rsplit_once(')')?.1;
-                let f: Vec<&str> = rest.split_whitespace().collect();
-                let u: f64 = f.get(11)?.parse().ok()?;
-                let st: f64 = f.get(12)?.parse().ok()?;
-                Some((u + st) / ticks)
-            })
-            .unwrap_or(0.0);
-        let hwm = std::fs::read_to_string(format!("/proc/{pid}/status"))
-            .ok()
-            .and_then(|s| {
-                s.lines()
-                    .find(|l| l.starts_with("VmHWM:"))
-                    .and_then(|l| l.split_whitespace().nth(1))
-                    .and_then(|kb| kb.parse::<f64>().ok())
-            })
-            .unwrap_or(0.0)
-            / 1024.0;
-        (cpu, hwm)
+        usage(self.child.id())
     }
 
     fn stop(mut self) {
@@ -250,6 +227,33 @@ impl Worker {
             .status();
         let _ = self.child.wait();
     }
+}
+
+/// CPU seconds (user + system) so far and peak resident memory in MB of `pid`, from /proc.
+fn usage(pid: u32) -> (f64, f64) {
+    let ticks = clock_ticks();
+    let cpu = std::fs::read_to_string(format!("/proc/{pid}/stat"))
+        .ok()
+        .and_then(|s| {
+            // Fields after the parenthesised command name; utime and stime are 14th and 15th.
+            let rest = s.rsplit_once(')')?.1;
+            let f: Vec<&str> = rest.split_whitespace().collect();
+            let u: f64 = f.get(11)?.parse().ok()?;
+            let st: f64 = f.get(12)?.parse().ok()?;
+            Some((u + st) / ticks)
+        })
+        .unwrap_or(0.0);
+    let hwm = std::fs::read_to_string(format!("/proc/{pid}/status"))
+        .ok()
+        .and_then(|s| {
+            s.lines()
+                .find(|l| l.starts_with("VmHWM:"))
+                .and_then(|l| l.split_whitespace().nth(1))
+                .and_then(|kb| kb.parse::<f64>().ok())
+        })
+        .unwrap_or(0.0)
+        / 1024.0;
+    (cpu, hwm)
 }
 
 fn clock_ticks() -> f64 {
@@ -336,8 +340,14 @@ async fn collect_enriched(
     Ok(seen)
 }
 
-fn stage_report(workers: &[Worker], articles: usize) -> Vec<Value> {
-    workers
+/// CPU and peak memory of each worker, plus the broker's CPU spent since `broker_cpu0`.
+fn stage_report(
+    workers: &[Worker],
+    articles: usize,
+    broker_pid: u32,
+    broker_cpu0: f64,
+) -> Vec<Value> {
+    let mut out: Vec<Value> = workers
         .iter()
         .map(|w| {
             let (cpu, mb) = w.usage();
@@ -348,7 +358,15 @@ fn stage_report(workers: &[Worker], articles: usize) -> Vec<Value> {
                 "peak_rss_mb": mb,
             })
         })
-        .collect()
+        .collect();
+    let (cpu, mb) = usage(broker_pid);
+    out.push(json!({
+        "stage": "broker",
+        "cpu_seconds": cpu - broker_cpu0,
+        "cpu_ms_per_article": (cpu - broker_cpu0) * 1e3 / articles as f64,
+        "peak_rss_mb": mb,
+    }));
+    out
 }
 
 #[tokio::main]
@@ -421,6 +439,8 @@ async fn main() -> Result<()> {
     let prefix = format!("bench_{}", std::process::id());
     let config = write_config(&scratch, &prefix, &brokers, &feeds)?;
     create_topics(&args.newsflow, &config)?;
+    let broker_pid = broker.pid().context("broker pid")?;
+    let broker_cpu0 = usage(broker_pid).0;
     let t0 = Instant::now();
     let workers = vec![
         Worker::start(&args.newsflow, "fetcher", &config)?,
@@ -430,7 +450,7 @@ async fn main() -> Result<()> {
     collect_enriched(&brokers, &prefix, args.articles, Duration::from_secs(1800)).await?;
     let secs = t0.elapsed().as_secs_f64();
     let throughput = args.articles as f64 / secs;
-    let stages = stage_report(&workers, args.articles);
+    let stages = stage_report(&workers, args.articles, broker_pid, broker_cpu0);
     println!(
         "throughput: {} articles fetched→enriched in {secs:.1} s = {throughput:.0} articles/s (from process start)",
         args.articles
@@ -463,6 +483,7 @@ async fn main() -> Result<()> {
     // Let the workers join their groups before the clock starts.
     tokio::time::sleep(Duration::from_secs(5)).await;
     let publisher = Publisher::new(&KafkaSettings::new(&brokers), 16 << 20)?;
+    let broker_cpu1 = usage(broker_pid).0;
     let raw_topic = format!("{lprefix}.raw");
     let mut sent: HashMap<String, Instant> = HashMap::new();
     let mut tick = tokio::time::interval(Duration::from_secs_f64(1.0 / args.rate as f64));
@@ -491,7 +512,7 @@ async fn main() -> Result<()> {
             })
             .collect(),
     );
-    let lstages = stage_report(&lworkers, n);
+    let lstages = stage_report(&lworkers, n, broker_pid, broker_cpu1);
     println!(
         "latency at {}/s offered: p50 {:.0} ms, p99 {:.0} ms, max {:.0} ms over {} articles",
         args.rate,
