@@ -26,6 +26,7 @@ struct Args {
     dataset: PathBuf,
     out: PathBuf,
     newsflow: PathBuf,
+    options: Vec<(String, String)>,
 }
 
 fn parse_args() -> Result<Args> {
@@ -41,6 +42,7 @@ fn parse_args() -> Result<Args> {
         dataset: root.join("../shared/datasets/aeb"),
         out: root.join("bench/results/pipeline-latest.json"),
         newsflow: exe_dir.join("newsflow"),
+        options: Vec::new(),
     };
     let argv: Vec<String> = std::env::args().skip(1).collect();
     let mut it = argv.iter();
@@ -53,6 +55,10 @@ fn parse_args() -> Result<Args> {
             "--dataset" => a.dataset = v.into(),
             "--out" => a.out = v.into(),
             "--newsflow" => a.newsflow = v.into(),
+            "--kafka-option" => {
+                let (k, val) = v.split_once('=').context("--kafka-option key=value")?;
+                a.options.push((k.to_string(), val.to_string()));
+            }
             other => bail!("unknown argument {other}"),
         }
     }
@@ -266,7 +272,13 @@ fn clock_ticks() -> f64 {
         .unwrap_or(100.0)
 }
 
-fn write_config(dir: &Path, prefix: &str, brokers: &str, feeds: &[String]) -> Result<PathBuf> {
+fn write_config(
+    dir: &Path,
+    prefix: &str,
+    brokers: &str,
+    feeds: &[String],
+    options: &[(String, String)],
+) -> Result<PathBuf> {
     let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
     let mut text = format!(
         r#"[pipeline]
@@ -289,6 +301,12 @@ gazetteer = "{gazetteer}"
 "#,
         gazetteer = root.join("config/gazetteer.toml").display()
     );
+    if !options.is_empty() {
+        text.push_str("\n[kafka.options]\n");
+        for (k, v) in options {
+            text.push_str(&format!("\"{k}\" = \"{v}\"\n"));
+        }
+    }
     for (i, url) in feeds.iter().enumerate() {
         text.push_str(&format!(
             "\n[[fetcher.feed]]\nname = \"bench{i}\"\nurl = \"{url}\"\ninterval_secs = 1\n"
@@ -437,7 +455,7 @@ async fn main() -> Result<()> {
         feeds.push(server.url("/feed.xml"));
     }
     let prefix = format!("bench_{}", std::process::id());
-    let config = write_config(&scratch, &prefix, &brokers, &feeds)?;
+    let config = write_config(&scratch, &prefix, &brokers, &feeds, &args.options)?;
     create_topics(&args.newsflow, &config)?;
     let broker_pid = broker.pid().context("broker pid")?;
     let broker_cpu0 = usage(broker_pid).0;
@@ -469,20 +487,35 @@ async fn main() -> Result<()> {
 
     // Latency at a fixed offered load: raw articles published at `rate`/s, timed to enriched.
     let lprefix = format!("lat_{}", std::process::id());
-    let lconfig = write_config(&scratch, &lprefix, &brokers, &[])?;
+    let lconfig = write_config(&scratch, &lprefix, &brokers, &[], &args.options)?;
     create_topics(&args.newsflow, &lconfig)?;
     let lworkers = vec![
         Worker::start(&args.newsflow, "cleaner", &lconfig)?,
         Worker::start(&args.newsflow, "enricher", &lconfig)?,
     ];
     let n = (args.rate * args.latency_secs) as usize;
+    let publisher = Publisher::new(&KafkaSettings::new(&brokers), 16 << 20)?;
+    // Warm up until articles flow end to end (groups joined, story index caught up), so that the
+    // figures are of the steady state, not of start-up.
+    let warm = 20;
+    for i in 0..warm {
+        let id = format!("warm-{i}");
+        let payload = model::encode(&raw_article(
+            &id,
+            &format!("https://bench.example/warm/{i}"),
+            &pages[i % pages.len()],
+        ));
+        publisher
+            .publish(&format!("{lprefix}.raw"), &id, &payload)
+            .await?;
+    }
+    collect_enriched(&brokers, &lprefix, warm, Duration::from_secs(300)).await?;
     let collector = {
         let (b, p) = (brokers.clone(), lprefix.clone());
-        tokio::spawn(async move { collect_enriched(&b, &p, n, Duration::from_secs(900)).await })
+        tokio::spawn(
+            async move { collect_enriched(&b, &p, n + warm, Duration::from_secs(900)).await },
+        )
     };
-    // Let the workers join their groups before the clock starts.
-    tokio::time::sleep(Duration::from_secs(5)).await;
-    let publisher = Publisher::new(&KafkaSettings::new(&brokers), 16 << 20)?;
     let broker_cpu1 = usage(broker_pid).0;
     let raw_topic = format!("{lprefix}.raw");
     let mut sent: HashMap<String, Instant> = HashMap::new();
