@@ -17,6 +17,7 @@ use anyhow::{bail, Context, Result};
 use bus::{KafkaSettings, Publisher, TopicReader, TopicSpec};
 use model::{EntryHints, RawArticle, SourceRef, Versioned};
 use serde_json::{json, Value};
+use testkit::procfs::usage;
 
 /// Settings from the command line (`--name value`).
 struct Args {
@@ -233,43 +234,6 @@ impl Worker {
             .status();
         let _ = self.child.wait();
     }
-}
-
-/// CPU seconds (user + system) so far and peak resident memory in MB of `pid`, from /proc.
-fn usage(pid: u32) -> (f64, f64) {
-    let ticks = clock_ticks();
-    let cpu = std::fs::read_to_string(format!("/proc/{pid}/stat"))
-        .ok()
-        .and_then(|s| {
-            // Fields after the parenthesised command name; utime and stime are 14th and 15th.
-            let rest = s.rsplit_once(')')?.1;
-            let f: Vec<&str> = rest.split_whitespace().collect();
-            let u: f64 = f.get(11)?.parse().ok()?;
-            let st: f64 = f.get(12)?.parse().ok()?;
-            Some((u + st) / ticks)
-        })
-        .unwrap_or(0.0);
-    let hwm = std::fs::read_to_string(format!("/proc/{pid}/status"))
-        .ok()
-        .and_then(|s| {
-            s.lines()
-                .find(|l| l.starts_with("VmHWM:"))
-                .and_then(|l| l.split_whitespace().nth(1))
-                .and_then(|kb| kb.parse::<f64>().ok())
-        })
-        .unwrap_or(0.0)
-        / 1024.0;
-    (cpu, hwm)
-}
-
-fn clock_ticks() -> f64 {
-    Command::new("getconf")
-        .arg("CLK_TCK")
-        .output()
-        .ok()
-        .and_then(|o| String::from_utf8(o.stdout).ok())
-        .and_then(|s| s.trim().parse().ok())
-        .unwrap_or(100.0)
 }
 
 fn write_config(

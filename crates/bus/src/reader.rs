@@ -41,7 +41,6 @@ impl TopicReader {
             format!("newsflow-reader-{}", std::process::id()),
         )
         .set("enable.auto.commit", "false")
-        .set("fetch.wait.max.ms", "50")
         .set("enable.partition.eof", "false");
         let consumer: StreamConsumer = cfg.create().map_err(BusError::Config)?;
         let partitions = partition_ids(&consumer, topic).await?;

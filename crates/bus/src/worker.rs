@@ -128,6 +128,9 @@ pub async fn run_worker<S: Stage>(
         )
         .set("session.timeout.ms", "10000")
         .set("heartbeat.interval.ms", "1000")
+        // Also the rebalance timeout: a member killed during a rebalance holds the whole group
+        // this long (default 5 min). The loop polls continuously, so one minute is ample.
+        .set("max.poll.interval.ms", "60000")
         // Statistics carry consumer lag and broker states for /metrics and /readyz.
         .set("statistics.interval.ms", "5000")
         // Each hop waits at most this long for a fetch to fill; the local broker holds fetches

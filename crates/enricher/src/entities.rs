@@ -84,24 +84,11 @@ pub struct Gazetteer {
 
 /// Lower-case and strip Latin diacritics and dots, so "Nicolás" and "Nicolas", "U.S." and "US" meet.
 fn fold(s: &str) -> String {
-    if s.is_ascii() && !s.contains('.') {
-        return s.to_ascii_lowercase();
+    if s.contains('.') {
+        crate::text::fold_word(&s.replace('.', ""))
+    } else {
+        crate::text::fold_word(s)
     }
-    s.chars()
-        .filter(|c| *c != '.')
-        .map(|c| match c {
-            'á' | 'à' | 'â' | 'ä' | 'ã' | 'Á' | 'À' | 'Â' | 'Ä' | 'Ã' => 'a',
-            'é' | 'è' | 'ê' | 'ë' | 'É' | 'È' | 'Ê' | 'Ë' => 'e',
-            'í' | 'ì' | 'î' | 'ï' | 'Í' | 'Ì' | 'Î' | 'Ï' => 'i',
-            'ó' | 'ò' | 'ô' | 'ö' | 'õ' | 'Ó' | 'Ò' | 'Ô' | 'Ö' | 'Õ' => 'o',
-            'ú' | 'ù' | 'û' | 'ü' | 'Ú' | 'Ù' | 'Û' | 'Ü' => 'u',
-            'ñ' | 'Ñ' => 'n',
-            'ç' | 'Ç' => 'c',
-            '’' => '\'',
-            other => other,
-        })
-        .flat_map(char::to_lowercase)
-        .collect()
 }
 
 #[derive(Debug)]

@@ -408,12 +408,17 @@ fn apply_env(doc: &mut toml::Table, vars: impl Iterator<Item = (String, String)>
                 _ => bail!("environment override {name}: {k} is not a table"),
             };
         }
-        // Values parse as TOML when they can (numbers, booleans, arrays), else are strings.
-        let parsed = format!("v = {value}")
-            .parse::<toml::Table>()
-            .ok()
-            .and_then(|mut t| t.remove("v"))
-            .unwrap_or_else(|| toml::Value::String(value.clone()));
+        // Values parse as TOML when they can (numbers, booleans, arrays), else are strings;
+        // librdkafka options are always strings.
+        let parsed = if parents.len() == 2 && parents[0] == "kafka" && parents[1] == "options" {
+            toml::Value::String(value.clone())
+        } else {
+            format!("v = {value}")
+                .parse::<toml::Table>()
+                .ok()
+                .and_then(|mut t| t.remove("v"))
+                .unwrap_or_else(|| toml::Value::String(value.clone()))
+        };
         table.insert(last.clone(), parsed);
     }
     Ok(())
@@ -747,6 +752,7 @@ mod tests {
                 ("NEWSFLOW__KAFKA__BROKERS", "kafka:9092"),
                 ("NEWSFLOW__PIPELINE__PARTITIONS", "6"),
                 ("NEWSFLOW__KAFKA__OPTIONS__security.protocol", "SASL_SSL"),
+                ("NEWSFLOW__KAFKA__OPTIONS__fetch.wait.max.ms", "500"),
             ],
         )
         .expect("valid");
@@ -758,6 +764,14 @@ mod tests {
                 .get("security.protocol")
                 .map(String::as_str),
             Some("SASL_SSL")
+        );
+        assert_eq!(
+            cfg.kafka
+                .options
+                .get("fetch.wait.max.ms")
+                .map(String::as_str),
+            Some("500"),
+            "numbers stay strings for librdkafka"
         );
     }
 

@@ -35,20 +35,6 @@ fn value(text: &str, series: &str) -> f64 {
         .unwrap_or(0.0)
 }
 
-/// Peak resident memory of a process in MB (VmHWM).
-fn peak_mb(pid: u32) -> f64 {
-    std::fs::read_to_string(format!("/proc/{pid}/status"))
-        .ok()
-        .and_then(|s| {
-            s.lines()
-                .find(|l| l.starts_with("VmHWM:"))
-                .and_then(|l| l.split_whitespace().nth(1))
-                .and_then(|kb| kb.parse::<f64>().ok())
-        })
-        .unwrap_or(0.0)
-        / 1024.0
-}
-
 /// A 100 KB news page: navigation, the article, comments and a footer.
 fn page(n: usize) -> String {
     let para = |i: usize| {
@@ -177,7 +163,10 @@ async fn stopped_enricher_does_not_swell_anyone() {
         assert!(Instant::now() < end, "enricher did not drain its backlog");
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
-    let (cleaner_mb, enricher_mb) = (peak_mb(cleaner.0.id()), peak_mb(enricher.0.id()));
+    let (cleaner_mb, enricher_mb) = (
+        testkit::procfs::peak_mb(cleaner.0.id()),
+        testkit::procfs::peak_mb(enricher.0.id()),
+    );
     eprintln!(
         "backpressure: {n} pages of ~100 KB; cleaner peak {cleaner_mb:.0} MB, max in flight {max_cleaner_in_flight}; \
          enricher peak {enricher_mb:.0} MB, max in flight {max_enricher_in_flight}"

@@ -12,6 +12,8 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use axum::Router;
 
+pub mod procfs;
+
 pub use bus::LocalBroker;
 
 /// Start a fresh local broker; panics with the reason when Tansu is not installed.
