@@ -139,40 +139,40 @@ async fn partition_ids(consumer: &StreamConsumer, topic: &str) -> Result<Vec<i32
 /// Everything in `topic` up to its high watermarks at the time of the call.
 ///
 /// The reported high watermark is not trusted alone: the local broker reports the start of the
-/// last record batch rather than its end, so reading stops only when nothing more arrives for a
-/// short while and every partition has reached its (re-read) watermark.
+/// last record batch rather than its end, so after reaching the watermarks the rest of what the
+/// broker sends at once is read too (until 300 ms pass without a record, at most 2 s, so that a
+/// topic written to all the time still ends).
 pub async fn read_to_end(settings: &KafkaSettings, topic: &str) -> Result<Vec<Record>, BusError> {
     const IDLE: Duration = Duration::from_millis(300);
+    const TAIL: Duration = Duration::from_secs(2);
     let reader = TopicReader::open(settings, topic, false).await?;
-    // Fails only when the watermark stays out of reach with nothing arriving for this long.
-    let stall = Duration::from_secs(30);
-    let mut deadline = Instant::now() + stall;
-    let mut next_offset: HashMap<i32, i64> = HashMap::new();
+    let mut remaining: HashMap<i32, i64> = reader
+        .high_watermarks()
+        .await?
+        .into_iter()
+        .filter(|(_, high)| *high > 0)
+        .collect();
     let mut out = Vec::new();
-    loop {
-        match tokio::time::timeout(IDLE, reader.next()).await {
-            Ok(rec) => {
-                let rec = rec?;
-                let next = next_offset.entry(rec.partition).or_default();
-                *next = (*next).max(rec.offset + 1);
-                out.push(rec);
-                deadline = Instant::now() + stall;
-            }
-            Err(_) => {
-                let highs = reader.high_watermarks().await?;
-                let behind = highs
-                    .iter()
-                    .any(|(p, high)| next_offset.get(p).copied().unwrap_or(0) < *high);
-                if !behind {
-                    return Ok(out);
-                }
-            }
-        }
-        if Instant::now() > deadline {
-            return Err(BusError::Read {
+    while !remaining.is_empty() {
+        let rec = tokio::time::timeout(Duration::from_secs(30), reader.next())
+            .await
+            .map_err(|_| BusError::Read {
                 topic: topic.to_string(),
                 reason: "timed out reading to the high watermark".into(),
-            });
+            })??;
+        if let Some(high) = remaining.get(&rec.partition) {
+            if rec.offset + 1 >= *high {
+                remaining.remove(&rec.partition);
+            }
+        }
+        out.push(rec);
+    }
+    let until = Instant::now() + TAIL;
+    while let Some(left) = until.checked_duration_since(Instant::now()) {
+        match tokio::time::timeout(IDLE.min(left), reader.next()).await {
+            Ok(rec) => out.push(rec?),
+            Err(_) => break,
         }
     }
+    Ok(out)
 }
