@@ -66,3 +66,30 @@ pub enum BusError {
         reason: String,
     },
 }
+
+impl BusError {
+    /// Whether asking the broker again may succeed: timeouts and transport trouble, not a refused
+    /// client config, a missing local broker or a topic the broker will not create.
+    pub fn is_transient(&self) -> bool {
+        use rdkafka::types::RDKafkaErrorCode as C;
+        match self {
+            BusError::Config(_) | BusError::LocalBroker(_) => false,
+            BusError::CreateTopic { reason, .. } => !matches!(
+                reason.as_str(),
+                r if r.contains("Invalid") || r.contains("Policy") || r.contains("Authorization")
+            ),
+            BusError::Kafka { source, .. } => !matches!(
+                source.rdkafka_error_code(),
+                Some(
+                    C::TopicAuthorizationFailed
+                        | C::GroupAuthorizationFailed
+                        | C::ClusterAuthorizationFailed
+                        | C::SaslAuthenticationFailed
+                        | C::InvalidConfig
+                        | C::InvalidArgument
+                )
+            ),
+            BusError::Read { .. } | BusError::Produce { .. } => true,
+        }
+    }
+}

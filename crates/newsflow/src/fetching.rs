@@ -113,15 +113,15 @@ pub async fn share_feeds(
     let f = &cfg.fetcher;
     let topic = format!("{}.fetcher.feeds", cfg.pipeline.topic_prefix);
     let group = format!("{}-fetcher", cfg.pipeline.group_prefix);
-    bus::ensure_topics(
-        settings,
-        &[bus::TopicSpec {
-            name: topic.clone(),
-            partitions: f.scale_out_partitions,
-            replication: cfg.pipeline.replication,
-            configs: vec![("cleanup.policy".into(), "compact".into())],
-        }],
-    )
+    let spec = [bus::TopicSpec {
+        name: topic.clone(),
+        partitions: f.scale_out_partitions,
+        replication: cfg.pipeline.replication,
+        configs: vec![("cleanup.policy".into(), "compact".into())],
+    }];
+    crate::startup::until_broker_answers("fetcher feeds topic", &shutdown, || async {
+        Ok(bus::ensure_topics(settings, &spec).await?)
+    })
     .await?;
     let total = u32::try_from(f.scale_out_partitions).unwrap_or(1);
     let (mut assigned, member) = bus::join_group(
@@ -160,11 +160,21 @@ pub async fn share_feeds(
             };
             let partitions = assigned.borrow_and_update().clone();
             let owned = fetcher::owned_feeds(&list.feeds, &partitions, total);
+            // Feeds taken over must resume from their last owner's state, else entries that one
+            // published would be published again: wait for the broker rather than go on without.
             let refreshed = if moved {
-                match crate::sink::load_state(&settings, &topics).await {
-                    Ok(s) => Some(Arc::new(s)),
+                let load = || async { Ok(crate::sink::load_state(&settings, &topics).await?) };
+                match crate::startup::until_broker_answers(
+                    "fetcher state after takeover",
+                    &shutdown,
+                    load,
+                )
+                .await
+                {
+                    Ok(Some(s)) => Some(Arc::new(s)),
+                    Ok(None) => return,
                     Err(e) => {
-                        tracing::warn!(error = %e, "re-reading fetcher state failed");
+                        tracing::warn!(error = %format!("{e:#}"), "re-reading fetcher state failed");
                         None
                     }
                 }

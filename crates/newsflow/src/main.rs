@@ -10,6 +10,7 @@ mod observe;
 mod replay;
 mod sink;
 mod stages;
+mod startup;
 
 use std::path::{Path, PathBuf};
 use std::sync::atomic::AtomicU64;
@@ -450,7 +451,13 @@ async fn run_fetcher(
 ) -> Result<()> {
     let settings = cfg.kafka(brokers);
     let topics = cfg.topics();
-    let state = sink::load_state(&settings, &topics).await?;
+    let Some(state) = startup::until_broker_answers("fetcher state", &shutdown, || async {
+        Ok(sink::load_state(&settings, &topics).await?)
+    })
+    .await?
+    else {
+        return Ok(());
+    };
     tracing::info!(
         seen = state.seen.len(),
         feeds = state.feeds.len(),
@@ -554,20 +561,29 @@ async fn run_enricher(
             });
         }
     }
-    bus::ensure_topics(&settings, &specs).await?;
-
     // The enriched and stories topics are the enricher's memory: rebuild revisions and the story
     // index from them, then keep following them, so that an instance that takes the story
-    // partition over from another starts from what that one published.
-    let mut e = enricher::Enricher::with_tracked(gazetteer, tracker);
-    let index = Arc::new(Mutex::new(enricher::StoryIndex::new(
-        cfg.enricher.stories(),
-    )));
-    let follower = Arc::new(follow::Follower::open(&settings, &topics, index.clone()).await?);
-    follower
-        .rebuild(|a| e.observe(a))
-        .await
-        .context("rebuilding enricher state")?;
+    // partition over from another starts from what that one published. Each attempt starts
+    // from empty memory.
+    let Some((e, index, follower)) =
+        startup::until_broker_answers("enricher state", &shutdown, || async {
+            bus::ensure_topics(&settings, &specs).await?;
+            let mut e = enricher::Enricher::with_tracked(gazetteer.clone(), tracker.clone());
+            let index = Arc::new(Mutex::new(enricher::StoryIndex::new(
+                cfg.enricher.stories(),
+            )));
+            let follower =
+                Arc::new(follow::Follower::open(&settings, &topics, index.clone()).await?);
+            follower
+                .rebuild(|a| e.observe(a))
+                .await
+                .context("rebuilding enricher state")?;
+            Ok((e, index, follower))
+        })
+        .await?
+    else {
+        return Ok(());
+    };
     {
         let i = index.lock().unwrap_or_else(|p| p.into_inner());
         tracing::info!(
@@ -645,8 +661,13 @@ async fn run_all(cfg: Config, config_path: PathBuf) -> Result<()> {
     } else {
         cfg.kafka.brokers.clone()
     };
-    create_topics(&cfg, &brokers).await?;
     let obs = start_observer(&cfg, &brokers, &shutdown);
+    if startup::until_broker_answers("topics", &shutdown, || create_topics(&cfg, &brokers))
+        .await?
+        .is_none()
+    {
+        return Ok(());
+    }
     let cfg = Arc::new(cfg);
     let mut tasks = tokio::task::JoinSet::new();
     if cfg.demo_feed.enabled {

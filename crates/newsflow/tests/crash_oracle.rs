@@ -8,6 +8,7 @@
 //! CI runs a small size. The full size (5,000 articles, a 30 s broker stall):
 //!   NEWSFLOW_ORACLE_ARTICLES=5000 NEWSFLOW_ORACLE_STALL_SECS=30 \
 //!     cargo test --release -p newsflow --test crash_oracle -- --nocapture
+//! `NEWSFLOW_ORACLE_LOGS=DIR` keeps each worker's info log in `DIR/<stage>-<n>.log`.
 
 mod common;
 
@@ -130,14 +131,22 @@ impl Worker {
     }
 
     fn spawn(&mut self) {
-        let child = Command::new(env!("CARGO_BIN_EXE_newsflow"))
-            .arg(self.stage)
+        let mut cmd = Command::new(env!("CARGO_BIN_EXE_newsflow"));
+        cmd.arg(self.stage)
             .arg("--config")
             .arg(&self.config)
             .env("RUST_LOG", "warn,rdkafka=error,librdkafka=error")
             .env("NEWSFLOW__OBSERVABILITY__LISTEN", "")
             .stdin(Stdio::null())
-            .stdout(Stdio::null())
+            .stdout(Stdio::null());
+        if let Ok(dir) = std::env::var("NEWSFLOW_ORACLE_LOGS") {
+            static STARTS: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+            let n = STARTS.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+            let path = Path::new(&dir).join(format!("{}-{n}.log", self.stage));
+            let log = std::fs::File::create(&path).expect("worker log");
+            cmd.env("RUST_LOG", "info,librdkafka=warn").stderr(log);
+        }
+        let child = cmd
             .spawn()
             .unwrap_or_else(|e| panic!("start {}: {e}", self.stage));
         self.child = Some(child);
@@ -147,6 +156,16 @@ impl Worker {
         if let Some(mut c) = self.child.take() {
             let _ = c.kill();
             let _ = c.wait();
+        }
+    }
+
+    /// Panics when the worker ended without being stopped: a worker must outlive broker trouble
+    /// (one started during the stall used to exit while rebuilding its state).
+    fn assert_running(&mut self) {
+        if let Some(c) = self.child.as_mut() {
+            if let Some(st) = c.try_wait().expect("wait") {
+                panic!("{} exited by itself with {st}", self.stage);
+            }
         }
     }
 
@@ -347,6 +366,7 @@ async fn no_article_lost_under_kills_stops_and_a_broker_stall() {
     };
     while faults < min_kills || !stalled {
         tokio::time::sleep(Duration::from_millis(1000 + rng.below(1500))).await;
+        workers.iter_mut().for_each(Worker::assert_running);
         if faults == min_kills / 2 && !stalled {
             stalled = true;
             let pid = broker.pid().expect("pid").to_string();
@@ -383,6 +403,7 @@ async fn no_article_lost_under_kills_stops_and_a_broker_stall() {
     );
     done.await.expect("all ids arrived");
     let faulty_secs = t0.elapsed().as_secs_f64();
+    workers.iter_mut().for_each(Worker::assert_running);
 
     // Graceful stop of everything, then nothing is left to re-deliver.
     for w in workers.iter_mut() {
