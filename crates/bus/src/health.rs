@@ -22,6 +22,8 @@ pub struct ClientHealth {
     /// Milliseconds since the Unix epoch of the last successful broker probe.
     last_ok_ms: AtomicI64,
     assigned: Mutex<BTreeMap<(String, i32), i64>>,
+    /// Between joining (or a revocation) and the next assignment.
+    rebalancing: AtomicBool,
 }
 
 /// One owned partition and its consumer lag (-1 while unknown).
@@ -61,6 +63,16 @@ impl ClientHealth {
                 lag: *lag,
             })
             .collect()
+    }
+
+    /// Whether a group rebalance this consumer takes part in is under way (set from joining or
+    /// a revocation until the next assignment).
+    pub fn rebalancing(&self) -> bool {
+        self.rebalancing.load(Ordering::Relaxed)
+    }
+
+    pub(crate) fn set_rebalancing(&self, on: bool) {
+        self.rebalancing.store(on, Ordering::Relaxed);
     }
 
     fn set_broker(&self, up: bool) {
@@ -109,10 +121,17 @@ impl ClientContext for WorkerContext {
 }
 
 impl ConsumerContext for WorkerContext {
+    fn pre_rebalance(&self, _consumer: &BaseConsumer<Self>, rebalance: &Rebalance<'_>) {
+        if matches!(rebalance, Rebalance::Revoke(_)) {
+            self.health.set_rebalancing(true);
+        }
+    }
+
     fn post_rebalance(&self, _consumer: &BaseConsumer<Self>, rebalance: &Rebalance<'_>) {
         let mut owned = self.health.lock();
         match rebalance {
             Rebalance::Assign(tpl) => {
+                self.health.set_rebalancing(false);
                 for e in tpl.elements() {
                     owned.insert((e.topic().to_string(), e.partition()), -1);
                 }

@@ -38,7 +38,13 @@ pub async fn join_group(
     for (k, v) in &settings.options {
         cfg.set(k, v);
     }
-    let consumer: StreamConsumer = cfg.create().map_err(BusError::Config)?;
+    let health = crate::health::ClientHealth::new();
+    let context = crate::health::WorkerContext {
+        health: health.clone(),
+    };
+    let consumer: StreamConsumer<crate::health::WorkerContext> =
+        cfg.create_with_context(context).map_err(BusError::Config)?;
+    health.set_rebalancing(true);
     consumer
         .subscribe(&[topic])
         .map_err(|source| BusError::Kafka {
@@ -75,6 +81,18 @@ pub async fn join_group(
                 tracing::info!(topic = %topic, partitions = ?assigned, "group assignment changed");
                 tx.send_replace(assigned);
             }
+        }
+        // As in the worker: leaving mid-rebalance can wedge the group on the local broker.
+        let settled = async {
+            while health.rebalancing() {
+                let _ = tokio::time::timeout(Duration::from_millis(100), consumer.recv()).await;
+            }
+        };
+        if tokio::time::timeout(session_timeout, settled)
+            .await
+            .is_err()
+        {
+            tracing::warn!(topic = %topic, "rebalance still under way, leaving anyway");
         }
         let (done_tx, done_rx) = tokio::sync::oneshot::channel();
         std::thread::spawn(move || {

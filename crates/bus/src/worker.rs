@@ -145,6 +145,7 @@ pub async fn run_worker<S: Stage>(
     };
     let consumer: StreamConsumer<WorkerContext> =
         cfg.create_with_context(context).map_err(BusError::Config)?;
+    stats.health.set_rebalancing(true);
     consumer
         .subscribe(&[&opts.input])
         .map_err(|source| BusError::Kafka {
@@ -225,14 +226,34 @@ pub async fn run_worker<S: Stage>(
                 .store(in_flight.len() as u64, Ordering::Relaxed);
         }
     };
-    if tokio::time::timeout(opts.shutdown_timeout, drain)
-        .await
-        .is_err()
-    {
+    let deadline = tokio::time::Instant::now() + opts.shutdown_timeout;
+    if tokio::time::timeout_at(deadline, drain).await.is_err() {
         tracing::warn!(
             stage = stage.name(),
             "shutdown timeout: unacknowledged work will be redelivered"
         );
+    }
+    // Leaving in the middle of a rebalance can wedge a group for good on some brokers (the local
+    // one kept a leader that left before syncing as leader, and no member was ever assigned
+    // again): let the rebalance finish first, within the same bound. Rebalance callbacks run
+    // only while the consumer is polled; what arrives meanwhile is not processed and its offset
+    // not stored, so the next owner gets it.
+    if stats.health.rebalancing() {
+        tracing::info!(
+            stage = stage.name(),
+            "waiting for the rebalance under way before leaving the group"
+        );
+        let settled = async {
+            while stats.health.rebalancing() {
+                let _ = tokio::time::timeout(Duration::from_millis(100), consumer.recv()).await;
+            }
+        };
+        if tokio::time::timeout_at(deadline, settled).await.is_err() {
+            tracing::warn!(
+                stage = stage.name(),
+                "rebalance still under way at the shutdown bound, leaving anyway"
+            );
+        }
     }
     if let Err(e) = publisher.flush(Duration::from_secs(5)) {
         tracing::warn!(error = %e, "producer flush failed");

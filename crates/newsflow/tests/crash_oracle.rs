@@ -8,7 +8,8 @@
 //! CI runs a small size. The full size (5,000 articles, a 30 s broker stall):
 //!   NEWSFLOW_ORACLE_ARTICLES=5000 NEWSFLOW_ORACLE_STALL_SECS=30 \
 //!     cargo test --release -p newsflow --test crash_oracle -- --nocapture
-//! `NEWSFLOW_ORACLE_LOGS=DIR` keeps each worker's info log in `DIR/<stage>-<n>.log`.
+//! `NEWSFLOW_ORACLE_LOGS=DIR` keeps each worker's info log in `DIR/<stage>-<n>.log`, with
+//! librdkafka's debug contexts from `NEWSFLOW_ORACLE_KAFKA_DEBUG` (for example `cgrp`).
 
 mod common;
 
@@ -144,7 +145,10 @@ impl Worker {
             let n = STARTS.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
             let path = Path::new(&dir).join(format!("{}-{n}.log", self.stage));
             let log = std::fs::File::create(&path).expect("worker log");
-            cmd.env("RUST_LOG", "info,librdkafka=warn").stderr(log);
+            cmd.env("RUST_LOG", "info,librdkafka=debug").stderr(log);
+            if let Ok(debug) = std::env::var("NEWSFLOW_ORACLE_KAFKA_DEBUG") {
+                cmd.env("NEWSFLOW__KAFKA__OPTIONS__debug", debug);
+            }
         }
         let child = cmd
             .spawn()
