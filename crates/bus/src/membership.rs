@@ -92,7 +92,10 @@ pub async fn join_group(
             .await
             .is_err()
         {
-            tracing::warn!(topic = %topic, "rebalance still under way, leaving anyway");
+            tracing::warn!(topic = %topic, "rebalance still under way: not leaving the group, its session will expire");
+            // Dropping the consumer would send LeaveGroup; the process is about to end.
+            std::mem::forget(consumer);
+            return;
         }
         let (done_tx, done_rx) = tokio::sync::oneshot::channel();
         std::thread::spawn(move || {

@@ -3,7 +3,7 @@
 use std::collections::HashMap;
 use std::time::{Duration, Instant};
 
-use rdkafka::consumer::{Consumer, StreamConsumer};
+use rdkafka::consumer::{BaseConsumer, Consumer, StreamConsumer};
 use rdkafka::message::Message;
 use rdkafka::{Offset, TopicPartitionList};
 
@@ -25,6 +25,10 @@ pub struct Record {
 /// Reads every partition of one topic from the beginning, outside any consumer group.
 pub struct TopicReader {
     consumer: StreamConsumer,
+    /// A second client for metadata and watermark queries: on the reading client they queue
+    /// behind the fetch the broker is holding (500 ms per partition on the local broker, which
+    /// made reading an empty topic to its end take 2 s).
+    meta: BaseConsumer,
     topic: String,
 }
 
@@ -43,7 +47,8 @@ impl TopicReader {
         .set("enable.auto.commit", "false")
         .set("enable.partition.eof", "false");
         let consumer: StreamConsumer = cfg.create().map_err(BusError::Config)?;
-        let partitions = partition_ids(&consumer, topic).await?;
+        let meta: BaseConsumer = cfg.create().map_err(BusError::Config)?;
+        let partitions = partition_ids(&meta, topic).await?;
         let mut tpl = TopicPartitionList::new();
         for p in partitions {
             let start = if from_end {
@@ -65,6 +70,7 @@ impl TopicReader {
         })?;
         Ok(Self {
             consumer,
+            meta,
             topic: topic.to_string(),
         })
     }
@@ -90,7 +96,7 @@ impl TopicReader {
 
     /// High watermark per partition right now.
     pub async fn high_watermarks(&self) -> Result<HashMap<i32, i64>, BusError> {
-        let consumer = &self.consumer;
+        let consumer = &self.meta;
         let mut out = HashMap::new();
         for p in partition_ids(consumer, &self.topic).await? {
             let (_, high) = consumer
@@ -106,7 +112,7 @@ impl TopicReader {
     }
 }
 
-async fn partition_ids(consumer: &StreamConsumer, topic: &str) -> Result<Vec<i32>, BusError> {
+async fn partition_ids(consumer: &BaseConsumer, topic: &str) -> Result<Vec<i32>, BusError> {
     // Metadata for a just-created topic may briefly list no partitions: ask again for a while.
     let deadline = Instant::now() + Duration::from_secs(20);
     loop {

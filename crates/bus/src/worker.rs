@@ -238,6 +238,7 @@ pub async fn run_worker<S: Stage>(
     // again): let the rebalance finish first, within the same bound. Rebalance callbacks run
     // only while the consumer is polled; what arrives meanwhile is not processed and its offset
     // not stored, so the next owner gets it.
+    let mut leave = true;
     if stats.health.rebalancing() {
         tracing::info!(
             stage = stage.name(),
@@ -249,10 +250,14 @@ pub async fn run_worker<S: Stage>(
             }
         };
         if tokio::time::timeout_at(deadline, settled).await.is_err() {
+            // A member killed without leaving holds a rebalance until its session expires;
+            // rather than leave mid-rebalance, go the way of a crashed member: the session ends
+            // `session.timeout.ms` after the process.
             tracing::warn!(
                 stage = stage.name(),
-                "rebalance still under way at the shutdown bound, leaving anyway"
+                "rebalance still under way at the shutdown bound: not leaving the group, its session will expire"
             );
+            leave = false;
         }
     }
     if let Err(e) = publisher.flush(Duration::from_secs(5)) {
@@ -261,6 +266,12 @@ pub async fn run_worker<S: Stage>(
     if let Err(e) = consumer.commit_consumer_state(CommitMode::Sync) {
         // Nothing stored yet, or the group is gone: the next owner starts from the last commit.
         tracing::debug!(error = %e, "final commit");
+    }
+    if !leave {
+        // Dropping the consumer would send LeaveGroup; the process is about to end.
+        std::mem::forget(consumer);
+        tracing::info!(stage = stage.name(), "worker stopped");
+        return Ok(());
     }
     // Leaving the group blocks while the broker is unreachable: do it on a plain thread and wait
     // a bounded time, so that a dead broker cannot hold the process.
