@@ -2,7 +2,7 @@
 //! and how far behind it is. Read by the binary's `/readyz` and `/metrics`.
 
 use std::collections::BTreeMap;
-use std::sync::atomic::{AtomicBool, AtomicI64, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicI64, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::Duration;
 
@@ -24,6 +24,8 @@ pub struct ClientHealth {
     assigned: Mutex<BTreeMap<(String, i32), i64>>,
     /// Between joining (or a revocation) and the next assignment.
     rebalancing: AtomicBool,
+    /// Assignments received so far.
+    assignments: AtomicU64,
 }
 
 /// One owned partition and its consumer lag (-1 while unknown).
@@ -69,6 +71,12 @@ impl ClientHealth {
     /// a revocation until the next assignment).
     pub fn rebalancing(&self) -> bool {
         self.rebalancing.load(Ordering::Relaxed)
+    }
+
+    /// How many assignments this consumer has received: a change means its partitions may have
+    /// been someone else's in between.
+    pub fn assignments(&self) -> u64 {
+        self.assignments.load(Ordering::Relaxed)
     }
 
     pub(crate) fn set_rebalancing(&self, on: bool) {
@@ -132,6 +140,7 @@ impl ConsumerContext for WorkerContext {
         match rebalance {
             Rebalance::Assign(tpl) => {
                 self.health.set_rebalancing(false);
+                self.health.assignments.fetch_add(1, Ordering::Relaxed);
                 for e in tpl.elements() {
                     owned.insert((e.topic().to_string(), e.partition()), -1);
                 }

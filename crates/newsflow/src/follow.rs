@@ -14,6 +14,10 @@ use tokio_util::sync::CancellationToken;
 
 /// How long a catch-up may wait for the follower before assignment goes ahead anyway.
 const CATCH_UP_BOUND: Duration = Duration::from_secs(30);
+/// After a takeover, the index is taken as current once no record arrived for this long...
+const TAIL_QUIET: Duration = Duration::from_millis(700);
+/// ...or this long has passed.
+const TAIL_MAX: Duration = Duration::from_secs(3);
 
 /// Reads the enriched and stories topics into a shared story index.
 pub struct Follower {
@@ -23,6 +27,8 @@ pub struct Follower {
     index: Arc<Mutex<StoryIndex>>,
     /// (topic number, partition) → next offset to read.
     positions: Mutex<HashMap<(usize, i32), i64>>,
+    /// When the last record was applied.
+    last_applied: Mutex<std::time::Instant>,
 }
 
 impl Follower {
@@ -38,6 +44,7 @@ impl Follower {
             topics: [topics.enriched.clone(), topics.stories.clone()],
             index,
             positions: Mutex::new(HashMap::new()),
+            last_applied: Mutex::new(std::time::Instant::now()),
         })
     }
 
@@ -52,6 +59,9 @@ impl Follower {
     fn apply(&self, n: usize, rec: &Record, mut also: impl FnMut(&EnrichedArticle)) {
         if let Ok(mut p) = self.positions.lock() {
             p.insert((n, rec.partition), rec.offset + 1);
+        }
+        if let Ok(mut t) = self.last_applied.lock() {
+            *t = std::time::Instant::now();
         }
         let Some(body) = rec.payload.as_deref() else {
             return;
@@ -123,10 +133,26 @@ impl Follower {
         }
     }
 
-    async fn wait_caught_up(&self) -> Result<()> {
+    async fn wait_caught_up(&self, tail: bool) -> Result<()> {
         for n in 0..2 {
             let highs = self.reader(n).high_watermarks().await?;
             while !self.reached(n, &highs) {
+                tokio::time::sleep(Duration::from_millis(20)).await;
+            }
+        }
+        if tail {
+            // Records past the reported watermark arrive with the reader's next fetch, which
+            // the local broker holds for up to librdkafka's 500 ms fetch wait.
+            let until = std::time::Instant::now() + TAIL_MAX;
+            while std::time::Instant::now() < until {
+                let quiet = self
+                    .last_applied
+                    .lock()
+                    .map(|t| t.elapsed())
+                    .unwrap_or(TAIL_QUIET);
+                if quiet >= TAIL_QUIET {
+                    break;
+                }
                 tokio::time::sleep(Duration::from_millis(20)).await;
             }
         }
@@ -135,11 +161,14 @@ impl Follower {
 }
 
 impl crate::stages::CatchUp for Follower {
-    fn catch_up(&self) {
+    fn catch_up(&self, after_rebalance: bool) {
         let handle = tokio::runtime::Handle::current();
         let started = std::time::Instant::now();
         let r = tokio::task::block_in_place(|| {
-            handle.block_on(tokio::time::timeout(CATCH_UP_BOUND, self.wait_caught_up()))
+            handle.block_on(tokio::time::timeout(
+                CATCH_UP_BOUND,
+                self.wait_caught_up(after_rebalance),
+            ))
         });
         match r {
             Ok(Ok(())) => tracing::debug!(

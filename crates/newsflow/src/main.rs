@@ -214,6 +214,8 @@ fn enrich_files(cfg: &Config, files: &[PathBuf]) -> Result<()> {
         already_assigned: Arc::new(AtomicU64::new(0)),
         catch_up: None,
         last: None,
+        health: None,
+        assignments_seen: 0,
         counts: story_counts.clone(),
     };
     for f in files {
@@ -608,6 +610,8 @@ async fn run_enricher(
     };
     let story_counts = Arc::new(stages::StoryCounts::default());
     obs.add_source(observe::story_source(story_counts.clone()));
+    let enrich_stats = Arc::new(bus::WorkerStats::default());
+    let story_stats = Arc::new(bus::WorkerStats::default());
     let stories = stages::StoryStage {
         index,
         enriched_topic: topics.enriched.clone(),
@@ -616,12 +620,12 @@ async fn run_enricher(
         already_assigned,
         catch_up: Some(follower),
         last: None,
+        health: Some(story_stats.health.clone()),
+        assignments_seen: 0,
         counts: story_counts.clone(),
     };
     let enrich_opts = worker_options(cfg, &topics.clean, "enricher");
     let story_opts = worker_options(cfg, &assign, "enricher-stories");
-    let enrich_stats = Arc::new(bus::WorkerStats::default());
-    let story_stats = Arc::new(bus::WorkerStats::default());
     obs.add_source(observe::worker_source("enricher", enrich_stats.clone()));
     obs.add_source(observe::worker_source("stories", story_stats.clone()));
     // Only the enricher's own partitions count for readiness: the story partition is owned by one

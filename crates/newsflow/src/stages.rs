@@ -118,8 +118,10 @@ impl Stage for EnricherStage {
 /// (see `main.rs`): called before the first message after a pause, when a partition may have
 /// moved here from another instance.
 pub trait CatchUp: Send + Sync {
-    /// Block until the index has seen everything published so far.
-    fn catch_up(&self);
+    /// Block until the index has seen everything published so far; after a rebalance also what
+    /// the broker's high watermark leaves out (the local broker reports the start of the last
+    /// batch, and the previous owner's last batch is what would be published twice).
+    fn catch_up(&self, after_rebalance: bool);
 }
 
 /// Enriched article without story → enriched article with story and duplicate links, story
@@ -139,6 +141,10 @@ pub struct StoryStage {
     pub catch_up: Option<Arc<dyn CatchUp>>,
     /// When the last message was processed.
     pub last: Option<Instant>,
+    /// The story consumer's health, whose assignment count tells of a takeover.
+    pub health: Option<Arc<bus::ClientHealth>>,
+    /// Assignment count when the index was last caught up.
+    pub assignments_seen: u64,
     /// What was published, for metrics.
     pub counts: Arc<StoryCounts>,
 }
@@ -169,8 +175,11 @@ impl Stage for StoryStage {
     fn process(&mut self, _key: Option<&[u8]>, payload: &[u8]) -> Result<Vec<Output>, StageError> {
         let article: EnrichedArticle = model::decode(payload)?;
         if let Some(c) = &self.catch_up {
-            if self.last.is_none_or(|t| t.elapsed() > IDLE) {
-                c.catch_up();
+            let assignments = self.health.as_ref().map_or(0, |h| h.assignments());
+            let moved = assignments != self.assignments_seen;
+            if moved || self.last.is_none_or(|t| t.elapsed() > IDLE) {
+                c.catch_up(moved);
+                self.assignments_seen = assignments;
             }
         }
         self.last = Some(Instant::now());
