@@ -7,7 +7,7 @@ use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::Duration;
 
 use rdkafka::client::ClientContext;
-use rdkafka::consumer::{BaseConsumer, Consumer, ConsumerContext, Rebalance};
+use rdkafka::consumer::{BaseConsumer, Consumer, ConsumerContext, Rebalance, StreamConsumer};
 use rdkafka::error::KafkaError;
 use rdkafka::statistics::Statistics;
 use rdkafka::types::RDKafkaErrorCode;
@@ -154,6 +154,66 @@ impl ConsumerContext for WorkerContext {
             }
             Rebalance::Error(e) => tracing::warn!(error = %e, "rebalance error"),
         }
+    }
+}
+
+/// Poll `consumer` until the group rebalance under way, if any, has settled; false when
+/// `deadline` came first.
+///
+/// Leaving in the middle of a rebalance can wedge a group for good on some brokers (the local one
+/// kept a leader that left before syncing as the leader, and no member was assigned again).
+/// Rebalance callbacks run only while the consumer is polled; what arrives meanwhile is not
+/// processed and its offset not stored, so the next owner gets it.
+pub(crate) async fn settle_rebalance(
+    consumer: &StreamConsumer<WorkerContext>,
+    deadline: tokio::time::Instant,
+    what: &str,
+) -> bool {
+    let health = &consumer.context().health;
+    if !health.rebalancing() {
+        return true;
+    }
+    tracing::info!(
+        what,
+        "waiting for the rebalance under way before leaving the group"
+    );
+    let settled = async {
+        while health.rebalancing() {
+            let _ = tokio::time::timeout(Duration::from_millis(100), consumer.recv()).await;
+        }
+    };
+    tokio::time::timeout_at(deadline, settled).await.is_ok()
+}
+
+/// Leave the group on a plain thread, waiting a bounded time (it blocks while the broker is
+/// unreachable, and a dead broker must not hold the process). When the rebalance did not settle
+/// (`settled` false) the group is not left: like a crashed member, its session ends
+/// `session.timeout.ms` after the process, which is about to end.
+pub(crate) async fn leave_group(
+    consumer: StreamConsumer<WorkerContext>,
+    settled: bool,
+    what: &str,
+) {
+    if !settled {
+        tracing::warn!(
+            what,
+            "rebalance still under way: not leaving the group, its session will expire"
+        );
+        // Dropping the consumer would send LeaveGroup.
+        std::mem::forget(consumer);
+        return;
+    }
+    let (tx, rx) = tokio::sync::oneshot::channel();
+    std::thread::spawn(move || {
+        consumer.unsubscribe();
+        drop(consumer);
+        let _ = tx.send(());
+    });
+    if tokio::time::timeout(Duration::from_secs(10), rx)
+        .await
+        .is_err()
+    {
+        tracing::warn!(what, "leaving the consumer group timed out");
     }
 }
 

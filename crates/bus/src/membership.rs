@@ -82,33 +82,9 @@ pub async fn join_group(
                 tx.send_replace(assigned);
             }
         }
-        // As in the worker: leaving mid-rebalance can wedge the group on the local broker.
-        let settled = async {
-            while health.rebalancing() {
-                let _ = tokio::time::timeout(Duration::from_millis(100), consumer.recv()).await;
-            }
-        };
-        if tokio::time::timeout(session_timeout, settled)
-            .await
-            .is_err()
-        {
-            tracing::warn!(topic = %topic, "rebalance still under way: not leaving the group, its session will expire");
-            // Dropping the consumer would send LeaveGroup; the process is about to end.
-            std::mem::forget(consumer);
-            return;
-        }
-        let (done_tx, done_rx) = tokio::sync::oneshot::channel();
-        std::thread::spawn(move || {
-            consumer.unsubscribe();
-            drop(consumer);
-            let _ = done_tx.send(());
-        });
-        if tokio::time::timeout(Duration::from_secs(10), done_rx)
-            .await
-            .is_err()
-        {
-            tracing::warn!(topic = %topic, "leaving the group timed out");
-        }
+        let deadline = tokio::time::Instant::now() + session_timeout;
+        let settled = crate::health::settle_rebalance(&consumer, deadline, &topic).await;
+        crate::health::leave_group(consumer, settled, &topic).await;
     });
     Ok((rx, task))
 }

@@ -233,33 +233,7 @@ pub async fn run_worker<S: Stage>(
             "shutdown timeout: unacknowledged work will be redelivered"
         );
     }
-    // Leaving in the middle of a rebalance can wedge a group for good on some brokers (the local
-    // one kept a leader that left before syncing as leader, and no member was ever assigned
-    // again): let the rebalance finish first, within the same bound. Rebalance callbacks run
-    // only while the consumer is polled; what arrives meanwhile is not processed and its offset
-    // not stored, so the next owner gets it.
-    let mut leave = true;
-    if stats.health.rebalancing() {
-        tracing::info!(
-            stage = stage.name(),
-            "waiting for the rebalance under way before leaving the group"
-        );
-        let settled = async {
-            while stats.health.rebalancing() {
-                let _ = tokio::time::timeout(Duration::from_millis(100), consumer.recv()).await;
-            }
-        };
-        if tokio::time::timeout_at(deadline, settled).await.is_err() {
-            // A member killed without leaving holds a rebalance until its session expires;
-            // rather than leave mid-rebalance, go the way of a crashed member: the session ends
-            // `session.timeout.ms` after the process.
-            tracing::warn!(
-                stage = stage.name(),
-                "rebalance still under way at the shutdown bound: not leaving the group, its session will expire"
-            );
-            leave = false;
-        }
-    }
+    let settled = crate::health::settle_rebalance(&consumer, deadline, stage.name()).await;
     if let Err(e) = publisher.flush(Duration::from_secs(5)) {
         tracing::warn!(error = %e, "producer flush failed");
     }
@@ -267,26 +241,7 @@ pub async fn run_worker<S: Stage>(
         // Nothing stored yet, or the group is gone: the next owner starts from the last commit.
         tracing::debug!(error = %e, "final commit");
     }
-    if !leave {
-        // Dropping the consumer would send LeaveGroup; the process is about to end.
-        std::mem::forget(consumer);
-        tracing::info!(stage = stage.name(), "worker stopped");
-        return Ok(());
-    }
-    // Leaving the group blocks while the broker is unreachable: do it on a plain thread and wait
-    // a bounded time, so that a dead broker cannot hold the process.
-    let (tx, rx) = tokio::sync::oneshot::channel();
-    std::thread::spawn(move || {
-        consumer.unsubscribe();
-        drop(consumer);
-        let _ = tx.send(());
-    });
-    if tokio::time::timeout(Duration::from_secs(10), rx)
-        .await
-        .is_err()
-    {
-        tracing::warn!(stage = stage.name(), "leaving the consumer group timed out");
-    }
+    crate::health::leave_group(consumer, settled, stage.name()).await;
     tracing::info!(stage = stage.name(), "worker stopped");
     Ok(())
 }
