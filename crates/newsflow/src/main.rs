@@ -180,6 +180,7 @@ async fn main() -> Result<()> {
                 &d.listen,
                 &cfg.data_path(&d.dir),
                 Duration::from_secs(d.interval_secs),
+                &d.public_url,
                 shutdown_signal(),
             )
             .await
@@ -682,6 +683,7 @@ async fn run_all(cfg: Config, config_path: PathBuf) -> Result<()> {
                 &d.listen,
                 &c.data_path(&d.dir),
                 Duration::from_secs(d.interval_secs),
+                &d.public_url,
                 s,
             )
             .await
