@@ -361,6 +361,7 @@ fn demo_slugs(dir: &Path) -> Vec<String> {
 /// What one check saw.
 struct Seen {
     label: String,
+    healthy_in: Duration,
     recovered_in: Duration,
     articles_before: usize,
     articles_after: usize,
@@ -609,6 +610,7 @@ impl Stack {
         let restarts = self.restarts();
         let seen = Seen {
             label: label.to_string(),
+            healthy_in,
             recovered_in,
             articles_before,
             articles_after: self.present(&enriched).len(),
@@ -982,12 +984,13 @@ fn compose_stack_runs_and_survives_faults() {
     seen.push(stack.check("stop and start of the stack", t, before));
 
     println!("\ncompose e2e summary ({project}):");
-    println!("| fault | recovered in | expected articles enriched before -> after | enriched messages | worker restarts |");
-    println!("|---|---|---|---|---|");
+    println!("| fault | workers healthy after | all articles enriched after | expected articles enriched before -> after | enriched messages | worker restarts |");
+    println!("|---|---|---|---|---|---|");
     for s in &seen {
         println!(
-            "| {} | {:.1} s | {} -> {} | {} | {} |",
+            "| {} | {:.1} s | {:.1} s | {} -> {} | {} | {} |",
             s.label,
+            s.healthy_in.as_secs_f64(),
             s.recovered_in.as_secs_f64(),
             s.articles_before,
             s.articles_after,
