@@ -202,7 +202,12 @@ pub struct Refusals(Mutex<BTreeMap<Refusal, u64>>);
 impl Refusals {
     /// Count one refusal.
     pub fn bump(&self, kind: Refusal) {
-        *self.0.lock().unwrap_or_else(|p| p.into_inner()).entry(kind).or_default() += 1;
+        *self
+            .0
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .entry(kind)
+            .or_default() += 1;
     }
 
     /// Each reason label with its count, every reason listed (0 until seen) so that rates

@@ -328,7 +328,10 @@ impl reqwest::dns::Resolve for GuardedResolver {
             if allowed.is_empty() {
                 let (kind, why) = match first_refusal {
                     Some(r) => (r.kind, r.reason),
-                    None => (Refusal::Address(AddressClass::Reserved), "no address".into()),
+                    None => (
+                        Refusal::Address(AddressClass::Reserved),
+                        "no address".into(),
+                    ),
                 };
                 let err: Box<dyn std::error::Error + Send + Sync> = Box::new(Refused {
                     kind,
@@ -479,14 +482,19 @@ mod tests {
         assert!(strict.check_url(&u("http://[::1]/feed")).is_err());
         assert!(strict.check_url(&u("http://10.0.0.1/")).is_err());
         assert!(strict.check_url(&u("https://example.com/feed")).is_ok());
-        let r = strict.check_url(&u("file:///etc/passwd")).expect_err("file");
+        let r = strict
+            .check_url(&u("file:///etc/passwd"))
+            .expect_err("file");
         assert_eq!(r.kind.label(), "scheme");
     }
 
     #[test]
     fn origins_are_host_and_port() {
         let o = |s: &str| Origin::of(&u(s)).expect("origin");
-        assert_eq!(o("http://127.0.0.1:8089/feed.xml"), o("http://127.0.0.1:8089/a/b"));
+        assert_eq!(
+            o("http://127.0.0.1:8089/feed.xml"),
+            o("http://127.0.0.1:8089/a/b")
+        );
         assert_eq!(o("http://Demo-Feed:80/x"), o("http://demo-feed/y"));
         assert_ne!(o("http://127.0.0.1:8089/"), o("http://127.0.0.2:8089/"));
         assert_ne!(o("http://127.0.0.1:8089/"), o("http://127.0.0.1:8090/"));

@@ -52,12 +52,18 @@ async fn an_allowance_covers_the_feeds_own_host_and_port_only() {
     own.set("/a", page("own"));
     own.set("/hop", Reply::redirect("/a"));
     own.set("/to-other-ip", Reply::redirect(&other_ip.url("/secret")));
-    own.set("/to-other-port", Reply::redirect(&other_port.url("/secret")));
+    own.set(
+        "/to-other-port",
+        Reply::redirect(&other_port.url("/secret")),
+    );
     own.set(
         "/to-metadata",
         Reply::redirect("http://169.254.169.254/latest/meta-data/iam/security-credentials/"),
     );
-    own.set("/to-metadata-v6", Reply::redirect("http://[fd00:ec2::254]/"));
+    own.set(
+        "/to-metadata-v6",
+        Reply::redirect("http://[fd00:ec2::254]/"),
+    );
     other_ip.set("/secret", Reply::ok("text/plain", "internal"));
     other_port.set("/secret", Reply::ok("text/plain", "internal"));
 
@@ -72,7 +78,10 @@ async fn an_allowance_covers_the_feeds_own_host_and_port_only() {
         feed.get_article(&own.url("/a")).await.expect("page").bytes,
         page("own").body
     );
-    let hopped = feed.get(&own.url("/hop")).await.expect("same-host redirect");
+    let hopped = feed
+        .get(&own.url("/hop"))
+        .await
+        .expect("same-host redirect");
     assert_eq!(hopped.final_url, own.url("/a"));
 
     // Everything else non-public: refused before any connection.
@@ -87,7 +96,10 @@ async fn an_allowance_covers_the_feeds_own_host_and_port_only() {
         (own.url("/to-other-port"), "loopback"),
         (own.url("/to-metadata"), "metadata"),
         (own.url("/to-metadata-v6"), "metadata"),
-        ("http://169.254.169.254/latest/meta-data/".into(), "metadata"),
+        (
+            "http://169.254.169.254/latest/meta-data/".into(),
+            "metadata",
+        ),
         ("http://2852039166/latest/meta-data/".into(), "metadata"),
         ("http://0xa9fea9fe/".into(), "metadata"),
         ("http://0251.0376.0251.0376/".into(), "metadata"),
@@ -110,12 +122,22 @@ async fn an_allowance_covers_the_feeds_own_host_and_port_only() {
         .await
         .expect_err("refused");
     assert!(
-        redirect.to_string().contains("redirect to http://127.0.0.2:")
-            && redirect.to_string().contains("only feed \"own\"'s own host"),
+        redirect
+            .to_string()
+            .contains("redirect to http://127.0.0.2:")
+            && redirect
+                .to_string()
+                .contains("only feed \"own\"'s own host"),
         "{redirect}"
     );
-    assert!(other_ip.requests().is_empty(), "another address was contacted");
-    assert!(other_port.requests().is_empty(), "another port was contacted");
+    assert!(
+        other_ip.requests().is_empty(),
+        "another address was contacted"
+    );
+    assert!(
+        other_port.requests().is_empty(),
+        "another port was contacted"
+    );
 
     // The shared client (and any feed without an allowance) still refuses the allowed host, also
     // right after the allowed feed left a pooled connection to it.
@@ -134,9 +156,16 @@ async fn an_allowance_covers_the_feeds_own_host_and_port_only() {
     let neighbour = base
         .for_feed(&allowed("neighbour", &other_ip.url("/feed.xml")))
         .expect("neighbour");
-    let err = neighbour.get(&own.url("/a")).await.expect_err("not its host");
+    let err = neighbour
+        .get(&own.url("/a"))
+        .await
+        .expect_err("not its host");
     assert_eq!(refusal(&err), "loopback", "{err}");
-    assert_eq!(own.requests().len(), before, "a refused fetch reached the host");
+    assert_eq!(
+        own.requests().len(),
+        before,
+        "a refused fetch reached the host"
+    );
 }
 
 #[tokio::test]
@@ -187,7 +216,10 @@ async fn refused_links_and_redirects_are_counted_and_dead_lettered_with_the_reas
         ("two", own.url("/articles/two")),
         ("other-ip", other_ip.url("/secret")),
         ("other-port", other_port.url("/secret")),
-        ("metadata", "http://169.254.169.254/latest/meta-data/".into()),
+        (
+            "metadata",
+            "http://169.254.169.254/latest/meta-data/".into(),
+        ),
         ("decimal", "http://2852039166/latest/user-data".into()),
         ("mapped", "http://[::ffff:169.254.169.254]/".into()),
         ("moved", own.url("/articles/moved")),
@@ -219,8 +251,7 @@ async fn refused_links_and_redirects_are_counted_and_dead_lettered_with_the_reas
     run.sink
         .until(Duration::from_secs(20), "2 published, 8 refused", |r| {
             r.published.len() >= 2
-                && r
-                    .dead
+                && r.dead
                     .iter()
                     .filter(|d| d.error_class == "refused_address")
                     .count()
@@ -264,7 +295,16 @@ async fn refused_links_and_redirects_are_counted_and_dead_lettered_with_the_reas
     let counts: std::collections::BTreeMap<_, _> = stats.refused.snapshot().into_iter().collect();
     assert_eq!(counts["loopback"], 3, "{counts:?}");
     assert!(counts["metadata"] >= 5, "{counts:?}");
-    assert_eq!(stats.refused.total(), counts["loopback"] + counts["metadata"]);
-    assert!(other_ip.requests().is_empty(), "another address was contacted");
-    assert!(other_port.requests().is_empty(), "another port was contacted");
+    assert_eq!(
+        stats.refused.total(),
+        counts["loopback"] + counts["metadata"]
+    );
+    assert!(
+        other_ip.requests().is_empty(),
+        "another address was contacted"
+    );
+    assert!(
+        other_port.requests().is_empty(),
+        "another port was contacted"
+    );
 }

@@ -197,6 +197,9 @@ async fn credentials_tokens_and_cookies_never_reach_logs_or_messages() {
         .as_deref()
         .is_some_and(|k| k.ends_with("/bad.xml?api_key=redacted"))));
     // The refused redirect is dead-lettered too, its target redacted in the reason.
-    assert!(r.dead.iter().any(|d| d.error_class == "refused_address"
-        && d.reason.contains("internal.xml?token=redacted")));
+    assert!(r
+        .dead
+        .iter()
+        .any(|d| d.error_class == "refused_address"
+            && d.reason.contains("internal.xml?token=redacted")));
 }

@@ -29,8 +29,8 @@ fn yaml(path: &Path) -> Vec<Value> {
 /// `demo` are allowed anything.
 fn assert_scoped(context: &str, path: &Path, env: Vec<(String, String)>) -> Config {
     let text = std::fs::read_to_string(path).unwrap_or_else(|e| panic!("{context}: {e}"));
-    let cfg = Config::parse(&text, path, env.into_iter())
-        .unwrap_or_else(|e| panic!("{context}: {e:#}"));
+    let cfg =
+        Config::parse(&text, path, env.into_iter()).unwrap_or_else(|e| panic!("{context}: {e:#}"));
     assert!(
         cfg.address_overrides().is_empty(),
         "{context}: global switches on: {:?}",
@@ -59,7 +59,11 @@ fn shipped_files_allow_private_addresses_to_the_demo_feed_only() {
     assert!(demo.allow_private);
     let url = url::Url::parse(&demo.url).expect("url");
     assert_eq!(
-        format!("{}:{}", url.host_str().unwrap_or(""), url.port().unwrap_or(80)),
+        format!(
+            "{}:{}",
+            url.host_str().unwrap_or(""),
+            url.port().unwrap_or(80)
+        ),
         cfg.demo_feed.listen,
         "the allowed feed is the built-in demo feed"
     );
@@ -94,7 +98,11 @@ fn shipped_files_allow_private_addresses_to_the_demo_feed_only() {
                 .into_iter()
                 .find(|f| f.name == "demo")
                 .expect("compose demo feed");
-            assert!(demo.allow_private && demo.url.contains("demo-feed:"), "{}", demo.url);
+            assert!(
+                demo.allow_private && demo.url.contains("demo-feed:"),
+                "{}",
+                demo.url
+            );
         }
     }
     assert_eq!(fetchers, 1, "one fetcher service");
@@ -116,7 +124,11 @@ fn shipped_files_allow_private_addresses_to_the_demo_feed_only() {
 
 fn strings(v: &Value) -> Vec<String> {
     v.as_array()
-        .map(|a| a.iter().filter_map(|s| s.as_str().map(str::to_string)).collect())
+        .map(|a| {
+            a.iter()
+                .filter_map(|s| s.as_str().map(str::to_string))
+                .collect()
+        })
         .unwrap_or_default()
 }
 
@@ -138,10 +150,23 @@ fn link_local_allowances_must_name_link_local_or_metadata_addresses() {
         ("[\"8.8.8.8\"]", "is public"),
         ("[\"not an ip\"]", "allow_link_local"),
     ] {
-        let err = format!("{:#}", parse(&format!("allow_link_local = {list}")).expect_err(list));
-        assert!(err.contains(hint) || err.contains("invalid"), "{list}: {err}");
-        assert!(err.contains("\"f\"") || err.contains("allow_link_local"), "{list}: {err}");
+        let err = format!(
+            "{:#}",
+            parse(&format!("allow_link_local = {list}")).expect_err(list)
+        );
+        assert!(
+            err.contains(hint) || err.contains("invalid"),
+            "{list}: {err}"
+        );
+        assert!(
+            err.contains("\"f\"") || err.contains("allow_link_local"),
+            "{list}: {err}"
+        );
     }
     let cfg = parse("allow_private = true").expect("valid");
-    assert!(cfg.fetcher().expect("fetcher").feeds[0].access.allow_private);
+    assert!(
+        cfg.fetcher().expect("fetcher").feeds[0]
+            .access
+            .allow_private
+    );
 }

@@ -24,7 +24,8 @@ pub struct AddressOverrides {
 
 impl AddressOverrides {
     /// Every global switch, by config key.
-    pub const KEYS: [&'static str; 2] = ["fetcher.allow_loopback", "fetcher.allow_private_addresses"];
+    pub const KEYS: [&'static str; 2] =
+        ["fetcher.allow_loopback", "fetcher.allow_private_addresses"];
 
     /// The switches of the config the fetcher starts with; each one on is logged at warn level.
     pub fn new(cfg: &Config) -> Arc<Self> {
@@ -80,10 +81,16 @@ impl AddressOverrides {
         let mut s = if self.in_force.is_empty() {
             "off".to_string()
         } else {
-            format!("ON ({}): every feed may reach non-public addresses", self.in_force.join(", "))
+            format!(
+                "ON ({}): every feed may reach non-public addresses",
+                self.in_force.join(", ")
+            )
         };
         if !pending.is_empty() {
-            s.push_str(&format!("; on in the config file, in force after a restart: {}", pending.join(", ")));
+            s.push_str(&format!(
+                "; on in the config file, in force after a restart: {}",
+                pending.join(", ")
+            ));
         }
         s
     }

@@ -1,9 +1,9 @@
 //! The one newsflow binary: the whole pipeline (`run`), each worker alone, and tools.
 
-mod config;
-mod demo;
 #[cfg(test)]
 mod address_tests;
+mod config;
+mod demo;
 #[cfg(test)]
 mod deploy_tests;
 mod fetching;

@@ -62,7 +62,7 @@ async fn wait_for(url: &str, deadline: Duration, what: &str, ok: impl Fn(&str) -
 }
 
 /// Read `topic` from the start until `done` holds for the decoded records.
-async fn read_until<T: serde::de::DeserializeOwned>(
+async fn read_until<T: model::Versioned>(
     reader: &TopicReader,
     got: &mut Vec<T>,
     deadline: Duration,
@@ -134,10 +134,7 @@ async fn shipped_config_lets_the_demo_feed_through_and_nothing_else() {
         ("to-metadata", own.url("/articles/to-metadata")),
         ("to-other", own.url("/articles/to-other")),
     ];
-    let items: Vec<(&str, &str, &str)> = links
-        .iter()
-        .map(|(g, l)| (*g, l.as_str(), *g))
-        .collect();
+    let items: Vec<(&str, &str, &str)> = links.iter().map(|(g, l)| (*g, l.as_str(), *g)).collect();
     own.set(
         "/feed.xml",
         Reply::ok(
@@ -206,8 +203,14 @@ async fn shipped_config_lets_the_demo_feed_through_and_nothing_else() {
         .expect("start newsflow");
     let logs = Arc::new(Mutex::new(Vec::<String>::new()));
     for out in [
-        child.stdout.take().map(|s| Box::new(s) as Box<dyn std::io::Read + Send>),
-        child.stderr.take().map(|s| Box::new(s) as Box<dyn std::io::Read + Send>),
+        child
+            .stdout
+            .take()
+            .map(|s| Box::new(s) as Box<dyn std::io::Read + Send>),
+        child
+            .stderr
+            .take()
+            .map(|s| Box::new(s) as Box<dyn std::io::Read + Send>),
     ]
     .into_iter()
     .flatten()
@@ -227,7 +230,10 @@ async fn shipped_config_lets_the_demo_feed_through_and_nothing_else() {
         .into_iter()
         .map(|slug| {
             let url = format!("http://127.0.0.1:{demo_port}/articles/{slug}");
-            (model::article_id(&model::canonical_url(&url).expect("url")), slug)
+            (
+                model::article_id(&model::canonical_url(&url).expect("url")),
+                slug,
+            )
         })
         .collect();
     assert!(demo_ids.len() >= 5, "{demo_ids:?}");
@@ -247,22 +253,30 @@ async fn shipped_config_lets_the_demo_feed_through_and_nothing_else() {
         .expect("raw");
     let mut raw: Vec<RawArticle> = Vec::new();
     let own_pages = [own.url("/articles/one"), own.url("/articles/two")];
-    read_until(&raw_reader, &mut raw, Duration::from_secs(60), "internal pages", |r| {
-        own_pages
-            .iter()
-            .all(|u| r.iter().any(|a| &a.url == u))
-    })
+    read_until(
+        &raw_reader,
+        &mut raw,
+        Duration::from_secs(60),
+        "internal pages",
+        |r| own_pages.iter().all(|u| r.iter().any(|a| &a.url == u)),
+    )
     .await;
     let dlq = TopicReader::open(&settings, &format!("{prefix}.dlq"), false)
         .await
         .expect("dlq");
     let mut letters: Vec<DeadLetter> = Vec::new();
-    read_until(&dlq, &mut letters, Duration::from_secs(60), "4 refusals", |l| {
-        l.iter()
-            .filter(|d| d.error_class == "refused_address")
-            .count()
-            >= 4
-    })
+    read_until(
+        &dlq,
+        &mut letters,
+        Duration::from_secs(60),
+        "4 refusals",
+        |l| {
+            l.iter()
+                .filter(|d| d.error_class == "refused_address")
+                .count()
+                >= 4
+        },
+    )
     .await;
     let refused: BTreeSet<(String, String)> = letters
         .iter()
@@ -302,7 +316,9 @@ async fn shipped_config_lets_the_demo_feed_through_and_nothing_else() {
     assert!(other.requests().is_empty(), "127.0.0.2 was contacted");
     let raw_urls: Vec<&str> = raw.iter().map(|a| a.url.as_str()).collect();
     assert!(
-        !raw_urls.iter().any(|u| u.contains("127.0.0.2") || u.contains("169.254")),
+        !raw_urls
+            .iter()
+            .any(|u| u.contains("127.0.0.2") || u.contains("169.254")),
         "{raw_urls:?}"
     );
 
@@ -331,7 +347,9 @@ async fn shipped_config_lets_the_demo_feed_through_and_nothing_else() {
         logs.lock()
             .unwrap_or_else(|p| p.into_inner())
             .iter()
-            .any(|l| l.contains("\"WARN\"") && l.contains(key) && l.contains("global address override"))
+            .any(|l| {
+                l.contains("\"WARN\"") && l.contains(key) && l.contains("global address override")
+            })
     };
     assert!(!warned("fetcher.allow_private_addresses"));
 
