@@ -412,6 +412,8 @@ impl HttpClient {
     /// GET an article page: robots.txt first, then the page.
     pub async fn get_article(&self, url: &str) -> Result<Page, HttpError> {
         let parsed = parse_url(url)?;
+        // A literal address the policy refuses: no robots.txt request, no wait for the host.
+        self.check_first_hop(url, &parsed)?;
         let mut crawl_delay = None;
         if self.opts.robots {
             let v = self.robots_verdict(&parsed).await;
@@ -440,8 +442,22 @@ impl HttpClient {
         validators: Option<&Validators>,
     ) -> Result<Fetched, HttpError> {
         let parsed = parse_url(url)?;
+        self.check_first_hop(url, &parsed)?;
         let mut permit = self.gate.acquire(&host_key(&parsed)).await;
         self.request(url, &parsed, validators, &mut permit).await
+    }
+
+    /// The scheme and literal address of the first hop, before waiting for the host's turn
+    /// (`request` checks every hop again, names after resolution).
+    fn check_first_hop(&self, url: &str, parsed: &url::Url) -> Result<(), HttpError> {
+        let (_, policy, named, on_origin) = self.route(parsed);
+        policy
+            .check_url_named(parsed, named)
+            .map_err(|r| HttpError::Refused {
+                url: model::redact_url(url),
+                reason: format!("{}{}", r.reason, self.refusal_context(on_origin)),
+                kind: r.kind,
+            })
     }
 
     async fn robots_verdict(&self, url: &url::Url) -> robots::Verdict {

@@ -308,3 +308,51 @@ async fn refused_links_and_redirects_are_counted_and_dead_lettered_with_the_reas
         "another port was contacted"
     );
 }
+
+#[tokio::test]
+async fn an_allowance_added_to_the_feed_list_applies_without_a_restart() {
+    let own = ScriptServer::start().await;
+    own.set("/articles/one", page("One"));
+    let link = own.url("/articles/one");
+    own.set(
+        "/feed.xml",
+        Reply::ok(
+            "application/rss+xml",
+            testkit::rss(&[("one", link.as_str(), "One")], PUB, ""),
+        ),
+    );
+    let plain = common::feed("internal", &own.url("/feed.xml"), 200);
+    let mut cfg = common::config(vec![plain.clone()]);
+    cfg.http = shipped_http();
+    let run = Running::start(cfg);
+    // Without the allowance the feed is refused (counted, one dead letter for the reason).
+    run.sink
+        .until(Duration::from_secs(10), "the feed refused", |r| {
+            r.dead.iter().any(|d| d.error_class == "refused_address")
+        })
+        .await;
+    assert!(own.requests().is_empty(), "the refused host was contacted");
+    assert!(Running::count(&run.stats.polls) >= 1);
+    // The edited list allows it: the feed restarts with its own client and gets through.
+    run.updates.send_replace(fetcher::FeedList {
+        version: "v2".into(),
+        feeds: vec![allowed("internal", &own.url("/feed.xml"))],
+        refreshed: None,
+    });
+    run.sink
+        .until(Duration::from_secs(10), "the page published", |r| {
+            r.published.iter().any(|a| a.url == link)
+        })
+        .await;
+    let sink = run.stop().await;
+    let letters = sink
+        .lock()
+        .dead
+        .iter()
+        .filter(|d| d.error_class == "refused_address")
+        .count();
+    assert_eq!(
+        letters, 1,
+        "one letter per distinct refusal, not one per poll"
+    );
+}
