@@ -111,6 +111,7 @@ async fn main() {
             url: s.url(&path),
             interval: Duration::from_secs(300),
             adaptive: true,
+            access: Default::default(),
         });
     }
     let target = n_feeds * per_feed;

@@ -99,6 +99,9 @@ fn hex_hash(bytes: &[u8]) -> String {
         .collect()
 }
 
+/// Dead-letter class of fetches refused by the address policy.
+pub(crate) const REFUSED_CLASS: &str = "refused_address";
+
 /// Failures in a row of a discovered feed after which the site is searched again.
 const REDISCOVER_AFTER: u32 = 3;
 
@@ -125,6 +128,22 @@ pub(crate) async fn poll_loop<S: Sink>(
         st = FeedState::new(&feed.name, &feed.url);
     }
     ctx.stats.set_feed(st.clone());
+    // The feed's own handle: its allowance (if any) covers its own host only.
+    let client = match ctx.client.for_feed(&feed) {
+        Ok(c) => c,
+        Err(e) => {
+            tracing::error!(feed = %feed.name, error = %e, "feed not started: its http client cannot be built");
+            return;
+        }
+    };
+    if !feed.access.is_none() {
+        tracing::info!(
+            feed = %feed.name,
+            allow_private = feed.access.allow_private,
+            allow_link_local = ?feed.access.allow_link_local,
+            "feed allowed non-public addresses on its own host"
+        );
+    }
     let mut last_bad_feed: Option<String> = None;
     loop {
         if let Some(next) = st.next_poll {
@@ -137,7 +156,7 @@ pub(crate) async fn poll_loop<S: Sink>(
         if cancel.is_cancelled() {
             return;
         }
-        let hints = poll_once(&feed, &mut st, &ctx, &cancel, &mut last_bad_feed).await;
+        let hints = poll_once(&feed, &client, &mut st, &ctx, &cancel, &mut last_bad_feed).await;
         let now = Utc::now();
         let delay = schedule::next_delay(&hints, ctx.poll.bounds, now);
         st.next_poll =
@@ -153,6 +172,7 @@ pub(crate) async fn poll_loop<S: Sink>(
 
 async fn poll_once<S: Sink>(
     feed: &FeedSpec,
+    client: &HttpClient,
     st: &mut FeedState,
     ctx: &Ctx<S>,
     cancel: &CancellationToken,
@@ -173,7 +193,7 @@ async fn poll_once<S: Sink>(
         let url = st.resolved_url.clone().unwrap_or_else(|| feed.url.clone());
         // What logs show: the feed URL may carry credentials or a token.
         let shown = model::redact_url(&url);
-        match ctx.client.fetch(&url, plan.send.as_ref()).await {
+        match client.fetch(&url, plan.send.as_ref()).await {
             Ok(Fetched::NotModified(meta)) => {
                 FetcherStats::bump(&stats.not_modified);
                 st.not_modified += 1;
@@ -225,7 +245,7 @@ async fn poll_once<S: Sink>(
                                 settled = false;
                                 break;
                             }
-                            settled &= ingest_entry(feed, ctx, entry).await;
+                            settled &= ingest_entry(feed, client, ctx, entry).await;
                         }
                         if !settled {
                             // Some entry is to be retried: the next poll must not be answered 304.
@@ -236,7 +256,7 @@ async fn poll_once<S: Sink>(
                         succeeded(st, now);
                     }
                     Err(e) if st.resolved_url.is_none() && page.media_type.contains("html") => {
-                        match discover_feed(&ctx.client, &page).await {
+                        match discover_feed(client, &page).await {
                             Some(found) => {
                                 FetcherStats::bump(&stats.discovered);
                                 tracing::info!(feed = %feed.name, site = %shown, feed_url = %model::redact_url(&found), "feed discovered");
@@ -276,8 +296,15 @@ async fn poll_once<S: Sink>(
             }
             Err(e) => {
                 FetcherStats::bump(&stats.errors);
-                if matches!(e, HttpError::Refused { .. }) {
-                    FetcherStats::bump(&stats.refused);
+                if let HttpError::Refused { kind, reason, .. } = &e {
+                    stats.refused.bump(*kind);
+                    // One dead letter per distinct refusal, not one per poll.
+                    let key = format!("refused:{reason}");
+                    if last_bad_feed.as_deref() != Some(key.as_str()) {
+                        dead_letter(&*ctx.sink, stats, REFUSED_CLASS, &e.to_string(), &url, b"")
+                            .await;
+                        *last_bad_feed = Some(key);
+                    }
                 }
                 if e.retry_after().is_some() {
                     FetcherStats::bump(&stats.throttled);
@@ -350,7 +377,12 @@ async fn dead_letter<S: Sink>(
 }
 
 /// Ingest one entry; false when it is to be retried at the next poll.
-async fn ingest_entry<S: Sink>(feed: &FeedSpec, ctx: &Ctx<S>, entry: FeedEntry) -> bool {
+async fn ingest_entry<S: Sink>(
+    feed: &FeedSpec,
+    client: &HttpClient,
+    ctx: &Ctx<S>,
+    entry: FeedEntry,
+) -> bool {
     let (url, fetch) = match &entry.link {
         Some(link) => match model::canonical_url(link) {
             Ok(u) => {
@@ -391,7 +423,18 @@ async fn ingest_entry<S: Sink>(feed: &FeedSpec, ctx: &Ctx<S>, entry: FeedEntry) 
         }
     }
     let mut claims = vec![link_id.clone()];
-    let done = ingest_claimed(feed, ctx, entry, url, fetch, link_id, version, &mut claims).await;
+    let done = ingest_claimed(
+        feed,
+        client,
+        ctx,
+        entry,
+        url,
+        fetch,
+        link_id,
+        version,
+        &mut claims,
+    )
+    .await;
     if !done {
         let mut seen = ctx.seen.lock().await;
         for c in &claims {
@@ -421,6 +464,7 @@ fn with_credentials(canonical: &str, link: &str) -> String {
 #[allow(clippy::too_many_arguments)]
 async fn ingest_claimed<S: Sink>(
     feed: &FeedSpec,
+    client: &HttpClient,
     ctx: &Ctx<S>,
     entry: FeedEntry,
     mut url: String,
@@ -433,7 +477,7 @@ async fn ingest_claimed<S: Sink>(
     let sink = &*ctx.sink;
     let mut id = link_id.clone();
     let (content_type, body) = if let Some(fetch_url) = fetch {
-        match ctx.client.get_article(&fetch_url).await {
+        match client.get_article(&fetch_url).await {
             Ok(page) => {
                 let body = page.text();
                 if page.media_type.contains("html") || page.media_type.is_empty() {
@@ -492,11 +536,15 @@ async fn ingest_claimed<S: Sink>(
                 return false;
             }
             Err(e) => {
-                if matches!(e, HttpError::Refused { .. }) {
-                    FetcherStats::bump(&stats.refused);
-                }
-                tracing::warn!(feed = %feed.name, url = %model::redact_url(&url), error = %e, "page unusable");
-                dead_letter(sink, stats, "unfetchable_page", &e.to_string(), &url, b"").await;
+                let class = if let HttpError::Refused { kind, .. } = &e {
+                    stats.refused.bump(*kind);
+                    tracing::warn!(feed = %feed.name, url = %model::redact_url(&url), reason = kind.label(), error = %e, "page refused by the address policy");
+                    REFUSED_CLASS
+                } else {
+                    tracing::warn!(feed = %feed.name, url = %model::redact_url(&url), error = %e, "page unusable");
+                    "unfetchable_page"
+                };
+                dead_letter(sink, stats, class, &e.to_string(), &url, b"").await;
                 crate::remember(
                     sink,
                     &ctx.seen,

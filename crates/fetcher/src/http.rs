@@ -1,6 +1,7 @@
 //! HTTP with reqwest: a clear User-Agent, timeouts, a redirect limit, compressed transfer, a body
 //! size cap enforced while streaming, and bytes decoded to UTF-8 from the declared charset.
 
+use std::net::IpAddr;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -9,7 +10,7 @@ use encoding_rs::Encoding;
 
 use crate::politeness::{host_key, HostGate, Permit};
 use crate::robots::{self, RobotsCache};
-use crate::safety::{self, AddressPolicy, GuardedResolver};
+use crate::safety::{self, AddressPolicy, GuardedResolver, Origin, Refusal};
 
 /// HTTP behaviour from the config.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -83,12 +84,14 @@ pub enum HttpError {
         status: u16,
     },
     /// The address policy refused the URL, a redirect target or the resolved address.
-    #[error("fetching {url}: {reason}")]
+    #[error("fetching {url}: refused: {reason}")]
     Refused {
         /// URL.
         url: String,
-        /// Why.
+        /// Why, naming the address and the allowance that did not cover it.
         reason: String,
+        /// What was refused (the `reason` label of `newsflow_fetcher_refused_total`).
+        kind: Refusal,
     },
     /// robots.txt does not allow the page.
     #[error("fetching {url}: disallowed by robots.txt")]
@@ -283,48 +286,111 @@ pub enum Purpose {
     Article,
 }
 
-/// A shared HTTP client with per-host politeness and robots.txt.
+/// A feed's own origin and the client that may reach its non-public addresses.
+struct Scope {
+    /// Feed name, for refusal reasons.
+    feed: String,
+    /// The host and port the allowance is bound to.
+    origin: Origin,
+    /// The policy on that origin.
+    policy: AddressPolicy,
+    /// Link-local or metadata addresses named for that origin.
+    named: Arc<[IpAddr]>,
+    /// A client whose resolver applies `policy`; only ever given URLs of `origin`.
+    client: reqwest::Client,
+}
+
+/// A shared HTTP client with per-host politeness and robots.txt. [`HttpClient::for_feed`] gives
+/// a feed allowed non-public addresses its own handle, which may reach that feed's host only.
+//
+// Why one reqwest client per allowance, and redirects followed here rather than by reqwest:
+// reqwest resolves names through one resolver per client and pools connections per client by
+// scheme and authority. A resolver that let one feed's private host through would let it through
+// for every feed, and a pooled connection to that host would be reused by other feeds' requests
+// without any resolution at all. So the shared client (the global policy) never reaches an
+// address the global switches refuse, and each allowed feed gets a client of its own whose
+// resolver admits its allowance; that client is only handed URLs of the feed's own origin (host
+// and port). Redirects are followed hop by hop so that each hop goes through the client of its
+// own origin: a redirect from the allowed host to anywhere else leaves the allowed client. The
+// resolver filters the very addresses the connector then connects to, so nothing can change
+// between the check and the connection (no second lookup for DNS rebinding to exploit); literal
+// IPs, which reqwest does not resolve, are checked before each hop.
 #[derive(Clone)]
 pub struct HttpClient {
     inner: reqwest::Client,
     opts: Arc<HttpOptions>,
     gate: Arc<HostGate>,
     robots: Arc<RobotsCache>,
+    scope: Option<Arc<Scope>>,
+}
+
+fn build_client(
+    opts: &HttpOptions,
+    policy: AddressPolicy,
+    named: Arc<[IpAddr]>,
+) -> Result<reqwest::Client, HttpError> {
+    reqwest::Client::builder()
+        .user_agent(&opts.user_agent)
+        .connect_timeout(opts.connect_timeout)
+        .read_timeout(opts.read_timeout)
+        .timeout(opts.timeout)
+        .redirect(reqwest::redirect::Policy::none())
+        .dns_resolver(Arc::new(GuardedResolver { policy, named }))
+        .gzip(true)
+        .brotli(true)
+        .build()
+        .map_err(|e| HttpError::Client(e.to_string()))
+}
+
+/// Redirect statuses that are followed (as reqwest does).
+fn is_followed_redirect(status: reqwest::StatusCode) -> bool {
+    matches!(status.as_u16(), 301 | 302 | 303 | 307 | 308)
 }
 
 impl HttpClient {
     /// Build a client from the options.
     pub fn new(opts: &HttpOptions) -> Result<Self, HttpError> {
-        let max_redirects = opts.max_redirects;
-        let policy = opts.addresses;
-        let redirect = reqwest::redirect::Policy::custom(move |attempt| {
-            match redirect_verdict(
-                &policy,
-                max_redirects,
-                attempt.previous().len(),
-                attempt.url(),
-            ) {
-                Ok(()) => attempt.follow(),
-                Err(e) => attempt.error(e),
-            }
-        });
-        let inner = reqwest::Client::builder()
-            .user_agent(&opts.user_agent)
-            .connect_timeout(opts.connect_timeout)
-            .read_timeout(opts.read_timeout)
-            .timeout(opts.timeout)
-            .redirect(redirect)
-            .dns_resolver(Arc::new(GuardedResolver { policy }))
-            .gzip(true)
-            .brotli(true)
-            .build()
-            .map_err(|e| HttpError::Client(e.to_string()))?;
         Ok(Self {
-            inner,
+            inner: build_client(opts, opts.addresses, Arc::from(Vec::new()))?,
             opts: Arc::new(opts.clone()),
             gate: Arc::new(HostGate::new(opts.host_min_interval)),
             robots: Arc::new(RobotsCache::default()),
+            scope: None,
         })
+    }
+
+    /// The handle `feed` fetches with. Without an allowance it is this client. With one, requests
+    /// to the feed's own origin (host and port of its URL) may reach what the allowance names,
+    /// while every other URL — item links and redirects elsewhere — stays under the global
+    /// policy. Politeness and robots.txt stay shared.
+    pub fn for_feed(&self, feed: &crate::FeedSpec) -> Result<HttpClient, HttpError> {
+        let mut c = self.clone();
+        c.scope = None;
+        if feed.access.is_none() {
+            return Ok(c);
+        }
+        let origin = url::Url::parse(&feed.url)
+            .ok()
+            .as_ref()
+            .and_then(Origin::of)
+            .ok_or_else(|| HttpError::Permanent {
+                url: model::redact_url(&feed.url),
+                reason: "feed url has no host and port to bind its allowance to".into(),
+            })?;
+        let global = self.opts.addresses;
+        let policy = AddressPolicy {
+            allow_loopback: global.allow_loopback || feed.access.allow_private,
+            allow_private: global.allow_private || feed.access.allow_private,
+        };
+        let named: Arc<[IpAddr]> = Arc::from(feed.access.allow_link_local.clone());
+        c.scope = Some(Arc::new(Scope {
+            feed: feed.name.clone(),
+            client: build_client(&self.opts, policy, named.clone())?,
+            origin,
+            policy,
+            named,
+        }));
+        Ok(c)
     }
 
     /// The options the client was built with.
@@ -346,6 +412,8 @@ impl HttpClient {
     /// GET an article page: robots.txt first, then the page.
     pub async fn get_article(&self, url: &str) -> Result<Page, HttpError> {
         let parsed = parse_url(url)?;
+        // A literal address the policy refuses: no robots.txt request, no wait for the host.
+        self.check_first_hop(url, &parsed)?;
         let mut crawl_delay = None;
         if self.opts.robots {
             let v = self.robots_verdict(&parsed).await;
@@ -374,8 +442,22 @@ impl HttpClient {
         validators: Option<&Validators>,
     ) -> Result<Fetched, HttpError> {
         let parsed = parse_url(url)?;
+        self.check_first_hop(url, &parsed)?;
         let mut permit = self.gate.acquire(&host_key(&parsed)).await;
         self.request(url, &parsed, validators, &mut permit).await
+    }
+
+    /// The scheme and literal address of the first hop, before waiting for the host's turn
+    /// (`request` checks every hop again, names after resolution).
+    fn check_first_hop(&self, url: &str, parsed: &url::Url) -> Result<(), HttpError> {
+        let (_, policy, named, on_origin) = self.route(parsed);
+        policy
+            .check_url_named(parsed, named)
+            .map_err(|r| HttpError::Refused {
+                url: model::redact_url(url),
+                reason: format!("{}{}", r.reason, self.refusal_context(on_origin)),
+                kind: r.kind,
+            })
     }
 
     async fn robots_verdict(&self, url: &url::Url) -> robots::Verdict {
@@ -396,6 +478,11 @@ impl HttpClient {
                     Err(HttpError::Status { status, .. }) => {
                         robots::rules_from(&agent, status, b"")
                     }
+                    // Not remembered: another feed allowed this host must read the real rules.
+                    // The page request is refused the same way and reports it.
+                    Err(HttpError::Refused { .. }) => {
+                        return robots::verdict(&robots::Rules::AllowAll, url.as_str())
+                    }
                     Err(e) => {
                         tracing::debug!(url = %model::redact_url(&robots_url), error = %e, "robots.txt unavailable");
                         robots::Rules::AllowAll
@@ -406,6 +493,34 @@ impl HttpClient {
             }
         };
         robots::verdict(&rules, url.as_str())
+    }
+
+    /// The client, policy and named addresses for one hop to `url`, and whether it is the
+    /// feed's own origin.
+    fn route(&self, url: &url::Url) -> (&reqwest::Client, AddressPolicy, &[IpAddr], bool) {
+        if let Some(s) = &self.scope {
+            if Origin::of(url).as_ref() == Some(&s.origin) {
+                return (&s.client, s.policy, &s.named, true);
+            }
+        }
+        (&self.inner, self.opts.addresses, &[], false)
+    }
+
+    /// What a refusal reason adds: which allowance did not cover the address.
+    fn refusal_context(&self, on_origin: bool) -> String {
+        match (&self.scope, on_origin) {
+            (Some(s), true) => format!(
+                " (feed {:?} is allowed {} on its own host {}; link-local and metadata addresses need allow_link_local)",
+                s.feed,
+                if s.policy.allow_private { "private addresses" } else { "only the addresses it names" },
+                s.origin
+            ),
+            (Some(s), false) => format!(
+                " (only feed {:?}'s own host {} is allowed non-public addresses)",
+                s.feed, s.origin
+            ),
+            (None, _) => " (a feed on an internal host needs allow_private = true in its [[feed]] entry)".into(),
+        }
     }
 
     async fn request(
@@ -426,32 +541,81 @@ impl HttpClient {
             url: shown.clone(),
             reason,
         };
-        let refused = |reason: String| HttpError::Refused {
+        let refused = |kind: Refusal, reason: String| HttpError::Refused {
             url: shown.clone(),
             reason,
+            kind,
         };
-        self.opts
-            .addresses
-            .check_url(parsed)
-            .map_err(|e| refused(e.0))?;
-        let mut req = self.inner.get(parsed.clone());
-        if let Some(v) = validators {
-            if let Some(etag) = &v.etag {
-                req = req.header(reqwest::header::IF_NONE_MATCH, etag);
-            }
-            if let Some(lm) = &v.last_modified {
-                req = req.header(reqwest::header::IF_MODIFIED_SINCE, lm);
-            }
-        }
-        let mut resp = req.send().await.map_err(|e| {
-            if safety::is_refusal(&e) {
-                refused(reqwest_reason(e))
-            } else if e.is_builder() || e.is_redirect() {
-                permanent(reqwest_reason(e))
+        // One bound for the whole chain of redirects, as reqwest's own timeout would be.
+        let deadline = tokio::time::Instant::now() + self.opts.timeout;
+        let mut current = parsed.clone();
+        let mut hops = 0usize;
+        let mut resp = loop {
+            let (client, policy, named, on_origin) = self.route(&current);
+            let via = if hops > 0 {
+                format!("redirect to {}: ", model::redact_url(current.as_str()))
             } else {
-                transient(reqwest_reason(e), None)
+                String::new()
+            };
+            if let Err(r) = policy.check_url_named(&current, named) {
+                let ctx = self.refusal_context(on_origin);
+                return Err(refused(r.kind, format!("{via}{}{ctx}", r.reason)));
             }
-        })?;
+            let remaining = deadline.saturating_duration_since(tokio::time::Instant::now());
+            if remaining.is_zero() {
+                return Err(transient(
+                    format!("{via}timed out following redirects"),
+                    None,
+                ));
+            }
+            let mut req = client.get(current.clone()).timeout(remaining);
+            if let Some(v) = validators {
+                if let Some(etag) = &v.etag {
+                    req = req.header(reqwest::header::IF_NONE_MATCH, etag);
+                }
+                if let Some(lm) = &v.last_modified {
+                    req = req.header(reqwest::header::IF_MODIFIED_SINCE, lm);
+                }
+            }
+            let resp = match req.send().await {
+                Ok(r) => r,
+                Err(e) => {
+                    if let Some(r) = safety::find_refusal(&e) {
+                        let ctx = self.refusal_context(on_origin);
+                        return Err(refused(r.kind, format!("{via}{}{ctx}", r.reason)));
+                    }
+                    let builder = e.is_builder();
+                    let reason = format!("{via}{}", reqwest_reason(e));
+                    return Err(if builder {
+                        permanent(reason)
+                    } else {
+                        transient(reason, None)
+                    });
+                }
+            };
+            if !is_followed_redirect(resp.status()) {
+                break resp;
+            }
+            let Some(location) = resp.headers().get(reqwest::header::LOCATION) else {
+                break resp;
+            };
+            hops += 1;
+            if hops > self.opts.max_redirects {
+                return Err(permanent(format!(
+                    "more than {} redirects ({hops})",
+                    self.opts.max_redirects
+                )));
+            }
+            let location = location
+                .to_str()
+                .map_err(|_| permanent(format!("{via}redirect location is not text")))?;
+            current = current.join(location).map_err(|e| {
+                permanent(format!(
+                    "{via}redirect location {:?}: {e}",
+                    model::redact_url(location)
+                ))
+            })?;
+        };
         let status = resp.status();
         let meta = response_meta(resp.headers(), Utc::now());
         if status == reqwest::StatusCode::NOT_MODIFIED {
@@ -512,21 +676,6 @@ impl HttpClient {
     }
 }
 
-/// Whether a redirect to `next` may be followed after `hops` requests: within the limit and to an
-/// address the policy allows (names are checked again after resolution).
-fn redirect_verdict(
-    policy: &AddressPolicy,
-    max_redirects: usize,
-    hops: usize,
-    next: &url::Url,
-) -> Result<(), Box<dyn std::error::Error + Send + Sync>> {
-    if hops > max_redirects {
-        return Err(format!("more than {max_redirects} redirects ({hops})").into());
-    }
-    policy.check_url(next)?;
-    Ok(())
-}
-
 /// The reason of a reqwest error, with the URL it names redacted (a redirect target or the
 /// request URL may carry secret query parameters).
 fn reqwest_reason(mut e: reqwest::Error) -> String {
@@ -565,24 +714,39 @@ mod tests {
     use super::*;
 
     #[test]
-    fn redirects_to_non_public_addresses_are_refused_by_default() {
-        let strict = AddressPolicy::default();
+    fn a_feeds_allowance_routes_only_its_own_origin() {
+        let base = HttpClient::new(&HttpOptions::default()).expect("client");
+        let spec = crate::FeedSpec {
+            name: "meta".into(),
+            url: "http://169.254.169.254/feed.xml".into(),
+            interval: Duration::from_secs(60),
+            adaptive: true,
+            access: crate::FeedAccess {
+                allow_private: true,
+                allow_link_local: vec!["169.254.169.254".parse().expect("ip")],
+            },
+        };
+        let c = base.for_feed(&spec).expect("feed client");
         let u = |s: &str| url::Url::parse(s).expect("url");
-        for target in [
-            "http://127.0.0.1:8080/feed",
-            "http://[::1]/feed",
-            "http://0x7f000001/",
-            "http://10.0.0.1/",
-            "http://169.254.169.254/latest/meta-data/",
-            "http://[::ffff:127.0.0.1]/",
-            "gopher://example.com/",
-        ] {
-            let err = redirect_verdict(&strict, 5, 1, &u(target)).expect_err(target);
-            assert!(safety::is_refusal(err.as_ref()), "{target}: {err}");
-        }
-        // Names pass here and are judged by the resolver (`localhost` is refused there).
-        assert!(redirect_verdict(&strict, 5, 1, &u("http://localhost/")).is_ok());
-        assert!(redirect_verdict(&strict, 5, 6, &u("https://example.com/")).is_err());
+        let verdict = |s: &str| {
+            let (_, policy, named, on_origin) = c.route(&u(s));
+            (policy.check_url_named(&u(s), named).is_ok(), on_origin)
+        };
+        // The feed's own origin, in any spelling the URL parser accepts.
+        assert_eq!(verdict("http://169.254.169.254/latest/x"), (true, true));
+        assert_eq!(verdict("http://2852039166:80/feed.xml"), (true, true));
+        // Anything else goes through the shared client and its global policy.
+        assert_eq!(verdict("http://169.254.169.254:8080/"), (false, false));
+        assert_eq!(verdict("https://169.254.169.254/"), (false, false));
+        assert_eq!(verdict("http://127.0.0.1/"), (false, false));
+        assert_eq!(verdict("http://example.com/"), (true, false));
+        // Without an allowance, the handle is the shared client.
+        let plain = crate::FeedSpec {
+            access: crate::FeedAccess::default(),
+            ..spec
+        };
+        let c = base.for_feed(&plain).expect("plain");
+        assert!(c.scope.is_none());
     }
 
     #[test]

@@ -35,7 +35,10 @@ pub use http::{
 pub use politeness::{host_key, next_slot, HostGate, Permit, MAX_HOST_DELAY};
 pub use reload::{diff, host_partition, owned_feeds, Changes, FeedList};
 pub use robots::{agent_token, rules_from, verdict, RobotsCache, Rules, Verdict};
-pub use safety::{classify, AddressClass, AddressPolicy, GuardedResolver, Refused};
+pub use safety::{
+    classify, effective, AddressClass, AddressPolicy, FeedAccess, GuardedResolver, Origin, Refusal,
+    Refused, METADATA_ADDRESSES,
+};
 pub use schedule::{next_delay, publishing_interval, syndication_period, Bounds, Hints};
 pub use state::{FeedState, SeenEntry, SeenState, StoredState};
 
@@ -68,6 +71,8 @@ pub struct FeedSpec {
     pub interval: Duration,
     /// Follow the feed's observed publishing rate; false when the config fixes `interval_secs`.
     pub adaptive: bool,
+    /// Non-public addresses this feed's own host may have.
+    pub access: FeedAccess,
 }
 
 impl std::fmt::Debug for FeedSpec {
@@ -77,6 +82,7 @@ impl std::fmt::Debug for FeedSpec {
             .field("url", &model::redact_url(&self.url))
             .field("interval", &self.interval)
             .field("adaptive", &self.adaptive)
+            .field("access", &self.access)
             .finish()
     }
 }
@@ -150,8 +156,8 @@ pub struct FetcherStats {
     pub throttled: AtomicU64,
     /// Article pages not fetched because robots.txt disallows them.
     pub robots_denied: AtomicU64,
-    /// Fetches refused by the address policy (private, loopback, link-local).
-    pub refused: AtomicU64,
+    /// Fetches refused by the address policy, by reason (address class or scheme).
+    pub refused: Refusals,
     /// Articles reached through a second link and recognised by their canonical URL.
     pub duplicates: AtomicU64,
     /// Feeds found by autodiscovery from a site URL.
@@ -185,6 +191,38 @@ impl FetcherStats {
 
     fn set_feed(&self, st: FeedState) {
         self.lock_feeds().insert(st.name.clone(), st);
+    }
+}
+
+/// Counts of refused fetches by [`Refusal`], exported as
+/// `newsflow_fetcher_refused_total{reason=...}`.
+#[derive(Debug, Default)]
+pub struct Refusals(Mutex<BTreeMap<Refusal, u64>>);
+
+impl Refusals {
+    /// Count one refusal.
+    pub fn bump(&self, kind: Refusal) {
+        *self
+            .0
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .entry(kind)
+            .or_default() += 1;
+    }
+
+    /// Each reason label with its count, every reason listed (0 until seen) so that rates
+    /// start from zero.
+    pub fn snapshot(&self) -> Vec<(&'static str, u64)> {
+        let seen = self.0.lock().unwrap_or_else(|p| p.into_inner());
+        Refusal::ALL
+            .iter()
+            .map(|k| (k.label(), seen.get(k).copied().unwrap_or(0)))
+            .collect()
+    }
+
+    /// All refusals.
+    pub fn total(&self) -> u64 {
+        self.snapshot().iter().map(|(_, n)| n).sum()
     }
 }
 

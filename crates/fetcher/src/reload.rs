@@ -101,6 +101,7 @@ mod tests {
             url: url.into(),
             interval: Duration::from_secs(60),
             adaptive: true,
+            access: Default::default(),
         }
     }
 

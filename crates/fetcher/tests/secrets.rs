@@ -183,15 +183,23 @@ async fn credentials_tokens_and_cookies_never_reach_logs_or_messages() {
         "{log}"
     );
     assert!(
-        log.contains("moved.xml?token=redacted: error following redirect"),
+        log.contains(
+            "moved.xml?token=redacted: refused: redirect to http://10.0.0.1/internal.xml?token=redacted"
+        ),
         "{log}"
     );
     assert_eq!(
         r.published[0].source.origin.as_deref(),
         Some(format!("{}?token=redacted", s.url("/feed.xml")).as_str())
     );
-    assert!(r.dead[0]
+    assert!(r.dead.iter().any(|d| d
         .key
         .as_deref()
-        .is_some_and(|k| k.ends_with("/bad.xml?api_key=redacted")));
+        .is_some_and(|k| k.ends_with("/bad.xml?api_key=redacted"))));
+    // The refused redirect is dead-lettered too, its target redacted in the reason.
+    assert!(r
+        .dead
+        .iter()
+        .any(|d| d.error_class == "refused_address"
+            && d.reason.contains("internal.xml?token=redacted")));
 }

@@ -116,6 +116,15 @@ pub struct FeedConfig {
     /// Seconds between polls (default: `fetcher.poll_interval_secs`).
     #[serde(default)]
     pub interval_secs: Option<u64>,
+    /// This feed's own host and port (those of `url`) may be a loopback or private address: the
+    /// feed, its article pages and redirects on that host are fetched; links and redirects to any
+    /// other non-public address stay refused.
+    #[serde(default)]
+    pub allow_private: bool,
+    /// Link-local or cloud metadata addresses (e.g. `"169.254.169.254"`) this feed's own host may
+    /// resolve to, named one by one; refused otherwise, `allow_private` or not.
+    #[serde(default)]
+    pub allow_link_local: Vec<std::net::IpAddr>,
 }
 
 impl std::fmt::Debug for FeedConfig {
@@ -124,6 +133,8 @@ impl std::fmt::Debug for FeedConfig {
             .field("name", &self.name)
             .field("url", &model::redact_url(&self.url))
             .field("interval_secs", &self.interval_secs)
+            .field("allow_private", &self.allow_private)
+            .field("allow_link_local", &self.allow_link_local)
             .finish()
     }
 }
@@ -167,10 +178,13 @@ pub struct FetcherConfig {
     pub host_min_interval_ms: u64,
     /// Honour robots.txt (and its Crawl-delay) for article pages.
     pub respect_robots: bool,
-    /// Allow fetching from loopback addresses (local feeds such as the demo feed).
+    /// Override for every feed: any feed, item link and redirect may reach loopback addresses.
+    /// Off in every shipped config (a feed on an internal host sets its own `allow_private`);
+    /// logged at warn level and shown in `/readyz` and `newsflow_fetcher_address_override` when on.
     pub allow_loopback: bool,
-    /// Allow fetching from private, link-local and loopback addresses (checked after DNS
-    /// resolution and after every redirect).
+    /// Override for every feed: any feed, item link and redirect may reach private and loopback
+    /// addresses (link-local and metadata addresses stay refused). Off in every shipped config;
+    /// logged at warn level and shown in `/readyz` and `newsflow_fetcher_address_override` when on.
     pub allow_private_addresses: bool,
     /// Seconds between checks of the config and feed list files for edits (SIGHUP checks at once).
     pub reload_secs: u64,
@@ -558,6 +572,24 @@ impl Config {
             if !matches!(u.scheme(), "http" | "https") {
                 bail!("feed {:?}: url {shown:?} must be http or https", f.name);
             }
+            for ip in &f.allow_link_local {
+                let class = fetcher::classify(*ip);
+                if !matches!(
+                    class,
+                    fetcher::AddressClass::LinkLocal | fetcher::AddressClass::Metadata
+                ) {
+                    bail!(
+                        "feed {:?}: allow_link_local names {ip}, which is {}, not a link-local or metadata address{}",
+                        f.name,
+                        class.label(),
+                        if matches!(class, fetcher::AddressClass::Loopback | fetcher::AddressClass::Private) {
+                            " (use allow_private = true)"
+                        } else {
+                            ""
+                        }
+                    );
+                }
+            }
         }
         Ok(())
     }
@@ -638,6 +670,10 @@ impl Config {
                         c.interval_secs.unwrap_or(f.poll_interval_secs).max(1),
                     ),
                     adaptive: c.interval_secs.is_none(),
+                    access: fetcher::FeedAccess {
+                        allow_private: c.allow_private,
+                        allow_link_local: c.allow_link_local,
+                    },
                 })
                 .collect(),
             http: fetcher::HttpOptions {
@@ -663,6 +699,20 @@ impl Config {
             },
             config_version: self.version.clone(),
         })
+    }
+
+    /// The global address switches that are on, by config key: every feed may reach what they
+    /// allow.
+    pub fn address_overrides(&self) -> Vec<&'static str> {
+        let f = &self.fetcher;
+        let mut on = Vec::new();
+        if f.allow_loopback {
+            on.push("fetcher.allow_loopback");
+        }
+        if f.allow_private_addresses {
+            on.push("fetcher.allow_private_addresses");
+        }
+        on
     }
 
     /// The User-Agent with the contact URL.

@@ -12,6 +12,98 @@ use tokio_util::sync::CancellationToken;
 
 use crate::config::Config;
 
+/// The global address switches (`fetcher.allow_loopback`, `fetcher.allow_private_addresses`):
+/// those in force (read at start, like every HTTP setting) and those the config file has now. On
+/// is an operator override for every feed, so it is logged at warn level, exported as
+/// `newsflow_fetcher_address_override{key}` and shown in `/readyz`.
+#[derive(Debug)]
+pub struct AddressOverrides {
+    in_force: Vec<&'static str>,
+    on_disk: std::sync::Mutex<Vec<&'static str>>,
+}
+
+impl AddressOverrides {
+    /// Every global switch, by config key.
+    pub const KEYS: [&'static str; 2] =
+        ["fetcher.allow_loopback", "fetcher.allow_private_addresses"];
+
+    /// The switches of the config the fetcher starts with; each one on is logged at warn level.
+    pub fn new(cfg: &Config) -> Arc<Self> {
+        let in_force = cfg.address_overrides();
+        for key in &in_force {
+            tracing::warn!(
+                key,
+                reaches = what_it_allows(key),
+                "global address override on: every feed, item link and redirect may reach these addresses; prefer allow_private on the feeds that need it"
+            );
+        }
+        Arc::new(Self {
+            on_disk: std::sync::Mutex::new(in_force.clone()),
+            in_force,
+        })
+    }
+
+    /// The switches in force.
+    pub fn in_force(&self) -> &[&'static str] {
+        &self.in_force
+    }
+
+    /// Note the switches of an edited config: one turned on is logged at warn level with its key.
+    pub fn edited(&self, cfg: &Config) {
+        let now = cfg.address_overrides();
+        let mut disk = self.on_disk.lock().unwrap_or_else(|p| p.into_inner());
+        for key in now.iter().filter(|k| !disk.contains(k)) {
+            tracing::warn!(
+                key,
+                reaches = what_it_allows(key),
+                in_force = self.in_force.contains(key),
+                "config edit turns on a global address override: every feed, item link and redirect may reach these addresses once the fetcher restarts"
+            );
+        }
+        for key in disk.iter().filter(|k| !now.contains(k)) {
+            tracing::info!(
+                key,
+                in_force = self.in_force.contains(key),
+                "config edit turns a global address override off (applies when the fetcher restarts)"
+            );
+        }
+        *disk = now;
+    }
+
+    /// One line for `/readyz`.
+    pub fn describe(&self) -> String {
+        let disk = self.on_disk.lock().unwrap_or_else(|p| p.into_inner());
+        let pending: Vec<&str> = disk
+            .iter()
+            .filter(|k| !self.in_force.contains(k))
+            .copied()
+            .collect();
+        let mut s = if self.in_force.is_empty() {
+            "off".to_string()
+        } else {
+            format!(
+                "ON ({}): every feed may reach non-public addresses",
+                self.in_force.join(", ")
+            )
+        };
+        if !pending.is_empty() {
+            s.push_str(&format!(
+                "; on in the config file, in force after a restart: {}",
+                pending.join(", ")
+            ));
+        }
+        s
+    }
+}
+
+fn what_it_allows(key: &str) -> &'static str {
+    if key.ends_with("allow_private_addresses") {
+        "private and loopback"
+    } else {
+        "loopback"
+    }
+}
+
 /// Hash of the config file and the feed list file it names.
 fn fingerprint(config_path: &Path, feeds_file: Option<&PathBuf>) -> Vec<u8> {
     let mut h = Sha256::new();
@@ -30,6 +122,7 @@ pub async fn watch_config(
     cfg: Config,
     tx: tokio::sync::watch::Sender<FeedList>,
     stats: Arc<FetcherStats>,
+    overrides: Arc<AddressOverrides>,
     shutdown: CancellationToken,
 ) {
     let every = Duration::from_secs(cfg.fetcher.reload_secs.max(1));
@@ -76,6 +169,7 @@ pub async fn watch_config(
                     .config_refused
                     .store(false, std::sync::atomic::Ordering::Relaxed);
                 feeds_file = c.fetcher.feeds_file.as_ref().map(|f| c.config_path(f));
+                overrides.edited(&c);
                 last = fingerprint(&config_path, feeds_file.as_ref());
                 if *tx.borrow() != list {
                     tracing::info!(version = %list.version, feeds = list.feeds.len(), "config reloaded");
@@ -287,6 +381,7 @@ mod tests {
             cfg.clone(),
             tx,
             stats.clone(),
+            AddressOverrides::new(&cfg),
             shutdown.clone(),
         ));
         let v1 = rx.borrow_and_update().version.clone();
@@ -358,11 +453,13 @@ mod tests {
         let _guard = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::hangup())
             .expect("listen for SIGHUP");
         let shutdown = CancellationToken::new();
+        let overrides = AddressOverrides::new(&cfg);
         let task = tokio::spawn(watch_config(
             config.clone(),
             cfg,
             tx,
             Arc::new(FetcherStats::default()),
+            overrides,
             shutdown.clone(),
         ));
         write(

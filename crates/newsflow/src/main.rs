@@ -1,5 +1,7 @@
 //! The one newsflow binary: the whole pipeline (`run`), each worker alone, and tools.
 
+#[cfg(test)]
+mod address_tests;
 mod config;
 mod demo;
 #[cfg(test)]
@@ -477,12 +479,17 @@ async fn run_fetcher(
     obs.add_check("fetcher_config_valid", move || {
         !s.config_refused.load(std::sync::atomic::Ordering::Relaxed)
     });
+    let overrides = fetching::AddressOverrides::new(cfg);
+    obs.add_source(observe::address_override_source(overrides.clone()));
+    let o = overrides.clone();
+    obs.add_note("fetcher_address_override", move || o.describe());
     let (config_tx, config_rx) = tokio::sync::watch::channel(cfg.feed_list()?);
     let watcher = tokio::spawn(fetching::watch_config(
         config_path.to_path_buf(),
         cfg.clone(),
         config_tx,
         stats.clone(),
+        overrides,
         shutdown.clone(),
     ));
     let (rx, member) = if cfg.fetcher.scale_out {

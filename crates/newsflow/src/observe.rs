@@ -92,10 +92,17 @@ struct Check {
     ok: Box<dyn Fn() -> bool + Send + Sync>,
 }
 
+/// A line of `/readyz` that informs without deciding readiness.
+struct Note {
+    name: String,
+    text: Box<dyn Fn() -> String + Send + Sync>,
+}
+
 /// Metric sources, readiness checks and liveness of one process.
 pub struct Observer {
     sources: Mutex<Vec<Box<dyn Source>>>,
     checks: Mutex<Vec<Check>>,
+    notes: Mutex<Vec<Note>>,
     failed: Mutex<Vec<String>>,
     config_valid: AtomicBool,
     started: Instant,
@@ -118,6 +125,7 @@ impl Observer {
         let o = Arc::new(Self {
             sources: Mutex::new(Vec::new()),
             checks: Mutex::new(Vec::new()),
+            notes: Mutex::new(Vec::new()),
             failed: Mutex::new(Vec::new()),
             config_valid: AtomicBool::new(true),
             started: Instant::now(),
@@ -159,6 +167,27 @@ impl Observer {
             name: name.into(),
             ok: Box::new(ok),
         });
+    }
+
+    /// Show `name: text()` in `/readyz` without making readiness depend on it (settings an
+    /// operator should notice).
+    pub fn add_note(
+        &self,
+        name: impl Into<String>,
+        text: impl Fn() -> String + Send + Sync + 'static,
+    ) {
+        lock(&self.notes).push(Note {
+            name: name.into(),
+            text: Box::new(text),
+        });
+    }
+
+    /// The notes shown in `/readyz`, by name.
+    pub fn notes(&self) -> Vec<(String, String)> {
+        lock(&self.notes)
+            .iter()
+            .map(|n| (n.name.clone(), (n.text)()))
+            .collect()
     }
 
     /// Record that a stage stopped with an error: `/healthz` turns unhealthy.
@@ -290,6 +319,9 @@ async fn readyz(State(o): State<Arc<Observer>>) -> impl IntoResponse {
     let mut body = String::new();
     for (name, ok) in &checks {
         let _ = writeln!(body, "{name}: {}", if *ok { "ok" } else { "failing" });
+    }
+    for (name, text) in o.notes() {
+        let _ = writeln!(body, "{name}: {text}");
     }
     let status = if checks.iter().all(|(_, ok)| *ok) {
         StatusCode::OK
@@ -474,7 +506,7 @@ pub fn story_source(counts: Arc<crate::stages::StoryCounts>) -> impl Source {
 /// Samples of the fetcher: its counters and each feed's health.
 pub fn fetcher_source(stats: Arc<fetcher::FetcherStats>) -> impl Source {
     move |out: &mut Vec<Sample>| {
-        let counters: [(&str, &'static str, &AtomicU64); 14] = [
+        let counters: [(&str, &'static str, &AtomicU64); 13] = [
             (
                 "published",
                 "Articles published to the raw topic.",
@@ -512,11 +544,6 @@ pub fn fetcher_source(stats: Arc<fetcher::FetcherStats>) -> impl Source {
                 &stats.robots_denied,
             ),
             (
-                "refused",
-                "Fetches refused by the address policy.",
-                &stats.refused,
-            ),
-            (
                 "duplicates",
                 "Articles reached through a second link, recognised by canonical URL.",
                 &stats.duplicates,
@@ -548,6 +575,16 @@ pub fn fetcher_source(stats: Arc<fetcher::FetcherStats>) -> impl Source {
                 help,
                 c.load(Ordering::Relaxed),
             ));
+        }
+        for (reason, n) in stats.refused.snapshot() {
+            out.push(
+                Sample::counter(
+                    "newsflow_fetcher_refused",
+                    "Fetches refused by the address policy, by reason (address class or scheme).",
+                    n,
+                )
+                .label("reason", reason),
+            );
         }
         let feeds = stats.feed_states();
         out.push(Sample::gauge(
@@ -588,6 +625,23 @@ pub fn fetcher_source(stats: Arc<fetcher::FetcherStats>) -> impl Source {
                 "1 while the feed's ETag/Last-Modified are trusted.",
                 f64::from(u8::from(f.validators_trusted)),
             ));
+        }
+    }
+}
+
+/// Samples of the global address switches in force: 1 per key that lets every feed reach
+/// non-public addresses.
+pub fn address_override_source(overrides: Arc<crate::fetching::AddressOverrides>) -> impl Source {
+    move |out: &mut Vec<Sample>| {
+        for key in crate::fetching::AddressOverrides::KEYS {
+            out.push(
+                Sample::gauge(
+                    "newsflow_fetcher_address_override",
+                    "1 while a global switch lets every feed reach non-public addresses.",
+                    f64::from(u8::from(overrides.in_force().contains(&key))),
+                )
+                .label("key", key),
+            );
         }
     }
 }

@@ -125,6 +125,7 @@ pub fn feed(name: &str, url: &str, ms: u64) -> FeedSpec {
         url: url.into(),
         interval: Duration::from_millis(ms),
         adaptive: false,
+        access: Default::default(),
     }
 }
 
