@@ -141,6 +141,18 @@ fn sha256_hex(parts: &[&[u8]]) -> String {
     hex::encode(&h.finalize()[..8])
 }
 
+/// Remove the tags of `repository` other than `keep` (earlier runs' images), so that runs do not
+/// pile up images; one still in use stays (`docker rmi` refuses it).
+fn prune_other_tags(repository: &str, keep: &str) {
+    let listed = run(
+        "docker",
+        &["images", "--format", "{{.Repository}}:{{.Tag}}", repository],
+    );
+    for tag in text(&listed.stdout).lines().filter(|t| *t != keep) {
+        let _ = run("docker", &["rmi", tag]);
+    }
+}
+
 /// `docker import` of a directory tree as an image.
 fn import_dir(dir: &Path, tag: &str, changes: &[&str]) {
     let mut tar = Command::new("tar")
@@ -701,6 +713,13 @@ fn compose_stack_runs_and_survives_faults() {
     // binary built here, the broker.
     let base = base_image(&scratch);
     let binary = binary_image(&scratch);
+    let previous = text(
+        &run(
+            "docker",
+            &["image", "inspect", "-f", "{{.Id}}", "newsflow:latest"],
+        )
+        .stdout,
+    );
     build(
         &client,
         &[
@@ -718,6 +737,21 @@ fn compose_stack_runs_and_survives_faults() {
         ],
     );
     let broker = broker_image(&client, &base, &scratch);
+    // The image this run replaced, and images of earlier binaries, bases and brokers.
+    let current = ok(
+        "docker",
+        &["image", "inspect", "-f", "{{.Id}}", "newsflow:latest"],
+    );
+    if !previous.is_empty() && previous != current {
+        let _ = run("docker", &["rmi", &previous]);
+    }
+    for (repository, keep) in [
+        ("newsflow-e2e/binary", &binary),
+        ("newsflow-e2e/bookworm", &base),
+        ("newsflow-e2e/tansu", &broker),
+    ] {
+        prune_other_tags(repository, keep);
+    }
     let size: f64 = ok(
         "docker",
         &["image", "inspect", "-f", "{{.Size}}", "newsflow:latest"],
