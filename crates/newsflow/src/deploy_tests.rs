@@ -751,3 +751,71 @@ fn kubernetes_manifests_follow_the_schemas_and_the_restricted_pod_security_stand
     }
     assert_eq!(pods, 3);
 }
+
+#[test]
+fn kustomize_build_sets_every_image_from_the_images_block() {
+    // kustomize itself, where kubectl (which embeds it) is installed; the other tests hold without.
+    if std::process::Command::new("kubectl")
+        .args(["version", "--client"])
+        .output()
+        .map(|o| !o.status.success())
+        .unwrap_or(true)
+    {
+        eprintln!("kubectl not installed: kustomize build not checked");
+        return;
+    }
+    let scratch = std::env::temp_dir().join(format!("newsflow-kustomize-{}", std::process::id()));
+    std::fs::create_dir_all(&scratch).expect("scratch");
+    let dir = repo().join("deploy/k8s");
+    for e in std::fs::read_dir(&dir)
+        .expect("deploy/k8s")
+        .filter_map(Result::ok)
+    {
+        std::fs::copy(e.path(), scratch.join(e.file_name())).expect("copy");
+    }
+    // A registry and tag set in `images:` reach every container, init containers included.
+    let k = scratch.join("kustomization.yaml");
+    let text = std::fs::read_to_string(&k).expect("kustomization");
+    assert!(text.contains("newName: newsflow") && text.contains("newTag: latest"));
+    let text = text
+        .replace("newName: newsflow", "newName: registry.example/newsflow")
+        .replace("newTag: latest", "newTag: \"9.9.9\"");
+    std::fs::write(&k, text).expect("write");
+    let out = std::process::Command::new("kubectl")
+        .arg("kustomize")
+        .arg(&scratch)
+        .output()
+        .expect("kubectl kustomize");
+    let _ = std::fs::remove_dir_all(&scratch);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let built = scratch.with_extension("yaml");
+    std::fs::write(&built, &out.stdout).expect("write build");
+    let docs = yaml_docs(&built);
+    let _ = std::fs::remove_file(&built);
+    let validators = k8s_validators();
+    let mut images = 0;
+    for d in &docs {
+        let errors = k8s_errors(&validators, d);
+        assert!(errors.is_empty(), "{errors:#?}");
+        assert_eq!(
+            d["metadata"]["labels"]["app.kubernetes.io/part-of"],
+            "newsflow"
+        );
+        let pod = &d["spec"]["template"]["spec"];
+        for c in ["initContainers", "containers"]
+            .iter()
+            .flat_map(|k| pod[*k].as_array().into_iter().flatten())
+        {
+            assert_eq!(c["image"], "registry.example/newsflow:9.9.9");
+            images += 1;
+        }
+    }
+    assert_eq!(
+        images, 6,
+        "three Deployments, each with an init and a main container"
+    );
+}
