@@ -372,6 +372,10 @@ pub struct DemoFeedConfig {
     /// Directory of demo articles (first line headline, then paragraphs), relative to the
     /// repository root.
     pub dir: PathBuf,
+    /// Base URL of the article links in the feed (e.g. `http://demo-feed:8089`); empty: the
+    /// address the request was sent to (its `Host` header), so a feed bound to `0.0.0.0` still
+    /// links to an address its readers can reach.
+    pub public_url: String,
 }
 
 impl Default for DemoFeedConfig {
@@ -381,6 +385,7 @@ impl Default for DemoFeedConfig {
             listen: "127.0.0.1:8089".into(),
             interval_secs: 30,
             dir: "data/demo".into(),
+            public_url: String::new(),
         }
     }
 }

@@ -182,6 +182,7 @@ async fn main() -> Result<()> {
                 &d.listen,
                 &cfg.data_path(&d.dir),
                 Duration::from_secs(d.interval_secs),
+                &d.public_url,
                 shutdown_signal(),
             )
             .await
@@ -689,6 +690,7 @@ async fn run_all(cfg: Config, config_path: PathBuf) -> Result<()> {
                 &d.listen,
                 &c.data_path(&d.dir),
                 Duration::from_secs(d.interval_secs),
+                &d.public_url,
                 s,
             )
             .await
