@@ -296,7 +296,7 @@ fn when(t: Option<chrono::DateTime<chrono::Utc>>) -> String {
         .unwrap_or_else(|| "-".into())
 }
 
-fn trust(f: &FeedState) -> &'static str {
+pub(crate) fn trust(f: &FeedState) -> &'static str {
     if !f.validators_trusted {
         "distrusted"
     } else if f.etag.is_none() && f.last_modified.is_none() {
