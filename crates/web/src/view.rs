@@ -256,6 +256,10 @@ pub struct View {
     /// (enriched at, article id), for eviction.
     by_age: BTreeSet<(DateTime<Utc>, String)>,
     feeds: BTreeMap<String, FeedRow>,
+    /// Facet counts for the filter choices, kept as records come and go.
+    facet_languages: BTreeMap<String, u32>,
+    facet_tracked: BTreeMap<String, u32>,
+    facet_sources: BTreeMap<String, u32>,
     bytes: usize,
     evicted_stories: u64,
     evicted_articles: u64,
@@ -547,6 +551,12 @@ impl View {
             }
             history = old.history.clone();
             self.by_activity.remove(&(old.order_key, id.clone()));
+            for src in &old.event.sources {
+                dec(&mut self.facet_sources, src);
+            }
+        }
+        for src in &ev.sources {
+            *self.facet_sources.entry(src.clone()).or_default() += 1;
         }
         let prior_from: Vec<String> = history.iter().flat_map(|h| h.absorbed.clone()).collect();
         let absorbed: Vec<String> = ev
@@ -645,6 +655,13 @@ impl View {
                 revisions.remove(0);
             }
         }
+        *self
+            .facet_languages
+            .entry(a.language.code.clone())
+            .or_default() += 1;
+        for r in a.relevance.iter().filter(|r| r.relevant) {
+            *self.facet_tracked.entry(r.tracked.clone()).or_default() += 1;
+        }
         if let Some(sid) = &a.story_id {
             let m = self.members.entry(sid.clone()).or_default();
             m.ids.insert(id.clone());
@@ -725,6 +742,10 @@ impl View {
         self.by_age
             .remove(&(old.article.enriched_at, id.to_string()));
         self.bytes = self.bytes.saturating_sub(old.bytes);
+        dec(&mut self.facet_languages, &old.article.language.code);
+        for r in old.article.relevance.iter().filter(|r| r.relevant) {
+            dec(&mut self.facet_tracked, &r.tracked);
+        }
         if let Some(sid) = &old.article.story_id {
             if let Some(m) = self.members.get_mut(sid) {
                 m.ids.remove(id);
@@ -759,7 +780,11 @@ impl View {
                 break;
             };
             self.by_activity.remove(&(at, id.clone()));
-            self.stories.remove(&id);
+            if let Some(old) = self.stories.remove(&id) {
+                for src in &old.event.sources {
+                    dec(&mut self.facet_sources, src);
+                }
+            }
             if self.members.get(&id).is_some_and(|m| m.ids.is_empty()) {
                 self.members.remove(&id);
             }
@@ -927,20 +952,11 @@ impl View {
 
     /// Languages, sources and tracked topics present, for filter choices.
     pub fn facets(&self) -> (Vec<String>, Vec<String>, Vec<String>) {
-        let mut langs = BTreeSet::new();
-        let mut tracked = BTreeSet::new();
-        for m in self.members.values() {
-            langs.extend(m.languages.keys().cloned());
-            tracked.extend(m.tracked.keys().cloned());
-        }
-        let mut sources = BTreeSet::new();
-        for s in self.stories.values() {
-            sources.extend(s.event.sources.iter().cloned());
-        }
+        let keys = |m: &BTreeMap<String, u32>| m.keys().cloned().collect::<Vec<_>>();
         (
-            langs.into_iter().collect(),
-            sources.into_iter().collect(),
-            tracked.into_iter().collect(),
+            keys(&self.facet_languages),
+            keys(&self.facet_sources),
+            keys(&self.facet_tracked),
         )
     }
 
