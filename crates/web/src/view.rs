@@ -1142,7 +1142,19 @@ pub fn segments(a: &EnrichedArticle) -> Vec<Segment> {
 pub fn shows_canonical(surface: &str, name: &str) -> bool {
     let s = lower(surface);
     let n = lower(name);
-    !n.contains(s.trim())
+    if n.contains(s.trim()) {
+        return false;
+    }
+    // An acronym of the name ("US", "U.S." for United States, "TDA" for Tren de Aragua) is a
+    // short form too.
+    let letters: String = surface.chars().filter(|c| c.is_alphabetic()).collect();
+    let initials: String = name
+        .split_whitespace()
+        .filter_map(|w| w.chars().next())
+        .collect::<String>()
+        .to_uppercase();
+    let is_upper = letters.chars().all(|c| !c.is_lowercase());
+    !(letters.chars().count() >= 2 && is_upper && letters.to_uppercase() == initials)
 }
 
 #[cfg(test)]
@@ -1534,6 +1546,10 @@ pub(crate) mod tests {
         );
         assert!(shows_canonical("Baukele", "Nayib Bukele"));
         assert!(!shows_canonical("Bukele", "Nayib Bukele"));
+        assert!(!shows_canonical("U.S.", "United States"));
+        assert!(!shows_canonical("TDA", "Tren de Aragua"));
+        assert!(shows_canonical("Sikot", "CECOT"));
+        assert!(shows_canonical("Us", "United States"));
     }
 
     #[test]
