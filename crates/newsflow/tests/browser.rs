@@ -66,7 +66,10 @@ async fn pages_render_in_chromium_and_follow_live() {
                 let id = s["story_id"].as_str()?;
                 let d = get_json(&client, &format!("{base}/api/stories/{id}")).await?;
                 let arts = d["articles"].as_array()?;
-                let ids: Vec<&str> = arts.iter().filter_map(|a| a["article_id"].as_str()).collect();
+                let ids: Vec<&str> = arts
+                    .iter()
+                    .filter_map(|a| a["article_id"].as_str())
+                    .collect();
                 if seeds.iter().all(|x| ids.contains(&x.as_str()))
                     && arts.iter().any(|a| a["source"] == "feed0")
                 {
@@ -79,7 +82,10 @@ async fn pages_render_in_chromium_and_follow_live() {
         if let Some(f) = found {
             break f;
         }
-        assert!(std::time::Instant::now() < end, "no seed story with a demo article");
+        assert!(
+            std::time::Instant::now() < end,
+            "no seed story with a demo article"
+        );
         tokio::time::sleep(Duration::from_millis(300)).await;
     };
 
@@ -95,13 +101,13 @@ async fn pages_render_in_chromium_and_follow_live() {
         let mut chrome = chromium::Browser::launch(&browser_dir);
 
         // The stories page lists the seed story.
-        let tab = chrome.open(&format!("{b}/"), 1280, 800);
+        let tab = chrome.open(&format!("{b}/"), 1280, 560);
         let dom = chrome.dom(&tab);
         assert!(dom.contains(&format!("/stories/{s}")), "stories page lacks the seed story");
         chrome.screenshot(&tab, &shots2.join("web-stories.png"));
 
         // The story page: seed and demo articles on the timeline, the claims table.
-        let story = chrome.open(&format!("{b}/stories/{s}"), 1280, 900);
+        let story = chrome.open(&format!("{b}/stories/{s}"), 1280, 1300);
         chrome.wait_for(&story, "document.body.getAttribute('data-live-connected') === 'true'", Duration::from_secs(10));
         let dom = chrome.dom(&story);
         for title in [
@@ -120,7 +126,7 @@ async fn pages_render_in_chromium_and_follow_live() {
         chrome.screenshot(&story, &shots2.join("web-story.png"));
 
         // The article page of seed 002: Baukele marked as Nayib Bukele.
-        let art = chrome.open(&format!("{b}/articles/{a}"), 1280, 900);
+        let art = chrome.open(&format!("{b}/articles/{a}"), 1280, 1100);
         let mark = chrome.eval(
             &art,
             "(() => { const m = [...document.querySelectorAll('mark.ent')].find(m => m.firstChild && m.firstChild.textContent === 'Baukele'); return m ? m.dataset.entity + '|' + m.textContent : ''; })()",
@@ -151,7 +157,9 @@ async fn pages_render_in_chromium_and_follow_live() {
     .await
     .expect("browser checks");
     for f in ["web-stories.png", "web-story.png", "web-article.png"] {
-        let len = std::fs::metadata(shots.join(f)).map(|m| m.len()).unwrap_or(0);
+        let len = std::fs::metadata(shots.join(f))
+            .map(|m| m.len())
+            .unwrap_or(0);
         assert!(len > 10_000, "{f}: {len} bytes");
     }
     run.stop(Duration::from_secs(30));

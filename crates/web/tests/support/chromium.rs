@@ -144,7 +144,11 @@ impl Browser {
             json!({"width": width, "height": height, "deviceScaleFactor": 1, "mobile": false}),
         );
         self.call(Some(&tab.session), "Page.navigate", json!({"url": url}));
-        self.wait_for(&tab, "document.readyState === 'complete'", Duration::from_secs(20));
+        self.wait_for(
+            &tab,
+            "document.readyState === 'complete'",
+            Duration::from_secs(20),
+        );
         tab
     }
 
@@ -178,12 +182,12 @@ impl Browser {
             .to_string()
     }
 
-    /// Save a PNG screenshot of the whole page.
+    /// Save a PNG screenshot of the viewport.
     pub fn screenshot(&mut self, tab: &Tab, path: &Path) {
         let r = self.call(
             Some(&tab.session),
             "Page.captureScreenshot",
-            json!({"format": "png", "captureBeyondViewport": true}),
+            json!({"format": "png", "captureBeyondViewport": false}),
         );
         let data = r["data"].as_str().expect("screenshot data");
         let png = base64::Engine::decode(&base64::engine::general_purpose::STANDARD, data)
