@@ -79,7 +79,7 @@ fn article(story: usize, n: usize, t: i64) -> EnrichedArticle {
         },
         title: format!("Report {n} on story {story}"),
         text,
-        published: (n % 7 != 0).then(|| at(t)),
+        published: (!n.is_multiple_of(7)).then(|| at(t)),
         language: Language {
             code: lang.into(),
             confidence: 0.9,
@@ -99,7 +99,7 @@ fn article(story: usize, n: usize, t: i64) -> EnrichedArticle {
         relevance: vec![Relevance {
             tracked: "exchange".into(),
             score: 0.7,
-            relevant: story % 3 == 0,
+            relevant: story.is_multiple_of(3),
         }],
     }
 }

@@ -281,18 +281,14 @@ async fn api_stats(State(s): State<AppState>) -> Response {
 async fn events(State(s): State<AppState>) -> impl IntoResponse {
     let rx = s.shared.subscribe();
     let stream = futures::stream::unfold(rx, |mut rx| async move {
-        loop {
-            match rx.recv().await {
-                Ok(c) => {
-                    let data = serde_json::to_string(&c).unwrap_or_default();
-                    return Some((Ok::<_, Infallible>(Event::default().data(data)), rx));
-                }
-                Err(broadcast::error::RecvError::Lagged(_)) => {
-                    return Some((Ok(Event::default().event("resync").data("{}")), rx));
-                }
-                Err(broadcast::error::RecvError::Closed) => return None,
+        let event = match rx.recv().await {
+            Ok(c) => Event::default().data(serde_json::to_string(&c).unwrap_or_default()),
+            Err(broadcast::error::RecvError::Lagged(_)) => {
+                Event::default().event("resync").data("{}")
             }
-        }
+            Err(broadcast::error::RecvError::Closed) => return None,
+        };
+        Some((Ok::<_, Infallible>(event), rx))
     })
     .take_until(s.shutdown.cancelled_owned());
     Sse::new(stream).keep_alive(KeepAlive::new().interval(Duration::from_secs(15)))
