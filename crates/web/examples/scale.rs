@@ -8,8 +8,7 @@ use std::time::{Duration, Instant};
 
 use chrono::{DateTime, Utc};
 use model::{
-    ClaimRow, ClaimValue, EnrichedArticle, EntityRef, Language, Mention, Outcome, Relevance,
-    SourceRef, StoryChange, StoryEntity, StoryEvent,
+    ClaimRow, ClaimValue, EnrichedArticle, EntityRef, Mention, StoryChange, StoryEntity, StoryEvent,
 };
 use tokio_util::sync::CancellationToken;
 
@@ -66,42 +65,26 @@ fn article(story: usize, n: usize, t: i64) -> EnrichedArticle {
     while text.len() < 2000 {
         text.push_str("The statement was repeated by several outlets during the day. ");
     }
-    EnrichedArticle {
-        schema: "newsflow.enriched/1".into(),
-        article_id: id.clone(),
-        revision: 1,
-        content_hash: format!("h{id}"),
-        url: format!("https://news{}.example/{id}", n % 20),
-        source: SourceRef {
-            kind: "feed".into(),
-            name: format!("outlet-{}", (story + n) % 40),
-            origin: None,
-        },
-        title: format!("Report {n} on story {story}"),
-        text,
-        published: (!n.is_multiple_of(7)).then(|| at(t)),
-        language: Language {
-            code: lang.into(),
-            confidence: 0.9,
-        },
-        entities,
-        duplicate_of: None,
-        outcome: Outcome::Ok,
-        repairs: vec![],
-        fetched_at: at(t),
-        enriched_at: at(t),
-        config_version: String::new(),
-        story_id: Some(format!("story-{story:08x}")),
-        near_duplicate_of: None,
-        claims: vec![],
-        keywords: vec![],
-        summary: String::new(),
-        relevance: vec![Relevance {
-            tracked: "exchange".into(),
-            score: 0.7,
-            relevant: story.is_multiple_of(3),
-        }],
-    }
+    // Built from JSON, so that fields newer producers add (with serde defaults) need no edit.
+    let v = serde_json::json!({
+        "schema": "newsflow.enriched/1",
+        "article_id": id,
+        "revision": 1,
+        "content_hash": format!("h{id}"),
+        "url": format!("https://news{}.example/{id}", n % 20),
+        "source": {"kind": "feed", "name": format!("outlet-{}", (story + n) % 40)},
+        "title": format!("Report {n} on story {story}"),
+        "text": text,
+        "published": (!n.is_multiple_of(7)).then(|| at(t)),
+        "language": {"code": lang, "confidence": 0.9},
+        "entities": entities,
+        "outcome": "ok",
+        "fetched_at": at(t),
+        "enriched_at": at(t),
+        "story_id": format!("story-{story:08x}"),
+        "relevance": [{"tracked": "exchange", "score": 0.7, "relevant": story.is_multiple_of(3)}],
+    });
+    serde_json::from_value(v).expect("bench article")
 }
 
 fn event(story: usize, ids: Vec<String>, t: i64) -> StoryEvent {
@@ -123,10 +106,11 @@ fn event(story: usize, ids: Vec<String>, t: i64) -> StoryEvent {
                 articles: 3,
             })
             .collect(),
-        claims: vec![ClaimRow {
-            kind: "count".into(),
-            subject: "people".into(),
-            values: vec![
+        claims: vec![serde_json::from_value::<ClaimRow>(serde_json::json!({
+            "kind": "count",
+            "subject": "people",
+            "agree": false,
+            "values": [
                 ClaimValue {
                     value: 252.0,
                     hedges: vec![],
@@ -140,8 +124,8 @@ fn event(story: usize, ids: Vec<String>, t: i64) -> StoryEvent {
                     sources: vec!["outlet-2".into()],
                 },
             ],
-            agree: false,
-        }],
+        }))
+        .expect("bench claims row")],
         article_ids: ids,
         merged_into: None,
         merged_from: vec![],

@@ -1160,60 +1160,34 @@ pub fn shows_canonical(surface: &str, name: &str) -> bool {
 #[cfg(test)]
 pub(crate) mod tests {
     use super::*;
-    use model::{
-        ClaimValue, EntityRef, Language, Mention, Outcome, Relevance, SourceRef, StoryEntity,
-    };
+    use model::{ClaimValue, Mention, StoryEntity};
 
     pub fn t(s: i64) -> DateTime<Utc> {
         DateTime::from_timestamp(1_750_000_000 + s, 0).unwrap_or_default()
     }
 
+    /// Built from JSON, so that fields other producers add (with serde defaults) need no edit.
     pub fn article(id: &str, story: &str, lang: &str, at: i64) -> EnrichedArticle {
-        EnrichedArticle {
-            schema: "newsflow.enriched/1".into(),
-            article_id: id.into(),
-            revision: 1,
-            content_hash: format!("h-{id}"),
-            url: format!("https://example.com/{id}"),
-            source: SourceRef {
-                kind: "feed".into(),
-                name: format!("src-{lang}"),
-                origin: None,
-            },
-            title: format!("Title {id}"),
-            text: "Baukele met Rubio.\n\nThen 252 people flew.".into(),
-            published: Some(t(at)),
-            language: Language {
-                code: lang.into(),
-                confidence: 0.9,
-            },
-            entities: vec![EntityRef {
-                id: "person/nayib-bukele".into(),
-                name: "Nayib Bukele".into(),
-                kind: "person".into(),
-                mentions: vec![Mention {
-                    start: 0,
-                    end: 7,
-                    surface: "Baukele".into(),
-                }],
-            }],
-            duplicate_of: None,
-            outcome: Outcome::Ok,
-            repairs: vec![],
-            fetched_at: t(at),
-            enriched_at: t(at),
-            config_version: String::new(),
-            story_id: Some(story.into()),
-            near_duplicate_of: None,
-            claims: vec![],
-            keywords: vec![],
-            summary: String::new(),
-            relevance: vec![Relevance {
-                tracked: "exchange".into(),
-                score: 0.9,
-                relevant: lang == "en",
-            }],
-        }
+        let v = serde_json::json!({
+            "schema": "newsflow.enriched/1",
+            "article_id": id,
+            "revision": 1,
+            "content_hash": format!("h-{id}"),
+            "url": format!("https://example.com/{id}"),
+            "source": {"kind": "feed", "name": format!("src-{lang}")},
+            "title": format!("Title {id}"),
+            "text": "Baukele met Rubio.\n\nThen 252 people flew.",
+            "published": t(at),
+            "language": {"code": lang, "confidence": 0.9},
+            "entities": [{"id": "person/nayib-bukele", "name": "Nayib Bukele", "kind": "person",
+                          "mentions": [{"start": 0, "end": 7, "surface": "Baukele"}]}],
+            "outcome": "ok",
+            "fetched_at": t(at),
+            "enriched_at": t(at),
+            "story_id": story,
+            "relevance": [{"tracked": "exchange", "score": 0.9, "relevant": lang == "en"}],
+        });
+        serde_json::from_value(v).expect("test article")
     }
 
     pub fn event(id: &str, version: u32, title: &str, ids: &[&str], at: i64) -> StoryEvent {
@@ -1454,22 +1428,22 @@ pub(crate) mod tests {
             article_ids: vec![src.into()],
             sources: vec![src.into()],
         };
-        let row = ClaimRow {
-            kind: "count".into(),
-            subject: "venezuelans".into(),
-            values: vec![val(252.0, &[], "a"), val(250.0, &["nearly"], "b")],
-            agree: false,
+        let row = |values: Vec<ClaimValue>| -> ClaimRow {
+            serde_json::from_value(serde_json::json!({
+                "kind": "count", "subject": "venezuelans", "values": values, "agree": false
+            }))
+            .expect("test row")
         };
-        let r = v.claim_row(&row);
+        let r = v.claim_row(&row(vec![
+            val(252.0, &[], "a"),
+            val(250.0, &["nearly"], "b"),
+        ]));
         assert!(r.agree && !r.identical);
-        let row = ClaimRow {
-            values: vec![
-                val(252.0, &[], "a"),
-                val(250.0, &["nearly"], "b"),
-                val(10.0, &[], "c"),
-            ],
-            ..row
-        };
+        let row = row(vec![
+            val(252.0, &[], "a"),
+            val(250.0, &["nearly"], "b"),
+            val(10.0, &[], "c"),
+        ]);
         let r = v.claim_row(&row);
         assert!(!r.agree);
         assert!(r.values[1].agrees && !r.values[2].agrees);
