@@ -58,6 +58,26 @@ async fn until(
     }
 }
 
+/// Offsets `group` has committed on partitions 0–2 of `topic`.
+fn committed(brokers: &str, group: &str, topic: &str) -> Vec<rdkafka::Offset> {
+    use rdkafka::consumer::{BaseConsumer, Consumer};
+    let c: BaseConsumer = rdkafka::ClientConfig::new()
+        .set("bootstrap.servers", brokers)
+        .set("group.id", group)
+        .create()
+        .expect("consumer");
+    let mut tpl = rdkafka::TopicPartitionList::new();
+    for p in 0..3 {
+        tpl.add_partition(topic, p);
+    }
+    c.committed_offsets(tpl, Duration::from_secs(10))
+        .unwrap_or_else(|e| panic!("committed offsets of {group} on {topic}: {e}"))
+        .elements()
+        .iter()
+        .map(|e| e.offset())
+        .collect()
+}
+
 fn seed_id(file: &str) -> String {
     model::article_id(&model::urn_for_file("seed", file))
 }
@@ -86,7 +106,7 @@ async fn run_and_web_instances_serve_the_view_from_the_topics_and_follow_live() 
         common::repo().join("data/demo").display(),
         inbox.display()
     );
-    let (config, _prefix) = write_config(&dir, &broker.brokers(), &[demo], &extra);
+    let (config, prefix) = write_config(&dir, &broker.brokers(), &[demo], &extra);
     let web_run = format!("127.0.0.1:{}", free_port());
     let run = Newsflow::start_env(&config, &["run"], &[("NEWSFLOW__WEB__LISTEN", &web_run)]);
     let client = reqwest::Client::builder()
@@ -262,6 +282,34 @@ async fn run_and_web_instances_serve_the_view_from_the_topics_and_follow_live() 
         .await
         .expect("stats");
     api.check("/api/stats", 200, &stats);
+
+    // Nothing committed: the readers' group ids (`newsflow-reader-<pid>`) hold no offsets on the
+    // topics they read, while the enricher's group, which does commit, shows its offsets.
+    let brokers = broker.brokers();
+    for pid in [a.0.id(), b.0.id()] {
+        for topic in ["enriched", "stories", "fetcher.state"] {
+            let got = committed(
+                &brokers,
+                &format!("newsflow-reader-{pid}"),
+                &format!("{prefix}.{topic}"),
+            );
+            assert!(
+                got.iter().all(|o| *o == rdkafka::Offset::Invalid),
+                "web instance {pid} committed on {topic}: {got:?}"
+            );
+        }
+    }
+    let enricher = committed(
+        &brokers,
+        &format!("{prefix}-enricher"),
+        &format!("{prefix}.clean"),
+    );
+    assert!(
+        enricher
+            .iter()
+            .any(|o| matches!(o, rdkafka::Offset::Offset(n) if *n > 0)),
+        "the check sees commits: {enricher:?}"
+    );
 
     a.stop(Duration::from_secs(15));
     b.stop(Duration::from_secs(15));
