@@ -28,6 +28,10 @@ pub async fn run(cfg: &Config, brokers: &str, shutdown: CancellationToken) -> Re
     let addr = listener.local_addr().context("web listener address")?;
     let url = format!("http://{addr}/");
     tracing::info!(url = %url, "web view listening");
+    if !addr.ip().is_loopback() {
+        // Read-only, but it shows everything on the topics to whoever can reach it.
+        tracing::warn!(key = "web.listen", address = %addr, "web view listening beyond loopback without authentication");
+    }
     println!("newsflow web view: {url}");
     let shared = web::Shared::new(cfg.web.limits());
     shared.set_feeds(feed_rows(cfg, Vec::new()));

@@ -74,7 +74,7 @@ impl Shared {
     /// Apply a `news.stories` record body.
     pub fn apply_story_body(&self, body: &[u8]) -> Result<(), model::DecodeError> {
         let ev: model::StoryEvent = model::decode(body)?;
-        let c = self.write().apply_story(ev);
+        let c = self.write().apply_story_with(ev, view::claim_events(body));
         self.announce(c);
         Ok(())
     }

@@ -292,7 +292,10 @@ pub fn story(v: &View, id: &str) -> Option<String> {
                 h,
                 "<tr class=\"{cls}\"><td>{subj}</td><td>{kind}</td><td><ul>{vals}</ul></td><td>{verdict}</td></tr>",
                 cls = if r.agree { "agree" } else { "disagree" },
-                subj = esc(&r.subject),
+                subj = match &r.event {
+                    Some(e) => format!("{} <span class=\"meta\">({})</span>", esc(&r.subject), esc(e)),
+                    None => esc(&r.subject),
+                },
                 kind = esc(&r.kind),
                 vals = vals.join(""),
             );

@@ -189,6 +189,8 @@ pub struct StoryEntry {
     pub event: StoryEvent,
     /// Creation and merges, oldest first.
     pub history: Vec<HistoryItem>,
+    /// Per claims row, the event read leniently from the record (newer producers add it).
+    pub claim_events: Vec<Option<String>>,
     /// Lower-cased title, entity names and sources, for word filters.
     search: String,
     /// The key in the activity order.
@@ -451,6 +453,9 @@ pub struct ClaimRowView {
     pub kind: String,
     /// Subject.
     pub subject: String,
+    /// What happened to the subject (`freed`, `held`, ...), when the producer says.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub event: Option<String>,
     /// Values, most reported first.
     pub values: Vec<ClaimValueView>,
     /// Every value is consistent with the leading one (hedges taken into account).
@@ -543,6 +548,15 @@ impl View {
 
     /// Apply a story event. Older versions than the one held are ignored (re-deliveries).
     pub fn apply_story(&mut self, ev: StoryEvent) -> Option<Change> {
+        self.apply_story_with(ev, Vec::new())
+    }
+
+    /// Apply a story event with the claim rows' events read from the record ([`claim_events`]).
+    pub fn apply_story_with(
+        &mut self,
+        ev: StoryEvent,
+        claim_events: Vec<Option<String>>,
+    ) -> Option<Change> {
         let id = ev.story_id.clone();
         let mut history = Vec::new();
         if let Some(old) = self.stories.get(&id) {
@@ -598,6 +612,7 @@ impl View {
         let mut entry = StoryEntry {
             event: ev,
             history,
+            claim_events,
             search,
             order_key: DateTime::<Utc>::MIN_UTC,
         };
@@ -1036,7 +1051,15 @@ impl View {
             articles,
             missing_articles: missing,
             entities,
-            claims: ev.claims.iter().map(|r| self.claim_row(r)).collect(),
+            claims: ev
+                .claims
+                .iter()
+                .enumerate()
+                .map(|(i, r)| ClaimRowView {
+                    event: s.claim_events.get(i).cloned().flatten(),
+                    ..self.claim_row(r)
+                })
+                .collect(),
             related: ev.related.iter().map(|r| self.link(r)).collect(),
             merged_into: ev.merged_into.as_deref().map(|m| self.link(m)),
             merged_from: ev.merged_from.iter().map(|m| self.link(m)).collect(),
@@ -1064,6 +1087,7 @@ impl View {
         ClaimRowView {
             kind: r.kind.clone(),
             subject: r.subject.clone(),
+            event: None,
             agree: values.iter().all(|v| v.agrees),
             identical: r.values.len() <= 1,
             values,
@@ -1094,6 +1118,29 @@ fn dec(m: &mut BTreeMap<String, u32>, k: &str) {
             m.remove(k);
         }
     }
+}
+
+/// The `event` of each claims row of a story record, read leniently (absent where the producer
+/// does not write it).
+pub fn claim_events(body: &[u8]) -> Vec<Option<String>> {
+    #[derive(Deserialize)]
+    struct Row {
+        #[serde(default)]
+        event: Option<serde_json::Value>,
+    }
+    #[derive(Deserialize)]
+    struct Loose {
+        #[serde(default)]
+        claims: Vec<Row>,
+    }
+    serde_json::from_slice::<Loose>(body)
+        .map(|l| {
+            l.claims
+                .into_iter()
+                .map(|r| r.event.and_then(|e| e.as_str().map(str::to_string)))
+                .collect()
+        })
+        .unwrap_or_default()
 }
 
 /// Split `text` into plain pieces and entity mentions at their byte offsets. Mentions whose
@@ -1524,6 +1571,13 @@ pub(crate) mod tests {
         assert!(!shows_canonical("TDA", "Tren de Aragua"));
         assert!(shows_canonical("Sikot", "CECOT"));
         assert!(shows_canonical("Us", "United States"));
+    }
+
+    #[test]
+    fn claim_events_are_read_leniently() {
+        let ev = claim_events(br#"{"claims":[{"event":"freed"},{},{"event":3}]}"#);
+        assert_eq!(ev, [Some("freed".to_string()), None, None]);
+        assert!(claim_events(b"[]").is_empty());
     }
 
     #[test]

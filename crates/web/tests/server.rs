@@ -55,7 +55,7 @@ fn story(id: &str, version: u32, ids: &[&str]) -> Value {
         "article_count": ids.len(),
         "sources": ["example"],
         "top_entities": [{"id": "person/nayib-bukele", "name": "Nayib Bukele", "articles": ids.len()}],
-        "claims": [{"kind": "count", "subject": "venezuelans", "agree": false, "values": [
+        "claims": [{"kind": "count", "subject": "venezuelans", "event": "freed", "agree": false, "values": [
             {"value": 252.0, "article_ids": ["a1"], "sources": ["example"]},
             {"value": 250.0, "hedges": ["nearly"], "article_ids": ["a2"], "sources": ["other"]}]}],
         "related": ["story-other"],
@@ -212,6 +212,10 @@ async fn pages_and_api_answer_over_http_and_match_the_openapi_document() {
     let (_, text, _) = get(&client, &format!("{base}/api/stories/s1")).await;
     let v: Value = serde_json::from_str(&text).expect("json");
     assert_eq!(v["claims"][0]["agree"], true);
+    assert_eq!(
+        v["claims"][0]["event"], "freed",
+        "a field newer producers add is shown"
+    );
     assert_eq!(v["articles"][0]["article_id"], "a1", "dated articles first");
     assert_eq!(v["articles"][1]["dated"], false);
 
