@@ -116,11 +116,11 @@ async fn pages_render_in_chromium_and_follow_live() {
         ] {
             assert!(dom.contains(title), "story page lacks {title:?}");
         }
-        // The row of the Venezuelans with 252 and a hedged 250 ("nearly 250"; the subject cell may
-        // also name what happened to them).
+        // The row of the deportee counts: 252 and a hedged 250 ("nearly 250"); its subject's
+        // wording is the enricher's.
         let row = chrome.eval(
             &story,
-            "(() => { const r = [...document.querySelectorAll('table.claims tbody tr')].find(tr => tr.cells[0].textContent.startsWith('venezuelans') && /\\b252\\b/.test(tr.cells[2].textContent) && /[a-z] 250\\b/.test(tr.cells[2].textContent)); return r ? r.className + '|' + r.textContent : ''; })()",
+            "(() => { const r = [...document.querySelectorAll('table.claims tbody tr')].find(tr => /\\b252\\b/.test(tr.cells[2].textContent) && /[a-z] 250\\b/.test(tr.cells[2].textContent)); return r ? r.className + '|' + r.textContent : ''; })()",
         );
         let row = row.as_str().unwrap_or_default().to_string();
         assert!(row.starts_with("agree|"), "claims row with 252 and a hedged 250: {row:?}");

