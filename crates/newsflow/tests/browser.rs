@@ -117,11 +117,13 @@ async fn pages_render_in_chromium_and_follow_live() {
             assert!(dom.contains(title), "story page lacks {title:?}");
         }
         // The row of the deportee counts: 252 and a hedged 250 ("nearly 250"); its subject's
-        // wording is the enricher's.
-        let row = chrome.eval(
-            &story,
-            "(() => { const r = [...document.querySelectorAll('table.claims tbody tr')].find(tr => /\\b252\\b/.test(tr.cells[2].textContent) && /[a-z] 250\\b/.test(tr.cells[2].textContent)); return r ? r.className + '|' + r.textContent : ''; })()",
-        );
+        // wording is the enricher's. The live script refreshes the page as story events come in.
+        let find = "[...document.querySelectorAll('table.claims tbody tr')].find(tr => /\\b252\\b/.test(tr.cells[2].textContent) && /[a-z] 250\\b/.test(tr.cells[2].textContent))";
+        if !chrome.poll(&story, &format!("{find} !== undefined"), Duration::from_secs(30)) {
+            let rows = chrome.eval(&story, "[...document.querySelectorAll('table.claims tbody tr')].map(tr => tr.textContent).join('\\n')");
+            panic!("no claims row with 252 and a hedged 250; rows:\n{}", rows.as_str().unwrap_or_default());
+        }
+        let row = chrome.eval(&story, &format!("(() => {{ const r = {find}; return r.className + '|' + r.textContent; }})()"));
         let row = row.as_str().unwrap_or_default().to_string();
         assert!(row.starts_with("agree|"), "claims row with 252 and a hedged 250: {row:?}");
         chrome.screenshot(&story, &shots2.join("web-story.png"));

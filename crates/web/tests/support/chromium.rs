@@ -164,12 +164,22 @@ impl Browser {
 
     /// Wait until `expr` is true in the page, or panic after `deadline`.
     pub fn wait_for(&mut self, tab: &Tab, expr: &str, deadline: Duration) {
+        assert!(
+            self.poll(tab, expr, deadline),
+            "timed out waiting for `{expr}`"
+        );
+    }
+
+    /// Whether `expr` became true in the page within `deadline`.
+    pub fn poll(&mut self, tab: &Tab, expr: &str, deadline: Duration) -> bool {
         let end = Instant::now() + deadline;
         loop {
             if self.eval(tab, expr) == json!(true) {
-                return;
+                return true;
             }
-            assert!(Instant::now() < end, "timed out waiting for `{expr}`");
+            if Instant::now() >= end {
+                return false;
+            }
             std::thread::sleep(Duration::from_millis(100));
         }
     }
