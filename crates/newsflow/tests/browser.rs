@@ -118,7 +118,7 @@ async fn pages_render_in_chromium_and_follow_live() {
         }
         // The row of the deportee counts: 252 and a hedged 250 ("nearly 250"); its subject's
         // wording is the enricher's. The live script refreshes the page as story events come in.
-        let find = "[...document.querySelectorAll('table.claims tbody tr')].find(tr => /\\b252\\b/.test(tr.cells[2].textContent) && /[a-z] 250\\b/.test(tr.cells[2].textContent))";
+        let find = "[...document.querySelectorAll('table.claims tbody tr')].find(tr => { const v = [...tr.cells[2].querySelectorAll('li')].map(li => li.textContent); return v.some(t => /^252\\b/.test(t)) && v.some(t => /^\\D+ 250\\b/.test(t)); })";
         if !chrome.poll(&story, &format!("{find} !== undefined"), Duration::from_secs(30)) {
             let rows = chrome.eval(&story, "[...document.querySelectorAll('table.claims tbody tr')].map(tr => tr.textContent).join('\\n')");
             panic!("no claims row with 252 and a hedged 250; rows:\n{}", rows.as_str().unwrap_or_default());
