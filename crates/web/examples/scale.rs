@@ -184,9 +184,11 @@ async fn main() {
     let art = format!("{:08x}{:04x}", stories / 2, 1);
     let runs = 30;
     println!(
-        "web view scale bench: {} stories, {} articles, built in {:.1} s",
+        "web view scale bench: {} stories, {} articles held ({} and {} left for the caps), built in {:.1} s",
         stats.stories,
         stats.articles,
+        stats.evicted_stories,
+        stats.evicted_articles,
         build.as_secs_f64()
     );
     println!(

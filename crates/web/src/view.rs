@@ -925,15 +925,24 @@ impl View {
         {
             return false;
         }
-        if !q.language.is_empty() || !q.tracked.is_empty() {
-            let (langs, tracked) = self.languages_of(id, &s.event);
-            if !q.language.is_empty() && !langs.iter().any(|l| l.eq_ignore_ascii_case(&q.language))
-            {
-                return false;
-            }
-            if !q.tracked.is_empty() && !tracked.iter().any(|t| t == &q.tracked) {
-                return false;
-            }
+        // Looked up in the member counts directly: building the lists per story would cost
+        // more than the rest of the filter.
+        let members = || {
+            std::iter::once(id)
+                .chain(s.event.merged_from.iter().map(String::as_str))
+                .filter_map(|sid| self.members.get(sid))
+        };
+        if !q.language.is_empty()
+            && !members().any(|m| {
+                m.languages
+                    .keys()
+                    .any(|l| l.eq_ignore_ascii_case(&q.language))
+            })
+        {
+            return false;
+        }
+        if !q.tracked.is_empty() && !members().any(|m| m.tracked.contains_key(&q.tracked)) {
+            return false;
         }
         true
     }
