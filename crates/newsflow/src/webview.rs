@@ -145,29 +145,58 @@ fn apply(
     }
 }
 
-/// Feed rows as `newsflow feeds` shows them: configured feeds (never polled ones too) and any
-/// others in the state topic, marked removed; URLs and errors redacted.
-pub fn feed_rows(cfg: &Config, mut states: Vec<FeedState>) -> Vec<web::FeedRow> {
-    let configured = cfg.feeds().unwrap_or_default();
-    for c in &configured {
-        if !states.iter().any(|s| s.name == c.name) {
-            states.push(FeedState::new(&c.name, &c.url));
+/// Feed rows as `newsflow feeds` shows them.
+pub fn feed_rows(cfg: &Config, states: Vec<FeedState>) -> Vec<web::FeedRow> {
+    let shown = match crate::fetching::shown_feeds(cfg, states) {
+        Ok(s) => s,
+        Err(e) => {
+            tracing::warn!(
+                error = format!("{e:#}"),
+                "web view cannot list the configured feeds"
+            );
+            Vec::new()
         }
-    }
-    states.sort_by(|a, b| a.name.cmp(&b.name));
-    states
+    };
+    shown
         .into_iter()
-        .map(|s| web::FeedRow {
-            removed: !configured.iter().any(|c| c.name == s.name),
-            url: model::redact_url(&s.url),
-            last_error: s.last_error.as_deref().map(model::redact_urls_in),
+        .map(|(s, configured)| web::FeedRow {
+            removed: !configured,
             validators: crate::fetching::trust(&s).to_string(),
             last_success: s.last_success,
             last_error_at: s.last_error_at,
             next_poll: s.next_poll,
             items: s.items as u64,
             failures: s.failures,
+            url: s.url,
+            last_error: s.last_error,
             name: s.name,
         })
         .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn feed_rows_list_configured_and_removed_feeds_redacted() {
+        let cfg = Config::parse(
+            "[[fetcher.feed]]\nname = \"b\"\nurl = \"https://user:secret@b.example/feed?token=abc\"\n",
+            std::path::Path::new("/nonexistent/config/newsflow.toml"),
+            std::iter::empty(),
+        )
+        .expect("config");
+        let mut gone = FeedState::new("a", "https://a.example/feed");
+        gone.last_error = Some("GET https://x:pw@a.example/feed failed".into());
+        let rows = feed_rows(&cfg, vec![gone]);
+        let names: Vec<(&str, bool)> = rows.iter().map(|r| (r.name.as_str(), r.removed)).collect();
+        assert_eq!(names, [("a", true), ("b", false)]);
+        assert!(
+            !rows[1].url.contains("secret") && !rows[1].url.contains("abc"),
+            "{}",
+            rows[1].url
+        );
+        assert!(!rows[0].last_error.as_deref().unwrap_or("").contains("pw"));
+        assert_eq!(rows[1].validators, "none");
+    }
 }
