@@ -106,6 +106,17 @@ async fn pages_render_in_chromium_and_follow_live() {
         assert!(dom.contains(&format!("/stories/{s}")), "stories page lacks the seed story");
         chrome.screenshot(&tab, &shots2.join("web-stories.png"));
 
+        // Without JavaScript the pages are whole: a filtered list (the form is a plain GET) and
+        // the story with its timeline and claims.
+        let plain = chrome.open_with(&format!("{b}/?q=venezuela&lang=en"), 1280, 560, false);
+        let dom = chrome.dom(&plain);
+        assert!(dom.contains(&format!("/stories/{s}")), "filtered list without JavaScript");
+        let plain = chrome.open_with(&format!("{b}/stories/{s}"), 1280, 560, false);
+        assert_eq!(
+            chrome.eval(&plain, "document.querySelectorAll('#timeline li').length > 4 && document.querySelectorAll('table.claims tbody tr').length > 0"),
+            Value::Bool(true)
+        );
+
         // The story page: seed and demo articles on the timeline, the claims table.
         let story = chrome.open(&format!("{b}/stories/{s}"), 1280, 1300);
         chrome.wait_for(&story, "document.body.getAttribute('data-live-connected') === 'true'", Duration::from_secs(10));

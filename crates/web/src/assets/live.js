@@ -44,11 +44,15 @@
   }
 
   var es = new EventSource("/api/events");
+  var lost = false;
   es.onopen = function () {
     document.body.setAttribute("data-live-connected", "true");
     if (status && !updates) status.textContent = "live";
+    // Changes made while the stream was down were missed: fetch the page once.
+    if (lost) { lost = false; schedule(); }
   };
   es.onerror = function () {
+    lost = true;
     if (status) status.textContent = "reconnecting…";
   };
   es.onmessage = function (e) {

@@ -127,6 +127,11 @@ impl Browser {
 
     /// Open `url` in a new tab of `width` × `height` CSS pixels and wait for it to load.
     pub fn open(&mut self, url: &str, width: u32, height: u32) -> Tab {
+        self.open_with(url, width, height, true)
+    }
+
+    /// [`Browser::open`], with JavaScript turned off when `javascript` is false.
+    pub fn open_with(&mut self, url: &str, width: u32, height: u32, javascript: bool) -> Tab {
         let target = self.call(None, "Target.createTarget", json!({"url": "about:blank"}));
         let target_id = target["targetId"].as_str().expect("target id").to_string();
         let attached = self.call(
@@ -143,6 +148,13 @@ impl Browser {
             "Emulation.setDeviceMetricsOverride",
             json!({"width": width, "height": height, "deviceScaleFactor": 1, "mobile": false}),
         );
+        if !javascript {
+            self.call(
+                Some(&tab.session),
+                "Emulation.setScriptExecutionDisabled",
+                json!({"value": true}),
+            );
+        }
         self.call(Some(&tab.session), "Page.navigate", json!({"url": url}));
         self.wait_for(
             &tab,
