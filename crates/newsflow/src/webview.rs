@@ -3,6 +3,7 @@
 //! serves it. Topic readers assign partitions without a consumer group and commit nothing, so
 //! any number of instances can run side by side and none writes to Kafka.
 
+use std::collections::HashMap;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -81,24 +82,52 @@ async fn follow(
         return Ok(());
     };
     let started = std::time::Instant::now();
+    // The view is rebuilt once every partition is read up to where it ended at start; it is
+    // ready from then on (the topics may never go quiet: feeds are polled all the time).
+    let readers = [&enriched, &stories, &state];
+    let mut behind: HashMap<(usize, i32), i64> = HashMap::new();
+    for (n, r) in readers.iter().enumerate() {
+        match r.high_watermarks().await {
+            Ok(highs) => behind.extend(
+                highs
+                    .into_iter()
+                    .filter(|(_, h)| *h > 0)
+                    .map(|(p, h)| ((n, p), h)),
+            ),
+            Err(e) => {
+                tracing::warn!(error = %e, "web view cannot ask where the topics end; ready at once")
+            }
+        }
+    }
     let mut caught_up = false;
     let mut feeds: std::collections::BTreeMap<String, FeedState> = Default::default();
     loop {
+        if !caught_up && behind.is_empty() {
+            caught_up = true;
+            shared.set_ready();
+            let (s, a) = shared.read().counts();
+            tracing::info!(
+                stories = s,
+                articles = a,
+                ms = started.elapsed().as_millis() as u64,
+                "web view rebuilt from the topics, following"
+            );
+        }
         let rec = tokio::select! {
             _ = shutdown.cancelled() => return Ok(()),
             r = enriched.next() => (0, r),
             r = stories.next() => (1, r),
             r = state.next() => (2, r),
-            // The rebuild is over once the topics go quiet for a moment.
-            _ = tokio::time::sleep(Duration::from_secs(2)), if !caught_up => {
-                caught_up = true;
-                let (s, a) = shared.read().counts();
-                tracing::info!(stories = s, articles = a, ms = started.elapsed().as_millis() as u64, "web view rebuilt from the topics, following");
-                continue;
-            }
         };
         match rec {
-            (n, Ok(r)) => apply(cfg, &shared, &mut feeds, n, &r),
+            (n, Ok(r)) => {
+                if let Some(high) = behind.get(&(n, r.partition)) {
+                    if r.offset + 1 >= *high {
+                        behind.remove(&(n, r.partition));
+                    }
+                }
+                apply(cfg, &shared, &mut feeds, n, &r)
+            }
             (n, Err(e)) => {
                 tracing::warn!(reader = n, error = %e, "web view reading failed, retrying");
                 tokio::time::sleep(Duration::from_millis(500)).await;

@@ -222,6 +222,22 @@ async fn run_and_web_instances_serve_the_view_from_the_topics_and_follow_live() 
     let a = Newsflow::start_env(&config, &["web"], &[("NEWSFLOW__WEB__LISTEN", &web_a)]);
     let b = Newsflow::start_env(&config, &["web"], &[("NEWSFLOW__WEB__LISTEN", &web_b)]);
     for w in [&web_a, &web_b] {
+        // Ready once rebuilt from the topics.
+        let end = std::time::Instant::now() + Duration::from_secs(60);
+        let ready = |url: String| {
+            let c = client.clone();
+            async move {
+                c.get(url)
+                    .send()
+                    .await
+                    .map(|r| r.status().as_u16())
+                    .unwrap_or(0)
+            }
+        };
+        while ready(format!("http://{w}/readyz")).await != 200 {
+            assert!(std::time::Instant::now() < end, "{w} never ready");
+            tokio::time::sleep(Duration::from_millis(200)).await;
+        }
         until(
             &client,
             &format!("http://{w}/api/stories/{story_id}"),

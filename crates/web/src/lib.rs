@@ -35,6 +35,7 @@ const LIVE_JS: &str = include_str!("assets/live.js");
 pub struct Shared {
     view: RwLock<View>,
     changes: broadcast::Sender<Change>,
+    ready: std::sync::atomic::AtomicBool,
 }
 
 impl Shared {
@@ -43,7 +44,18 @@ impl Shared {
         Arc::new(Self {
             view: RwLock::new(View::new(limits)),
             changes: broadcast::channel(1024).0,
+            ready: std::sync::atomic::AtomicBool::new(false),
         })
+    }
+
+    /// Mark the view rebuilt from the topics (`/readyz` answers 200 from then on).
+    pub fn set_ready(&self) {
+        self.ready.store(true, std::sync::atomic::Ordering::Relaxed);
+    }
+
+    /// Whether the view has been rebuilt from the topics.
+    pub fn is_ready(&self) -> bool {
+        self.ready.load(std::sync::atomic::Ordering::Relaxed)
     }
 
     fn write(&self) -> std::sync::RwLockWriteGuard<'_, View> {
@@ -144,6 +156,8 @@ pub fn router(shared: Arc<Shared>, shutdown: CancellationToken) -> Router {
         .route("/api/feeds", get(api_feeds))
         .route("/api/stats", get(api_stats))
         .route("/api/events", get(events))
+        .route("/healthz", get(|| async { "ok\n" }))
+        .route("/readyz", get(readyz))
         .fallback(|| async { (StatusCode::NOT_FOUND, Html(pages::not_found("page"))) })
         .layer(axum::middleware::map_response(security_headers))
         .with_state(AppState { shared, shutdown })
@@ -194,6 +208,19 @@ fn query_of(q: &Option<String>) -> StoryQuery {
     StoryQuery::from_pairs(url::form_urlencoded::parse(
         q.as_deref().unwrap_or("").as_bytes(),
     ))
+}
+
+/// 200 once the view was rebuilt from the topics, 503 while it is being rebuilt.
+async fn readyz(State(s): State<AppState>) -> Response {
+    if s.shared.is_ready() {
+        (StatusCode::OK, "ready\n").into_response()
+    } else {
+        (
+            StatusCode::SERVICE_UNAVAILABLE,
+            "rebuilding the view from the topics\n",
+        )
+            .into_response()
+    }
 }
 
 async fn stories_page(State(s): State<AppState>, RawQuery(q): RawQuery) -> Html<String> {

@@ -128,9 +128,18 @@ async fn pages_and_api_answer_over_http_and_match_the_openapi_document() {
         validators: "none".into(),
         last_error: None,
     }]);
-    let (base, stop, task) = start(shared).await;
+    let (base, stop, task) = start(shared.clone()).await;
     let client = reqwest::Client::new();
     let api = openapi::Api::load();
+
+    assert_eq!(get(&client, &format!("{base}/healthz")).await.0, 200);
+    assert_eq!(
+        get(&client, &format!("{base}/readyz")).await.0,
+        503,
+        "not rebuilt yet"
+    );
+    shared.set_ready();
+    assert_eq!(get(&client, &format!("{base}/readyz")).await.0, 200);
 
     let (status, html, headers) = get(&client, &format!("{base}/")).await;
     assert_eq!(status, 200);
