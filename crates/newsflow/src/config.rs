@@ -34,6 +34,9 @@ pub struct Config {
     /// Metrics, health endpoints and logs.
     #[serde(default)]
     pub observability: ObservabilityConfig,
+    /// The read-only web view (`newsflow web`, and inside `newsflow run`).
+    #[serde(default)]
+    pub web: WebConfig,
     /// Directory the config was read from; relative paths resolve against its parent.
     #[serde(skip)]
     pub base_dir: PathBuf,
@@ -409,6 +412,44 @@ impl Default for ObservabilityConfig {
     }
 }
 
+/// The read-only web view of stories and articles.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct WebConfig {
+    /// Listen address; loopback by default. Empty turns the view off inside `newsflow run`.
+    pub listen: String,
+    /// Most stories held; the least recently active leave first.
+    pub max_stories: usize,
+    /// Most articles held; the least recently enriched leave first.
+    pub max_articles: usize,
+    /// Most megabytes of article records held.
+    pub max_article_mb: usize,
+}
+
+impl Default for WebConfig {
+    fn default() -> Self {
+        let l = web::Limits::default();
+        Self {
+            listen: "127.0.0.1:8080".into(),
+            max_stories: l.max_stories,
+            max_articles: l.max_articles,
+            max_article_mb: l.max_bytes / (1024 * 1024),
+        }
+    }
+}
+
+impl WebConfig {
+    /// The view's caps.
+    pub fn limits(&self) -> web::Limits {
+        web::Limits {
+            max_stories: self.max_stories,
+            max_articles: self.max_articles,
+            max_bytes: self.max_article_mb.saturating_mul(1024 * 1024),
+            ..web::Limits::default()
+        }
+    }
+}
+
 /// Apply `NEWSFLOW__SECTION__KEY=value` overrides to a parsed TOML document.
 fn apply_env(doc: &mut toml::Table, vars: impl Iterator<Item = (String, String)>) -> Result<()> {
     for (name, value) in vars {
@@ -525,6 +566,16 @@ impl Config {
                 "observability.log_format {:?}: must be \"text\" or \"json\"",
                 o.log_format
             );
+        }
+        let w = &self.web;
+        if !w.listen.is_empty() && w.listen.parse::<std::net::SocketAddr>().is_err() {
+            bail!(
+                "web.listen {:?}: expected host:port with an IP address, e.g. 127.0.0.1:8080, or \"\" to turn it off",
+                w.listen
+            );
+        }
+        if w.max_stories == 0 || w.max_articles == 0 || w.max_article_mb == 0 {
+            bail!("web.max_stories, web.max_articles and web.max_article_mb must be at least 1");
         }
         let f = &self.fetcher;
         if f.min_poll_secs < 1 || f.min_poll_secs > f.max_poll_secs {

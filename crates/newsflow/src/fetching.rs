@@ -296,7 +296,7 @@ fn when(t: Option<chrono::DateTime<chrono::Utc>>) -> String {
         .unwrap_or_else(|| "-".into())
 }
 
-fn trust(f: &FeedState) -> &'static str {
+pub(crate) fn trust(f: &FeedState) -> &'static str {
     if !f.validators_trusted {
         "distrusted"
     } else if f.etag.is_none() && f.last_modified.is_none() {
@@ -306,9 +306,10 @@ fn trust(f: &FeedState) -> &'static str {
     }
 }
 
-/// Print each feed's state: the configured feeds (never polled ones too) and any others found in
-/// the state topic.
-pub fn print_feeds(cfg: &Config, mut states: Vec<FeedState>, json: bool) -> Result<()> {
+/// The feeds to show (`newsflow feeds`, the web view): the configured feeds (never polled ones
+/// too) and any others found in the state topic, by name, URLs redacted; each with whether it is
+/// still configured.
+pub fn shown_feeds(cfg: &Config, mut states: Vec<FeedState>) -> Result<Vec<(FeedState, bool)>> {
     let configured = cfg.feeds()?;
     for c in &configured {
         if !states.iter().any(|s| s.name == c.name) {
@@ -321,7 +322,21 @@ pub fn print_feeds(cfg: &Config, mut states: Vec<FeedState>, json: bool) -> Resu
         s.url = model::redact_url(&s.url);
         s.last_error = s.last_error.as_deref().map(model::redact_urls_in);
     }
+    Ok(states
+        .into_iter()
+        .map(|s| {
+            let still = configured.iter().any(|c| c.name == s.name);
+            (s, still)
+        })
+        .collect())
+}
+
+/// Print each feed's state: the configured feeds (never polled ones too) and any others found in
+/// the state topic.
+pub fn print_feeds(cfg: &Config, states: Vec<FeedState>, json: bool) -> Result<()> {
+    let shown = shown_feeds(cfg, states)?;
     if json {
+        let states: Vec<&FeedState> = shown.iter().map(|(s, _)| s).collect();
         println!("{}", serde_json::to_string_pretty(&states)?);
         return Ok(());
     }
@@ -329,8 +344,8 @@ pub fn print_feeds(cfg: &Config, mut states: Vec<FeedState>, json: bool) -> Resu
         "{:<20} {:<19} {:<19} {:<19} {:>5} {:>4} {:<10} ERROR",
         "FEED", "LAST SUCCESS", "LAST ERROR", "NEXT POLL", "ITEMS", "FAIL", "VALIDATORS"
     );
-    for s in &states {
-        let name = if configured.iter().any(|c| c.name == s.name) {
+    for (s, configured) in &shown {
+        let name = if *configured {
             s.name.clone()
         } else {
             format!("{} (removed)", s.name)

@@ -13,6 +13,7 @@ mod replay;
 mod sink;
 mod stages;
 mod startup;
+mod webview;
 
 use std::path::{Path, PathBuf};
 use std::sync::atomic::AtomicU64;
@@ -79,6 +80,9 @@ enum Command {
         #[arg(long)]
         json: bool,
     },
+    /// Serve the read-only web view and JSON API of stories and articles (`web.listen`, default
+    /// 127.0.0.1:8080), built from the topics; writes nothing to Kafka.
+    Web,
     /// Serve the demo feed alone.
     DemoFeed,
     /// Clean one local HTML or text file (or `-` for stdin) and print the clean article as JSON.
@@ -155,6 +159,10 @@ async fn main() -> Result<()> {
             let shutdown = shutdown_signal();
             let obs = start_observer(&cfg, &brokers, &shutdown);
             run_enricher(&cfg, &brokers, &obs, shutdown).await
+        }
+        Command::Web => {
+            let brokers = require_brokers(&cfg)?;
+            webview::run(&cfg, &brokers, shutdown_signal()).await
         }
         Command::Health { ready } => health(&cfg, ready).await,
         Command::Schemas { out } => write_schemas(out.as_deref()),
@@ -695,6 +703,21 @@ async fn run_all(cfg: Config, config_path: PathBuf) -> Result<()> {
             )
             .await
             .context("demo feed")
+        });
+    }
+    if !cfg.web.listen.is_empty() {
+        let (c, b, s) = (cfg.clone(), brokers.clone(), shutdown.clone());
+        tasks.spawn(async move {
+            // The view is a reader beside the pipeline: if it cannot serve (its port taken),
+            // the pipeline goes on without it.
+            if let Err(e) = webview::run(&c, &b, s).await {
+                tracing::error!(
+                    key = "web.listen",
+                    error = format!("{e:#}"),
+                    "web view not served, the pipeline goes on"
+                );
+            }
+            Ok(())
         });
     }
     {

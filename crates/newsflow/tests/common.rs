@@ -65,6 +65,9 @@ shutdown_timeout_secs = 10
 [observability]
 listen = ""
 
+[web]
+listen = ""
+
 {extra}
 "#,
         seeds = root.join("data/seed").display(),

@@ -1,0 +1,231 @@
+//! `newsflow web` (and the view inside `newsflow run`): fills the web crate's view from the
+//! enriched, stories and fetcher state topics — read from the beginning, then followed — and
+//! serves it. Topic readers assign partitions without a consumer group and commit nothing, so
+//! any number of instances can run side by side and none writes to Kafka.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+use std::time::Duration;
+
+use anyhow::{Context, Result};
+use bus::{KafkaSettings, Record, TopicReader};
+use fetcher::FeedState;
+use tokio_util::sync::CancellationToken;
+
+use crate::config::Config;
+use crate::sink::FEED_KEY_PREFIX;
+
+/// Bind `cfg.web.listen`, print the address, and serve the view until `shutdown` while following
+/// the topics.
+pub async fn run(cfg: &Config, brokers: &str, shutdown: CancellationToken) -> Result<()> {
+    let listen = cfg.web.listen.clone();
+    anyhow::ensure!(
+        !listen.is_empty(),
+        "web.listen is empty: the web view is off"
+    );
+    let listener = tokio::net::TcpListener::bind(&listen)
+        .await
+        .with_context(|| format!("web.listen {listen:?}: cannot listen"))?;
+    let addr = listener.local_addr().context("web listener address")?;
+    let url = format!("http://{addr}/");
+    tracing::info!(url = %url, "web view listening");
+    if !addr.ip().is_loopback() {
+        // Read-only, but it shows everything on the topics to whoever can reach it.
+        tracing::warn!(key = "web.listen", address = %addr, "web view listening beyond loopback without authentication");
+    }
+    println!("newsflow web view: {url}");
+    let shared = web::Shared::new(cfg.web.limits());
+    shared.set_feeds(feed_rows(cfg, Vec::new()));
+    let server = tokio::spawn(web::serve(listener, shared.clone(), shutdown.clone()));
+    let settings = cfg.kafka(brokers);
+    let follow = follow(cfg, &settings, shared, shutdown.clone());
+    let (served, followed) = tokio::join!(server, follow);
+    followed?;
+    served.context("web server task")?.context("web server")?;
+    Ok(())
+}
+
+/// Open a reader from the beginning of `topic`, waiting while the topic or broker is missing.
+async fn open(
+    settings: &KafkaSettings,
+    topic: &str,
+    shutdown: &CancellationToken,
+) -> Option<TopicReader> {
+    let mut wait = Duration::from_millis(500);
+    loop {
+        match TopicReader::open(settings, topic, false).await {
+            Ok(r) => return Some(r),
+            Err(e) => {
+                tracing::warn!(topic, error = %e, retry_in_ms = wait.as_millis() as u64, "web view cannot read topic yet, will retry")
+            }
+        }
+        tokio::select! {
+            _ = shutdown.cancelled() => return None,
+            _ = tokio::time::sleep(wait) => {}
+        }
+        wait = (wait * 2).min(Duration::from_secs(10));
+    }
+}
+
+async fn follow(
+    cfg: &Config,
+    settings: &KafkaSettings,
+    shared: Arc<web::Shared>,
+    shutdown: CancellationToken,
+) -> Result<()> {
+    let topics = cfg.topics();
+    let (Some(enriched), Some(stories), Some(state)) = (
+        open(settings, &topics.enriched, &shutdown).await,
+        open(settings, &topics.stories, &shutdown).await,
+        open(settings, &topics.fetcher_state, &shutdown).await,
+    ) else {
+        return Ok(());
+    };
+    let started = std::time::Instant::now();
+    // The view is rebuilt once every partition is read up to where it ended at start; it is
+    // ready from then on (the topics may never go quiet: feeds are polled all the time).
+    let readers = [&enriched, &stories, &state];
+    let mut behind: HashMap<(usize, i32), i64> = HashMap::new();
+    for (n, r) in readers.iter().enumerate() {
+        match r.high_watermarks().await {
+            Ok(highs) => behind.extend(
+                highs
+                    .into_iter()
+                    .filter(|(_, h)| *h > 0)
+                    .map(|(p, h)| ((n, p), h)),
+            ),
+            Err(e) => {
+                tracing::warn!(error = %e, "web view cannot ask where the topics end; ready at once")
+            }
+        }
+    }
+    let mut caught_up = false;
+    let mut feeds: std::collections::BTreeMap<String, FeedState> = Default::default();
+    loop {
+        if !caught_up && behind.is_empty() {
+            caught_up = true;
+            shared.set_ready();
+            let (s, a) = shared.read().counts();
+            tracing::info!(
+                stories = s,
+                articles = a,
+                ms = started.elapsed().as_millis() as u64,
+                "web view rebuilt from the topics, following"
+            );
+        }
+        let rec = tokio::select! {
+            _ = shutdown.cancelled() => return Ok(()),
+            r = enriched.next() => (0, r),
+            r = stories.next() => (1, r),
+            r = state.next() => (2, r),
+        };
+        match rec {
+            (n, Ok(r)) => {
+                if let Some(high) = behind.get(&(n, r.partition)) {
+                    if r.offset + 1 >= *high {
+                        behind.remove(&(n, r.partition));
+                    }
+                }
+                apply(cfg, &shared, &mut feeds, n, &r)
+            }
+            (n, Err(e)) => {
+                tracing::warn!(reader = n, error = %e, "web view reading failed, retrying");
+                tokio::time::sleep(Duration::from_millis(500)).await;
+            }
+        }
+    }
+}
+
+fn apply(
+    cfg: &Config,
+    shared: &web::Shared,
+    feeds: &mut std::collections::BTreeMap<String, FeedState>,
+    n: usize,
+    r: &Record,
+) {
+    let Some(body) = r.payload.as_deref() else {
+        return;
+    };
+    let result = match n {
+        0 => shared.apply_article_body(body),
+        1 => shared.apply_story_body(body),
+        _ => {
+            let key = r
+                .key
+                .as_deref()
+                .map(String::from_utf8_lossy)
+                .unwrap_or_default();
+            if key.starts_with(FEED_KEY_PREFIX) {
+                match serde_json::from_slice::<FeedState>(body) {
+                    Ok(f) => {
+                        feeds.insert(f.name.clone(), f);
+                        shared.set_feeds(feed_rows(cfg, feeds.values().cloned().collect()));
+                    }
+                    Err(e) => {
+                        tracing::warn!(offset = r.offset, key = %key, error = %e, "web view skips an unreadable feed state record")
+                    }
+                }
+            }
+            Ok(())
+        }
+    };
+    if let Err(e) = result {
+        tracing::warn!(reader = n, partition = r.partition, offset = r.offset, error = %e, "web view skips an unreadable record");
+    }
+}
+
+/// Feed rows as `newsflow feeds` shows them.
+pub fn feed_rows(cfg: &Config, states: Vec<FeedState>) -> Vec<web::FeedRow> {
+    let shown = match crate::fetching::shown_feeds(cfg, states) {
+        Ok(s) => s,
+        Err(e) => {
+            tracing::warn!(
+                error = format!("{e:#}"),
+                "web view cannot list the configured feeds"
+            );
+            Vec::new()
+        }
+    };
+    shown
+        .into_iter()
+        .map(|(s, configured)| web::FeedRow {
+            removed: !configured,
+            validators: crate::fetching::trust(&s).to_string(),
+            last_success: s.last_success,
+            last_error_at: s.last_error_at,
+            next_poll: s.next_poll,
+            items: s.items as u64,
+            failures: s.failures,
+            url: s.url,
+            last_error: s.last_error,
+            name: s.name,
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn feed_rows_list_configured_and_removed_feeds_redacted() {
+        let cfg = Config::parse(
+            "[[fetcher.feed]]\nname = \"b\"\nurl = \"https://user:secret@b.example/feed?token=abc\"\n",
+            std::path::Path::new("/nonexistent/config/newsflow.toml"),
+            std::iter::empty(),
+        )
+        .expect("config");
+        let mut gone = FeedState::new("a", "https://a.example/feed");
+        gone.last_error = Some("GET https://x:pw@a.example/feed failed".into());
+        let rows = feed_rows(&cfg, vec![gone]);
+        let names: Vec<(&str, bool)> = rows.iter().map(|r| (r.name.as_str(), r.removed)).collect();
+        assert_eq!(names, [("a", true), ("b", false)]);
+        assert!(
+            !rows[1].url.contains("secret") && !rows[1].url.contains("abc"),
+            "{}",
+            rows[1].url
+        );
+        assert!(!rows[0].last_error.as_deref().unwrap_or("").contains("pw"));
+        assert_eq!(rows[1].validators, "none");
+    }
+}
