@@ -249,16 +249,36 @@ fn compose_services_run_real_commands_with_real_files() {
             }
         }
         if svc["healthcheck"]["disable"] != true {
-            // The image sets the listen address; the healthcheck must reach it.
-            let listen = env
-                .iter()
-                .find(|(k, _)| k == "NEWSFLOW__OBSERVABILITY__LISTEN")
-                .map(|(_, v)| v.clone())
-                .unwrap_or_else(|| dockerfile_env("NEWSFLOW__OBSERVABILITY__LISTEN"));
+            // The image sets the worker endpoint's listen address; the web view's is set by its
+            // service. The healthcheck must reach the one it asks.
+            let web = strings(&svc["healthcheck"]["test"]).contains(&"--web".to_string());
+            let listen = if web {
+                cfg.web.listen.clone()
+            } else {
+                env.iter()
+                    .find(|(k, _)| k == "NEWSFLOW__OBSERVABILITY__LISTEN")
+                    .map(|(_, v)| v.clone())
+                    .unwrap_or_else(|| dockerfile_env("NEWSFLOW__OBSERVABILITY__LISTEN"))
+            };
             assert!(listen.starts_with("0.0.0.0:"), "{context}: listen {listen}");
+            if web {
+                // Published on the host's loopback only, to the port the view listens on.
+                let port = listen.rsplit(':').next().unwrap_or_default();
+                let published = strings(&svc["ports"]);
+                assert!(
+                    published
+                        .iter()
+                        .all(|p| p.starts_with("127.0.0.1:") && p.ends_with(&format!(":{port}"))),
+                    "{context}: ports {published:?}"
+                );
+                assert!(!published.is_empty(), "{context}: web view not published");
+            }
         }
     }
-    assert!(newsflow_services >= 4, "topics, fetcher, cleaner, enricher");
+    assert!(
+        newsflow_services >= 5,
+        "topics, fetcher, cleaner, enricher, web"
+    );
     for stage in ["fetcher", "cleaner", "enricher"] {
         // `--scale` needs services without fixed names or host ports.
         let svc = &services[stage];
@@ -489,10 +509,32 @@ fn kubernetes_manifests_match_the_code() {
                 _ => panic!("{name}: bad port {p}"),
             }
         };
+        // Workers answer probes on the observability port; the web view on its own listen port,
+        // set in its environment (the ConfigMap's default is loopback).
+        let probe_port = if args[0] == "web" {
+            let listen = c["env"]
+                .as_array()
+                .into_iter()
+                .flatten()
+                .find(|e| e["name"] == "NEWSFLOW__WEB__LISTEN")
+                .and_then(|e| e["value"].as_str())
+                .unwrap_or_else(|| panic!("{name}: NEWSFLOW__WEB__LISTEN not set"));
+            assert!(
+                listen.starts_with("0.0.0.0:"),
+                "{name}: web listen {listen}"
+            );
+            listen
+                .rsplit(':')
+                .next()
+                .and_then(|p| p.parse().ok())
+                .expect("web port")
+        } else {
+            port
+        };
         for (probe, path) in [("livenessProbe", "/healthz"), ("readinessProbe", "/readyz")] {
             let get = &c[probe]["httpGet"];
             assert_eq!(get["path"], path, "{name} {probe}");
-            assert_eq!(port_of(&get["port"]), port, "{name} {probe} port");
+            assert_eq!(port_of(&get["port"]), probe_port, "{name} {probe} port");
         }
 
         // NEWSFLOW_CONFIG points into the mounted ConfigMap.
@@ -572,7 +614,29 @@ fn kubernetes_manifests_match_the_code() {
         }
     }
     stages.sort();
-    assert_eq!(stages, ["cleaner", "enricher", "fetcher"]);
+    assert_eq!(stages, ["cleaner", "enricher", "fetcher", "web"]);
+    // The web view's Service selects its pods and forwards to the port they listen on.
+    let svc = docs
+        .iter()
+        .find(|d| d["kind"] == "Service" && d["metadata"]["name"] == "newsflow-web")
+        .expect("newsflow-web Service");
+    let web = docs
+        .iter()
+        .find(|d| d["kind"] == "Deployment" && d["metadata"]["name"] == "newsflow-web")
+        .expect("newsflow-web Deployment");
+    assert_eq!(
+        svc["spec"]["selector"],
+        web["spec"]["template"]["metadata"]["labels"]
+    );
+    let target = &svc["spec"]["ports"][0]["targetPort"];
+    assert!(
+        web["spec"]["template"]["spec"]["containers"][0]["ports"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .any(|p| p["name"] == *target || p["containerPort"] == *target),
+        "Service targetPort {target} is not a port of the web pod"
+    );
     assert!(
         !docs.iter().any(|d| d["kind"] == "Job"),
         "a Job cannot be re-applied with a new image: topics are created by init containers"
@@ -609,6 +673,7 @@ fn k8s_validators() -> BTreeMap<&'static str, jsonschema::Validator> {
         ("ConfigMap", "configmap-v1.json"),
         ("Deployment", "deployment-apps-v1.json"),
         ("Job", "job-batch-v1.json"),
+        ("Service", "service-v1.json"),
     ] {
         let v = jsonschema::options()
             .with_resource(
@@ -749,7 +814,7 @@ fn kubernetes_manifests_follow_the_schemas_and_the_restricted_pod_security_stand
             }
         }
     }
-    assert_eq!(pods, 3);
+    assert_eq!(pods, 4, "fetcher, cleaner, enricher, web");
 }
 
 #[test]
@@ -815,7 +880,7 @@ fn kustomize_build_sets_every_image_from_the_images_block() {
         }
     }
     assert_eq!(
-        images, 6,
-        "three Deployments, each with an init and a main container"
+        images, 8,
+        "four Deployments, each with an init and a main container"
     );
 }

@@ -108,6 +108,9 @@ enum Command {
         /// Ask `/readyz` instead of `/healthz`.
         #[arg(long)]
         ready: bool,
+        /// Ask the web view (`web.listen`) instead of the worker endpoint (`observability.listen`).
+        #[arg(long)]
+        web: bool,
     },
 }
 
@@ -164,7 +167,7 @@ async fn main() -> Result<()> {
             let brokers = require_brokers(&cfg)?;
             webview::run(&cfg, &brokers, shutdown_signal()).await
         }
-        Command::Health { ready } => health(&cfg, ready).await,
+        Command::Health { ready, web } => health(&cfg, ready, web).await,
         Command::Schemas { out } => write_schemas(out.as_deref()),
         Command::Replay(sel) => {
             let brokers = require_brokers(&cfg)?;
@@ -303,12 +306,15 @@ fn write_schemas(out: Option<&Path>) -> Result<()> {
 }
 
 /// `newsflow health`: GET the local health endpoint, for container healthchecks.
-async fn health(cfg: &Config, ready: bool) -> Result<()> {
-    let listen: std::net::SocketAddr = cfg
-        .observability
-        .listen
-        .parse()
-        .context("observability.listen is empty: no health endpoint to ask")?;
+async fn health(cfg: &Config, ready: bool, web: bool) -> Result<()> {
+    let (key, listen) = if web {
+        ("web.listen", &cfg.web.listen)
+    } else {
+        ("observability.listen", &cfg.observability.listen)
+    };
+    let listen: std::net::SocketAddr = listen.parse().with_context(|| {
+        format!("{key} {listen:?} is not an address: no health endpoint to ask")
+    })?;
     let host = if listen.ip().is_unspecified() {
         std::net::IpAddr::from([127, 0, 0, 1])
     } else {

@@ -388,6 +388,8 @@ struct Stack {
     dir: PathBuf,
     scratch: PathBuf,
     broker_image: String,
+    /// Host port the web service is published on (loopback).
+    web_port: u16,
     expected: BTreeSet<String>,
     extra_feed: Option<String>,
     restarts_seen: u64,
@@ -421,6 +423,7 @@ impl Stack {
         Command::new(&self.compose[0])
             .args(self.compose_args(args))
             .env("NEWSFLOW_E2E_BROKER_IMAGE", &self.broker_image)
+            .env("NEWSFLOW_WEB_PORT", self.web_port.to_string())
             .stdin(Stdio::null())
             .output()
             .expect("compose")
@@ -560,18 +563,35 @@ impl Stack {
         );
         let ip = ip.split_whitespace().next().unwrap_or_default().to_string();
         let addr = format!("{ip}:9464");
-        let get = || -> std::io::Result<String> {
-            let sock = addr
-                .parse()
-                .map_err(|_| std::io::Error::other(format!("address {addr}")))?;
-            let mut s = std::net::TcpStream::connect_timeout(&sock, Duration::from_secs(5))?;
-            s.set_read_timeout(Some(Duration::from_secs(5)))?;
-            s.write_all(b"GET /metrics HTTP/1.0\r\nHost: e2e\r\n\r\n")?;
-            let mut body = String::new();
-            s.read_to_string(&mut body)?;
-            Ok(body)
-        };
-        get().unwrap_or_else(|e| panic!("/metrics of {id} at {addr}: {e}"))
+        http_get(&addr, "/metrics").unwrap_or_else(|e| panic!("/metrics of {id} at {addr}: {e}"))
+    }
+
+    /// Stories in the web view, asked through the web service's published host port; waits until
+    /// the view holds at least `at_least`.
+    fn web_stories(&self, label: &str, at_least: u64) -> u64 {
+        let addr = format!("127.0.0.1:{}", self.web_port);
+        let deadline = Instant::now() + Duration::from_secs(120);
+        let mut last = String::new();
+        loop {
+            match http_get(&addr, "/api/stories?per_page=1") {
+                Ok(resp) if resp.contains(" 200 ") => {
+                    let body = resp.split("\r\n\r\n").nth(1).unwrap_or_default();
+                    let v: Value = serde_json::from_str(body).unwrap_or(Value::Null);
+                    let total = v["total"].as_u64().unwrap_or(0);
+                    if total >= at_least {
+                        return total;
+                    }
+                    last = format!("{total} stories");
+                }
+                Ok(resp) => last = resp.chars().take(300).collect(),
+                Err(e) => last = e.to_string(),
+            }
+            assert!(
+                Instant::now() < deadline,
+                "{label}: web view at {addr} never showed {at_least} stories: {last}"
+            );
+            std::thread::sleep(Duration::from_secs(2));
+        }
     }
 
     /// The check after every fault: workers healthy, every expected article enriched, none
@@ -659,6 +679,27 @@ impl Drop for Stack {
         let _ = self.compose(&["down", "-v", "--remove-orphans", "-t", "5"]);
         let _ = std::fs::remove_dir_all(&self.scratch);
     }
+}
+
+/// An HTTP/1.0 GET, whole response as text.
+fn http_get(addr: &str, path: &str) -> std::io::Result<String> {
+    let sock = addr
+        .parse()
+        .map_err(|_| std::io::Error::other(format!("address {addr}")))?;
+    let mut s = std::net::TcpStream::connect_timeout(&sock, Duration::from_secs(5))?;
+    s.set_read_timeout(Some(Duration::from_secs(5)))?;
+    s.write_all(format!("GET {path} HTTP/1.0\r\nHost: e2e\r\n\r\n").as_bytes())?;
+    let mut body = String::new();
+    s.read_to_string(&mut body)?;
+    Ok(body)
+}
+
+/// A loopback port nobody listens on now.
+fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .map(|a| a.port())
+        .expect("free port")
 }
 
 fn compose_tool() -> Option<Vec<String>> {
@@ -849,6 +890,7 @@ fn compose_stack_runs_and_survives_faults() {
         dir,
         scratch: scratch.clone(),
         broker_image: broker,
+        web_port: free_port(),
         expected,
         extra_feed: None,
         restarts_seen: 0,
@@ -874,6 +916,17 @@ fn compose_stack_runs_and_survives_faults() {
         assert_eq!(stack.inspect(&id, "{{.HostConfig.ReadonlyRootfs}}"), "true");
     }
     seen.push(stack.check("up from nothing", t, 0));
+    // The web view, through its published host port: the seeds alone make two stories.
+    let web = stack.container("web");
+    assert_eq!(
+        stack.inspect(&web, "{{.HostConfig.ReadonlyRootfs}}"),
+        "true"
+    );
+    let stories = stack.web_stories("up from nothing", 2);
+    println!(
+        "web view on 127.0.0.1:{}: {stories} stories",
+        stack.web_port
+    );
 
     // SIGKILL of each worker's main process: the restart policy brings it back.
     for s in WORKERS {
@@ -1016,6 +1069,8 @@ fn compose_stack_runs_and_survives_faults() {
     stack.compose_ok(&["stop"]);
     stack.compose_ok(&["start"]);
     seen.push(stack.check("stop and start of the stack", t, before));
+    let stories = stack.web_stories("stop and start of the stack", 2);
+    println!("web view after stop and start: {stories} stories");
 
     println!("\ncompose e2e summary ({project}):");
     println!("| fault | workers healthy after | all articles enriched after | expected articles enriched before -> after | enriched messages | worker restarts |");
