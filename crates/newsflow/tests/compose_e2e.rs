@@ -571,7 +571,7 @@ impl Stack {
     fn web_stories(&self, label: &str, at_least: u64) -> u64 {
         let addr = format!("127.0.0.1:{}", self.web_port);
         let deadline = Instant::now() + Duration::from_secs(120);
-        let mut last = String::new();
+        let mut last: String;
         loop {
             match http_get(&addr, "/api/stories?per_page=1") {
                 Ok(resp) if resp.contains(" 200 ") => {
