@@ -53,6 +53,10 @@ struct Args {
     verbose: bool,
     json: Option<PathBuf>,
     gazetteer: PathBuf,
+    explain: Vec<String>,
+    stories: StoryConfig,
+    /// Report this shuffled order in detail instead of the stream order.
+    order: Option<u64>,
 }
 
 fn parse_args() -> Result<Args> {
@@ -63,6 +67,9 @@ fn parse_args() -> Result<Args> {
     let mut verbose = false;
     let mut json = None;
     let mut gazetteer = PathBuf::from("config/gazetteer.toml");
+    let mut explain = Vec::new();
+    let mut stories = StoryConfig::default();
+    let mut order = None;
     let mut it = std::env::args().skip(1);
     while let Some(a) = it.next() {
         match a.as_str() {
@@ -72,6 +79,13 @@ fn parse_args() -> Result<Args> {
             "--verbose" | "-v" => verbose = true,
             "--json" => json = Some(it.next().context("--json FILE")?.into()),
             "--gazetteer" => gazetteer = it.next().context("--gazetteer FILE")?.into(),
+            "--explain" => explain.push(it.next().context("--explain ID")?),
+            "--order" => order = Some(it.next().context("--order SEED")?.parse()?),
+            "--threshold" => stories.threshold = it.next().context("--threshold X")?.parse()?,
+            "--merge" => stories.merge_threshold = it.next().context("--merge X")?.parse()?,
+            "--near" => {
+                stories.near_duplicate_threshold = it.next().context("--near X")?.parse()?
+            }
             s if s.starts_with('-') => bail!("unknown option {s}"),
             s => texts = Some(PathBuf::from(s)),
         }
@@ -84,6 +98,9 @@ fn parse_args() -> Result<Args> {
         verbose,
         json,
         gazetteer,
+        explain,
+        stories,
+        order,
     })
 }
 
@@ -260,14 +277,17 @@ fn run(
     items: &[&Item],
     gazetteer: &Gazetteer,
     html: bool,
+    explain: &[String],
+    cfg: &StoryConfig,
     fetched: impl Fn(usize, &Item) -> DateTime<Utc>,
 ) -> Outcome {
     let mut enricher = Enricher::new(gazetteer.clone());
-    let mut index = StoryIndex::new(StoryConfig::default());
+    let mut index = StoryIndex::new(cfg.clone());
     let mut out = Outcome::default();
     let mut by_article: HashMap<String, String> = HashMap::new();
     let mut merged: HashMap<String, String> = HashMap::new();
     let mut published: Vec<EnrichedArticle> = Vec::new();
+    let mut by_story: HashMap<String, Vec<String>> = HashMap::new();
     let start = Instant::now();
     for (i, item) in items.iter().enumerate() {
         let row = &gold.rows[item.row];
@@ -277,6 +297,45 @@ fn run(
         let Decision::Publish(a) = enricher.enrich(&clean) else {
             continue;
         };
+        let why = explain.iter().any(|e| e == "all");
+        if why {
+            // Wrong joins: the article goes where another event already is.
+            let stories = index.explain(&a);
+            if let Some((sid, sim, _)) = stories.iter().find(|x| x.2) {
+                let members = by_story.get(sid).cloned().unwrap_or_default();
+                let other: Vec<&String> = members
+                    .iter()
+                    .filter(|m| gold.rows.iter().any(|r| &r.id == *m && r.event != row.event))
+                    .collect();
+                if *sim >= cfg.threshold && !other.is_empty() {
+                    println!(
+                        "  wrong join {} ({}, {}) -> {sid} {sim:.3} [{}]",
+                        row.id,
+                        row.event,
+                        a.published.map_or("undated".to_string(), |d| d.date_naive().to_string()),
+                        members.join(",")
+                    );
+                }
+            }
+        }
+        if explain.contains(&row.id) {
+            let names: Vec<String> = a
+                .entities
+                .iter()
+                .map(|e| format!("{}({})", e.name, e.kind))
+                .collect();
+            println!("explain {} [{}] entities: {}", row.id, row.event, names.join(", "));
+            let stories = index.explain(&a);
+            let members = |sid: &str| -> String {
+                by_story
+                    .get(sid)
+                    .map(|v: &Vec<String>| v.join(","))
+                    .unwrap_or_default()
+            };
+            for (sid, sim, window) in stories.iter().take(8) {
+                println!("    {sim:.3} {} {sid} [{}]", if *window { " " } else { "x" }, members(sid));
+            }
+        }
         if let Assignment::Assigned { article, events } = index.assign(*a) {
             for e in &events {
                 if e.change == StoryChange::Merged {
@@ -284,6 +343,9 @@ fn run(
                         merged.insert(e.story_id.clone(), into.clone());
                     }
                 }
+            }
+            if let Some(st) = &article.story_id {
+                by_story.entry(st.clone()).or_default().push(row.id.clone());
             }
             published.push(*article);
         }
@@ -521,10 +583,24 @@ fn main() -> Result<()> {
         .with_ymd_and_hms(2025, 12, 1, 8, 0, 0)
         .single()
         .unwrap_or_default();
-    let s = run(&gold, &stream, &gazetteer, args.html, |i, it| {
-        it.arrival.map_or(backfill, |d| noon(d) + Duration::hours(6))
-            + Duration::seconds(i as i64)
-    });
+    let s = match args.order {
+        Some(seed) => {
+            println!("(detail below is for shuffled order {seed}, a backfill)");
+            run(
+                &gold,
+                &shuffled(&items, seed),
+                &gazetteer,
+                args.html,
+                &args.explain,
+                &args.stories,
+                |i, _| backfill + Duration::seconds(i as i64),
+            )
+        }
+        None => run(&gold, &stream, &gazetteer, args.html, &args.explain, &args.stories, |i, it| {
+            it.arrival.map_or(backfill, |d| noon(d) + Duration::hours(6))
+                + Duration::seconds(i as i64)
+        }),
+    };
     let b3 = bcubed(&s.story, &gold_event);
     let pw = pairwise(&s.story, &gold_event);
     println!(
@@ -732,7 +808,7 @@ fn main() -> Result<()> {
     let mut f1s = Vec::new();
     for seed in 1..=args.orders as u64 {
         let order = shuffled(&items, seed);
-        let o = run(&gold, &order, &gazetteer, args.html, |i, _| {
+        let o = run(&gold, &order, &gazetteer, args.html, &[], &args.stories, |i, _| {
             backfill + Duration::seconds(i as i64)
         });
         let b = bcubed(&o.story, &gold_event);

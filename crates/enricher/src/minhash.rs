@@ -29,7 +29,13 @@ fn splitmix(mut x: u64) -> u64 {
 }
 
 /// The signature of `text`, or `None` when it has fewer words than a shingle.
+#[cfg(test)]
 pub fn signature(text: &str) -> Option<Signature> {
+    signature_and_size(text).map(|x| x.0)
+}
+
+/// The signature of `text` and its number of distinct shingles.
+pub fn signature_and_size(text: &str) -> Option<(Signature, u32)> {
     let ws: Vec<u64> = words(text)
         .iter()
         .map(|w| fnv1a(fold_word(w.raw).as_bytes(), 0xcbf2_9ce4_8422_2325))
@@ -38,8 +44,13 @@ pub fn signature(text: &str) -> Option<Signature> {
         return None;
     }
     let mut sig = [u32::MAX; SIGNATURE_LEN];
-    for win in ws.windows(SHINGLE) {
-        let base = win.iter().fold(0u64, |h, w| splitmix(h ^ w));
+    let mut bases: Vec<u64> = ws
+        .windows(SHINGLE)
+        .map(|win| win.iter().fold(0u64, |h, w| splitmix(h ^ w)))
+        .collect();
+    bases.sort_unstable();
+    bases.dedup();
+    for &base in &bases {
         for (i, slot) in sig.iter_mut().enumerate() {
             let v = (splitmix(base ^ (i as u64).wrapping_mul(0x9e37_79b9)) >> 32) as u32;
             if v < *slot {
@@ -47,12 +58,20 @@ pub fn signature(text: &str) -> Option<Signature> {
             }
         }
     }
-    Some(sig)
+    Some((sig, bases.len() as u32))
 }
 
 /// Estimated Jaccard similarity of the shingle sets.
 pub fn similarity(a: &Signature, b: &Signature) -> f32 {
     a.iter().zip(b).filter(|(x, y)| x == y).count() as f32 / SIGNATURE_LEN as f32
+}
+
+/// The share of the smaller shingle set found in the larger, from their Jaccard similarity `j`
+/// and sizes: |A∩B| = j(|A|+|B|)/(1+j).
+pub fn containment(j: f32, a: u32, b: u32) -> f32 {
+    let small = a.min(b).max(1) as f32;
+    let inter = j * (a as f32 + b as f32) / (1.0 + j);
+    (inter / small).min(1.0)
 }
 
 /// One key per band: signatures that share a band key are near-duplicate candidates.

@@ -9,7 +9,7 @@
 
 use std::collections::{BTreeSet, HashMap};
 
-use chrono::{DateTime, Duration, TimeZone, Utc};
+use chrono::{DateTime, Duration, Utc};
 use model::{
     ClaimRow, ClaimValue, EnrichedArticle, NearDuplicate, Outcome, StoryChange, StoryEntity,
     StoryEvent, Versioned,
@@ -17,6 +17,7 @@ use model::{
 
 use crate::keywords::term_weights;
 use crate::minhash::{self, Signature};
+use crate::text::{fold_word, is_stop, words};
 
 /// Story clustering settings.
 #[derive(Debug, Clone, PartialEq)]
@@ -25,13 +26,16 @@ pub struct StoryConfig {
     pub threshold: f32,
     /// Similarity to two stories at which they are merged.
     pub merge_threshold: f32,
-    /// An article joins only stories with an article within this many days of its own date.
+    /// A dated article joins only stories with a dated article within this many days of its
+    /// own date; an undated article is matched on content alone.
     pub window_days: i64,
-    /// Stories with no article in this many days (before the newest article) leave the index.
+    /// Stories that gained no article for this many days (by arrival, not by article date)
+    /// leave the index, so a backfill of old articles neither drops stories nor evicts live ones.
     pub max_age_days: i64,
     /// Most stories kept in the index; the least recently updated leave first.
     pub max_stories: usize,
-    /// Estimated shingle similarity at which an article is a near duplicate.
+    /// Estimated share of the shorter text's word shingles found in the longer one at which an
+    /// article is a near duplicate (a revision, a shortened republication).
     pub near_duplicate_threshold: f32,
 }
 
@@ -60,6 +64,18 @@ const MAX_CANDIDATES: usize = 64;
 const MAX_POSTINGS: usize = 1000;
 const MAX_STORY_CLAIMS: usize = 256;
 const MAX_STORY_ENTITIES: usize = 256;
+const MAX_STORY_KEYS: usize = 512;
+/// Dates found with less confidence than this do not bound which stories an article may join.
+const MIN_DATE_CONFIDENCE: f32 = 0.5;
+/// Similarity two stories need to merge when one has no dated article.
+const UNDATED_MERGE: f32 = 0.5;
+/// Whether the publication day is evidence too (beyond bounding the window).
+const DAY_KEYS: bool = false;
+/// Story merges checked after one assignment.
+const MAX_MERGES: usize = 4;
+/// Stories, and articles of each, searched for near copies beyond shared MinHash bands.
+const NEAR_DUP_STORIES: usize = 4;
+const NEAR_DUP_ARTICLES: usize = 64;
 /// A story is related to another when the similarity reaches this share of the threshold.
 const RELATED: f32 = 0.75;
 const MAX_RELATED: usize = 8;
@@ -98,6 +114,8 @@ struct ArticleEntry {
     hash: String,
     story: u32,
     sig: Option<Box<Signature>>,
+    /// Distinct word shingles of the text (for containment from MinHash similarity).
+    shingles: u32,
 }
 
 #[derive(Debug, Clone)]
@@ -106,6 +124,7 @@ struct StoryClaim {
     subject: String,
     value: f64,
     hedge: Option<String>,
+    event: Option<String>,
     article: u32,
     source: u32,
 }
@@ -120,23 +139,119 @@ struct Story {
     sources: Vec<u32>,
     /// Entity feature id → articles mentioning it, sorted by feature id.
     entities: Vec<(u32, u32)>,
+    /// Evidence feature id (names, places, numbers, dates) → articles with it, sorted by id.
+    keys: Vec<(u32, u32)>,
     /// Term feature id → summed normalised weight, sorted by feature id.
     terms: Vec<(u32, f32)>,
     claims: Vec<StoryClaim>,
     indexed: Vec<u32>,
     merged_from: Vec<String>,
     related: Vec<String>,
-    first_seen: DateTime<Utc>,
-    last_seen: DateTime<Utc>,
+    /// Earliest and latest publication date of its dated articles.
+    span: Option<(DateTime<Utc>, DateTime<Utc>)>,
+    /// When it was founded and when it last gained an article, by arrival (fetch) time.
+    founded: DateTime<Utc>,
+    last_gained: DateTime<Utc>,
 }
+
+impl Story {
+    fn first_seen(&self) -> DateTime<Utc> {
+        self.span.map_or(self.founded, |s| s.0)
+    }
+    fn last_seen(&self) -> DateTime<Utc> {
+        self.span.map_or(self.last_gained, |s| s.1)
+    }
+}
+
+/// A claim as a story keeps it: kind, subject, value, hedge, event.
+type ClaimKey = (String, String, f64, Option<String>, Option<String>);
 
 /// What an article contributes to a story.
 struct Features {
     entities: Vec<u32>,
+    /// Evidence features, sorted: name tokens, places, numbers, dates, entity ids.
+    keys: Vec<u32>,
     terms: Vec<(u32, f32)>,
-    claims: Vec<(String, String, f64, Option<String>)>,
-    time: DateTime<Utc>,
+    claims: Vec<ClaimKey>,
+    /// Publication date, when the article has one.
+    time: Option<DateTime<Utc>>,
+    /// When it arrived (was fetched).
+    arrival: DateTime<Utc>,
     sig: Option<Signature>,
+    shingles: u32,
+}
+
+/// Kinds of evidence, each with its weight in [`Weights`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Class {
+    /// A story-gazetteer entity id.
+    Entity,
+    /// A word of a name found by rule ("griner").
+    Name,
+    /// A country of the place gazetteer.
+    Country,
+    /// A city or region of the place gazetteer.
+    City,
+    /// A number in the text (not a year, not part of a date).
+    Number,
+    /// A day and month written in the text.
+    Date,
+    /// The article's own publication day.
+    Day,
+}
+
+/// The weights of story similarity, in one place. Tuned on `stories-dev` (see the README).
+#[derive(Debug, Clone, Copy)]
+struct Weights {
+    entity: f32,
+    name: f32,
+    country: f32,
+    city: f32,
+    number: f32,
+    date: f32,
+    day: f32,
+    /// Share of the similarity from evidence features; the rest comes from key terms.
+    evidence: f32,
+    /// A name within a small edit distance of a story's name counts this much of a match.
+    fuzzy: f32,
+}
+
+const WEIGHTS: Weights = Weights {
+    entity: 1.0,
+    name: 1.0,
+    country: 0.35,
+    city: 0.6,
+    number: 0.7,
+    date: 0.8,
+    day: 0.4,
+    evidence: 0.65,
+    fuzzy: 0.7,
+};
+
+impl Class {
+    fn of(key: &str) -> Class {
+        match key.as_bytes().first() {
+            Some(b'n') => Class::Name,
+            Some(b'c') => Class::Country,
+            Some(b'p') => Class::City,
+            Some(b'#') => Class::Number,
+            Some(b'd') => Class::Date,
+            Some(b'y') => Class::Day,
+            _ => Class::Entity,
+        }
+    }
+    fn weight(self) -> f32 {
+        let w = WEIGHTS;
+        match self {
+            Class::Entity => w.entity,
+            Class::Name => w.name,
+            Class::Country => w.country,
+            Class::City => w.city,
+            Class::Number => w.number,
+            Class::Date => w.date,
+            Class::Day => w.day,
+        }
+    }
 }
 
 /// The story index: stories, their features, and duplicate detection state. Bounded by
@@ -147,6 +262,8 @@ pub struct StoryIndex {
     entity_info: HashMap<u32, EntityInfo>,
     /// Articles mentioning each entity feature (for rarity weights).
     df: HashMap<u32, u32>,
+    /// Class and (for names) the folded word of each evidence feature.
+    key_info: HashMap<u32, (Class, String)>,
     sources: HashMap<String, u32>,
     source_names: Vec<String>,
     articles: HashMap<u32, ArticleEntry>,
@@ -163,8 +280,10 @@ pub struct StoryIndex {
     postings: HashMap<u32, Vec<u32>>,
     /// Stories evicted since postings were last compacted.
     evicted: usize,
+    /// Stories by when they last gained an article (arrival time).
     by_age: BTreeSet<(i64, u32)>,
-    newest: Option<DateTime<Utc>>,
+    /// The latest arrival time seen: the index's clock for eviction.
+    clock: Option<DateTime<Utc>>,
 }
 
 fn round3(x: f32) -> f32 {
@@ -194,22 +313,77 @@ pub(crate) fn title_end(a: &EnrichedArticle) -> usize {
     }
 }
 
-/// The date an article reports on: its publication time, else a date written near its start
-/// (a dateline such as "April 21, 2025—San Salvador"), else when it was fetched. Never later than
-/// a day after enrichment, so one wrong date cannot age the whole index out.
-pub fn article_time(a: &EnrichedArticle) -> DateTime<Utc> {
-    let head = title_end(a) + 200;
-    let dateline = a
-        .claims
-        .iter()
-        .filter(|c| c.kind == "date" && c.start <= head)
-        .find_map(|c| {
-            let v = c.value as u32;
-            let (y, m, d) = ((v / 10000) as i32, (v / 100) % 100, v % 100);
-            Utc.with_ymd_and_hms(y, m, d, 12, 0, 0).single()
-        });
-    let t = a.published.or(dateline).unwrap_or(a.fetched_at);
-    t.min(a.enriched_at + Duration::days(1))
+/// The date an article reports on: its publication time (from the feed, the page, the URL or
+/// its text, as the cleaner found it), never the fetch time; none when it has no date. Never
+/// later than a day after enrichment, so one wrong date cannot age the whole index out.
+pub fn article_time(a: &EnrichedArticle) -> Option<DateTime<Utc>> {
+    // A date guessed from deep in the text (the latest date it mentions) is kept on the
+    // article but too weak to keep it out of a story: a wrong date splits an event.
+    if a.published_from.is_some_and(|f| f.confidence < MIN_DATE_CONFIDENCE) {
+        return None;
+    }
+    a.published.map(|t| t.min(a.enriched_at + Duration::days(1)))
+}
+
+/// Evidence keys of an article: words of names found by rule, places, gazetteer entities,
+/// numbers and day-month dates written in the text, and its publication day. These survive
+/// translation: "Griner", "140", "26 septiembre" read the same in every language.
+fn evidence_keys(a: &EnrichedArticle) -> Vec<String> {
+    let lx = lexicon::lexicon();
+    let mut keys: Vec<String> = Vec::new();
+    for e in &a.entities {
+        if let Some(place) = e.id.strip_prefix("place/") {
+            let country = lexicon::places::places()
+                .lookup(&e.name)
+                .is_some_and(|p| p.kind == "country");
+            keys.push(format!("{}:{place}", if country { 'c' } else { 'p' }));
+        } else if e.id.starts_with("name/") {
+            for w in e.name.split(|c: char| !(c.is_alphanumeric() || c == '-')) {
+                let f = fold_word(w);
+                if f.chars().count() >= 3 && !lx.is_title(&f) && !lx.is_connector(&f) && !is_stop(&f)
+                {
+                    keys.push(format!("n:{f}"));
+                }
+            }
+        } else {
+            keys.push(format!("e:{}", e.id));
+            // A known person is also named by the words of its name, as found by rule elsewhere.
+            for w in e.name.split(' ') {
+                let f = fold_word(w);
+                if f.chars().count() >= 3 && e.kind == "person" {
+                    keys.push(format!("n:{f}"));
+                }
+            }
+        }
+    }
+    let dates = lexicon::dates::find_dates(&a.text);
+    for d in &dates {
+        if let (Some(day), true) = (d.day, d.month > 0) {
+            keys.push(format!("d:{:02}-{day:02}", d.month));
+        }
+    }
+    let in_date = |s: usize| dates.iter().any(|d| s >= d.start && s < d.end);
+    for w in words(&a.text) {
+        if !w.is_number() || in_date(w.start) {
+            continue;
+        }
+        let Some(v) = crate::claims::parse_number(w.raw) else {
+            continue;
+        };
+        let year = !w.raw.contains([',', '.']) && (1900.0..=2100.0).contains(&v);
+        if v >= 10.0 && !year {
+            keys.push(format!("#:{v}"));
+        }
+    }
+    if DAY_KEYS {
+        if let Some(t) = article_time(a) {
+            // The day and the next: articles a day apart share one key.
+            let d = t.date_naive();
+            keys.push(format!("y:{d}"));
+            keys.push(format!("y:{}", d + Duration::days(1)));
+        }
+    }
+    keys
 }
 
 impl StoryIndex {
@@ -220,6 +394,7 @@ impl StoryIndex {
             features: HashMap::new(),
             entity_info: HashMap::new(),
             df: HashMap::new(),
+            key_info: HashMap::new(),
             sources: HashMap::new(),
             source_names: Vec::new(),
             articles: HashMap::new(),
@@ -235,7 +410,7 @@ impl StoryIndex {
             postings: HashMap::new(),
             evicted: 0,
             by_age: BTreeSet::new(),
-            newest: None,
+            clock: None,
         }
     }
 
@@ -283,6 +458,20 @@ impl StoryIndex {
         }
         entities.sort_unstable();
         entities.dedup();
+        let mut keys = Vec::new();
+        for k in evidence_keys(a) {
+            let class = Class::of(&k);
+            let word = if class == Class::Name {
+                k[2..].to_string()
+            } else {
+                String::new()
+            };
+            let f = self.feature(k);
+            self.key_info.entry(f).or_insert((class, word));
+            keys.push(f);
+        }
+        keys.sort_unstable();
+        keys.dedup();
         let raw = term_weights(&a.text, title_end(a), ARTICLE_TERMS);
         let norm = raw.iter().map(|(_, w)| w * w).sum::<f32>().sqrt().max(1e-6);
         let mut terms: Vec<(u32, f32)> = raw
@@ -294,14 +483,29 @@ impl StoryIndex {
             .claims
             .iter()
             .filter(|c| c.kind != "date")
-            .map(|c| (c.kind.clone(), c.subject.clone(), c.value, c.hedge.clone()))
+            .map(|c| {
+                (
+                    c.kind.clone(),
+                    c.subject.clone(),
+                    c.value,
+                    c.hedge.clone(),
+                    c.event.clone(),
+                )
+            })
             .collect();
+        let (sig, shingles) = match minhash::signature_and_size(&a.text) {
+            Some((s, n)) => (Some(s), n),
+            None => (None, 0),
+        };
         Features {
             entities,
+            keys,
             terms,
             claims,
             time: article_time(a),
-            sig: minhash::signature(&a.text),
+            arrival: a.fetched_at,
+            sig,
+            shingles,
         }
     }
 
@@ -311,30 +515,72 @@ impl StoryIndex {
         (1.0 + n / (df + 1.0)).ln()
     }
 
-    /// Similarity of an article to a story, in [0, 1].
-    fn similarity(&self, f: &Features, s: &Story) -> f32 {
-        // Entities: cosine of rarity-weighted vectors; the story side is the share of its
-        // articles that mention each entity.
+    /// Weight of an evidence feature: its class weight times its rarity.
+    fn key_weight(&self, k: u32) -> f32 {
+        let class = self.key_info.get(&k).map_or(Class::Entity, |x| x.0);
+        class.weight() * self.idf(k)
+    }
+
+    /// A story's evidence key within a small edit distance of an unmatched name word of the
+    /// article ("Wittkoff" and "Witkoff", "Vogel" and "Fogel"): its article count.
+    fn fuzzy_name(&self, word: &str, keys: &[(u32, u32)]) -> Option<u32> {
+        let n = word.chars().count();
+        if n < 5 {
+            return None;
+        }
+        let max = if n >= 8 { 2 } else { 1 };
+        keys.iter()
+            .filter_map(|&(k, c)| {
+                let (class, other) = self.key_info.get(&k)?;
+                if *class != Class::Name || other.chars().count() < 5 {
+                    return None;
+                }
+                let same_sound = phonetic(word) == phonetic(other);
+                let d = strsim::damerau_levenshtein(word, other);
+                (d <= max || (same_sound && d <= max + 1)).then_some(c)
+            })
+            .max()
+    }
+
+    /// Cosine of rarity-weighted evidence between an article (each key once) and a story (each
+    /// key by the share of its articles that have it); unmatched name words may match a story's
+    /// name of close spelling at a lower weight.
+    fn evidence_cosine(&self, keys: &[u32], s: &Story) -> f32 {
         let n = s.articles.len().max(1) as f32;
-        let w = |e: u32| self.entity_info.get(&e).map_or(0.5, |i| i.weight) * self.idf(e);
         let (mut dot, mut na, mut ns) = (0.0f32, 0.0f32, 0.0f32);
-        for &e in &f.entities {
-            let we = w(e);
-            na += we * we;
-            if let Ok(k) = s.entities.binary_search_by_key(&e, |x| x.0) {
-                dot += we * we * s.entities[k].1 as f32 / n;
+        for &k in keys {
+            let w = self.key_weight(k);
+            // Evidence no other article has (a name spelt once, a German noun) cannot point to
+            // any story; counting it would only make long articles look unlike everything.
+            if self.df.get(&k).copied().unwrap_or(0) > 0 {
+                na += w * w;
+            }
+            match s.keys.binary_search_by_key(&k, |x| x.0) {
+                Ok(i) => dot += w * w * s.keys[i].1 as f32 / n,
+                Err(_) => {
+                    if let Some((Class::Name, word)) = self.key_info.get(&k) {
+                        if let Some(c) = self.fuzzy_name(word, &s.keys) {
+                            dot += WEIGHTS.fuzzy * w * w * c as f32 / n;
+                        }
+                    }
+                }
             }
         }
-        for &(e, c) in &s.entities {
-            let v = w(e) * c as f32 / n;
+        for &(k, c) in &s.keys {
+            let v = self.key_weight(k) * c as f32 / n;
             ns += v * v;
         }
-        let ent = if na > 0.0 && ns > 0.0 {
-            dot / (na.sqrt() * ns.sqrt())
+        if na > 0.0 && ns > 0.0 {
+            (dot / (na.sqrt() * ns.sqrt())).min(1.0)
         } else {
             0.0
-        };
-        // Terms: cosine with the story's summed term vector.
+        }
+    }
+
+    /// Similarity of an article to a story, in [0, 1]: evidence that survives translation
+    /// (names, places, numbers, dates) and key terms of the same language.
+    fn similarity(&self, f: &Features, s: &Story) -> f32 {
+        let ev = self.evidence_cosine(&f.keys, s);
         let (mut tdot, mut tn) = (0.0f32, 0.0f32);
         for &(t, v) in &s.terms {
             tn += v * v;
@@ -343,38 +589,107 @@ impl StoryIndex {
             }
         }
         let term = if tn > 0.0 { tdot / tn.sqrt() } else { 0.0 };
-        // Claims: the share of the article's claims the story already reports, allowing small
-        // differences (250 against 252 is the same fact, reported differently).
-        let matched = f
-            .claims
-            .iter()
-            .filter(|(kind, subject, value, _)| {
-                s.claims.iter().any(|c| {
-                    &c.kind == kind
-                        && &c.subject == subject
-                        && (c.value - value).abs() <= 0.03 * value.abs().max(1.0)
-                })
-            })
-            .count();
-        if f.claims.is_empty() {
-            (0.6 * ent + 0.4 * term).min(1.0)
+        (WEIGHTS.evidence * ev + (1.0 - WEIGHTS.evidence) * term).min(1.0)
+    }
+
+    /// Similarity of two stories, for merging stories that turn out to be one.
+    fn story_similarity(&self, a: &Story, b: &Story) -> f32 {
+        let (na, nb) = (a.articles.len().max(1) as f32, b.articles.len().max(1) as f32);
+        let (mut dot, mut xa, mut xb) = (0.0f32, 0.0f32, 0.0f32);
+        let (mut i, mut j) = (0, 0);
+        while i < a.keys.len() || j < b.keys.len() {
+            match (a.keys.get(i), b.keys.get(j)) {
+                (Some(x), Some(y)) if x.0 == y.0 => {
+                    let w = self.key_weight(x.0);
+                    let (u, v) = (w * x.1 as f32 / na, w * y.1 as f32 / nb);
+                    dot += u * v;
+                    xa += u * u;
+                    xb += v * v;
+                    i += 1;
+                    j += 1;
+                }
+                (Some(x), Some(y)) if x.0 < y.0 => {
+                    let u = self.key_weight(x.0) * x.1 as f32 / na;
+                    xa += u * u;
+                    i += 1;
+                }
+                (Some(x), None) => {
+                    let u = self.key_weight(x.0) * x.1 as f32 / na;
+                    xa += u * u;
+                    i += 1;
+                }
+                (_, Some(y)) => {
+                    let v = self.key_weight(y.0) * y.1 as f32 / nb;
+                    xb += v * v;
+                    j += 1;
+                }
+                (None, None) => break,
+            }
+        }
+        let ev = if xa > 0.0 && xb > 0.0 {
+            dot / (xa.sqrt() * xb.sqrt())
         } else {
-            let claim = matched as f32 / f.claims.len() as f32;
-            (0.5 * ent + 0.3 * term + 0.2 * claim).min(1.0)
+            0.0
+        };
+        let (mut tdot, mut ta, mut tb) = (0.0f32, 0.0f32, 0.0f32);
+        for &(t, v) in &a.terms {
+            ta += v * v;
+            if let Ok(k) = b.terms.binary_search_by_key(&t, |x| x.0) {
+                tdot += v * b.terms[k].1;
+            }
+        }
+        for &(_, v) in &b.terms {
+            tb += v * v;
+        }
+        let term = if ta > 0.0 && tb > 0.0 {
+            tdot / (ta.sqrt() * tb.sqrt())
+        } else {
+            0.0
+        };
+        (WEIGHTS.evidence * ev + (1.0 - WEIGHTS.evidence) * term).min(1.0)
+    }
+
+    /// A dated article fits a story whose dated articles lie within the window of its date; an
+    /// undated article, or a story without dated articles, is judged on content alone.
+    fn in_window(&self, f: &Features, s: &Story) -> bool {
+        let w = Duration::days(self.cfg.window_days);
+        match (f.time, s.span) {
+            (Some(t), Some((first, last))) => t >= first - w && t <= last + w,
+            _ => true,
         }
     }
 
-    fn in_window(&self, f: &Features, s: &Story) -> bool {
+    /// Without dates on both sides, only content says two stories are one event, and events
+    /// that share names and words (two hurricanes, two popes) look alike: ask for more.
+    fn merge_need(&self, a: &Story, b: &Story) -> f32 {
+        if a.span.is_some() && b.span.is_some() {
+            self.cfg.merge_threshold
+        } else {
+            self.cfg.merge_threshold.max(UNDATED_MERGE)
+        }
+    }
+
+    /// Two stories may merge: their dates meet and they are similar enough.
+    fn mergeable(&self, a: &Story, b: &Story) -> bool {
+        self.spans_meet(a, b) && self.story_similarity(a, b) >= self.merge_need(a, b)
+    }
+
+    /// Two stories' dated articles lie within the window of each other.
+    fn spans_meet(&self, a: &Story, b: &Story) -> bool {
         let w = Duration::days(self.cfg.window_days);
-        f.time >= s.first_seen - w && f.time <= s.last_seen + w
+        match (a.span, b.span) {
+            (Some((a0, a1)), Some((b0, b1))) => a0 <= b1 + w && b0 <= a1 + w,
+            _ => true,
+        }
     }
 
     fn candidates(&mut self, f: &Features) -> Vec<u32> {
         let mut hits: HashMap<u32, u32> = HashMap::new();
         let keys = f
-            .entities
+            .keys
             .iter()
             .copied()
+            .chain(f.entities.iter().copied())
             .chain(top_terms(&f.terms, INDEXED_TERMS));
         for k in keys {
             if let Some(list) = self.postings.get_mut(&k) {
@@ -390,23 +705,46 @@ impl StoryIndex {
         v.into_iter().map(|x| x.0).collect()
     }
 
-    fn near_duplicate(&self, sig: &Signature, own: Option<u32>) -> Option<(u32, f32)> {
+    /// The earlier article whose text contains this one's most (or is most contained in it):
+    /// the share of the shorter text's shingles found in the longer, estimated from MinHash
+    /// similarity and the two shingle counts. Candidates are articles sharing a band and the
+    /// articles of the most similar stories (a shortened copy shares few bands).
+    fn near_duplicate(
+        &self,
+        f: &Features,
+        own: Option<u32>,
+        stories: &[u32],
+    ) -> Option<(u32, f32)> {
+        let sig = f.sig.as_ref()?;
+        let mut cands: Vec<u32> = minhash::band_keys(sig)
+            .iter()
+            .filter_map(|k| self.bands.get(k).copied())
+            .collect();
+        for s in stories.iter().take(NEAR_DUP_STORIES) {
+            if let Some(story) = self.stories.get(s) {
+                let from = story.articles.len().saturating_sub(NEAR_DUP_ARTICLES);
+                cands.extend(story.articles[from..].iter().copied());
+            }
+        }
+        cands.sort_unstable();
+        cands.dedup();
         let mut best: Option<(u32, f32)> = None;
-        for key in minhash::band_keys(sig) {
-            let Some(&an) = self.bands.get(&key) else {
-                continue;
-            };
+        for an in cands {
             if Some(an) == own {
                 continue;
             }
-            let Some(other) = self.articles.get(&an).and_then(|a| a.sig.as_deref()) else {
+            let Some(entry) = self.articles.get(&an) else {
                 continue;
             };
-            let s = minhash::similarity(sig, other);
-            if s >= self.cfg.near_duplicate_threshold
-                && best.is_none_or(|(b, bs)| s > bs || (s == bs && an < b))
+            let Some(other) = entry.sig.as_deref() else {
+                continue;
+            };
+            let j = minhash::similarity(sig, other);
+            let c = minhash::containment(j, f.shingles, entry.shingles);
+            if c >= self.cfg.near_duplicate_threshold
+                && best.is_none_or(|(b, bs)| c > bs || (c == bs && an < b))
             {
-                best = Some((an, s));
+                best = Some((an, c));
             }
         }
         best
@@ -450,10 +788,18 @@ impl StoryIndex {
             .filter(|an| Some(**an) != known)
             .and_then(|an| self.articles.get(an))
             .map(|e| e.id.clone());
-        let near = f
-            .sig
-            .as_ref()
-            .and_then(|sig| self.near_duplicate(sig, known));
+        // Stories this article is close to: where its near copies would be.
+        let mut close: Vec<(u32, f32)> = Vec::new();
+        if known.is_none() {
+            for s in self.candidates(&f) {
+                if let Some(story) = self.stories.get(&s) {
+                    close.push((s, self.similarity(&f, story)));
+                }
+            }
+            close.sort_by(|x, y| y.1.total_cmp(&x.1).then(x.0.cmp(&y.0)));
+        }
+        let close_ids: Vec<u32> = close.iter().map(|x| x.0).collect();
+        let near = self.near_duplicate(&f, known, &close_ids);
         if a.duplicate_of.is_none() {
             a.near_duplicate_of = near.and_then(|(an, s)| {
                 self.articles.get(&an).map(|e| NearDuplicate {
@@ -479,9 +825,8 @@ impl StoryIndex {
         // the same event (the April proposal and the July exchange).
         let mut related: Vec<u32> = Vec::new();
         if forced.is_none() {
-            for s in self.candidates(&f) {
+            for &(s, sim) in &close {
                 if let Some(story) = self.stories.get(&s) {
-                    let sim = self.similarity(&f, story);
                     if self.in_window(&f, story) {
                         scored.push((s, sim));
                     }
@@ -499,32 +844,43 @@ impl StoryIndex {
             (Some(s), _) => (s, 1.0, false),
             (None, Some(&(s, sc))) if sc >= self.cfg.threshold => (s, sc, false),
             _ => (
-                self.new_story(story_id_for(&a.article_id), &a.title, f.time),
+                self.new_story(story_id_for(&a.article_id), &a.title, &f),
                 0.5,
                 true,
             ),
         };
-        // An article close to several stories shows they are one: merge into the oldest.
+        // An article close to several stories shows they are one: merge into the oldest, when
+        // their dates allow it (and without dates, when they are close enough by themselves).
         let mut slot = slot;
         if !created && score >= self.cfg.merge_threshold {
-            let group: Vec<u32> = scored
+            let mut group: Vec<u32> = scored
                 .iter()
                 .filter(|(_, sc)| *sc >= self.cfg.merge_threshold)
                 .map(|x| x.0)
                 .collect();
-            if group.len() > 1 {
-                let mut sorted = group.clone();
-                sorted.sort_by(|x, y| self.older_first(*x, *y));
-                let survivor = sorted[0];
-                for absorbed in &sorted[1..] {
-                    if let Some(ev) = self.merge(*absorbed, survivor) {
-                        events.push(ev);
+            group.sort_by(|x, y| self.older_first(*x, *y));
+            if let Some(&survivor) = group.first() {
+                for absorbed in group[1..].to_vec() {
+                    let ok = match (self.stories.get(&survivor), self.stories.get(&absorbed)) {
+                        (Some(a), Some(b)) => self.mergeable(a, b),
+                        _ => false,
+                    };
+                    if ok {
+                        if let Some(ev) = self.merge(absorbed, survivor) {
+                            events.push(ev);
+                        }
+                        if absorbed == slot {
+                            slot = survivor;
+                        }
                     }
                 }
-                slot = survivor;
             }
         }
         self.add_article(&a, &f, slot, known);
+        // Evidence that arrived since may show the story is one with another founded apart
+        // (in another language, or before this article linked them): merge them now, so that
+        // the grouping does not depend on arrival order.
+        let slot = self.merge_met(slot, &mut events);
         self.relate(slot, &related);
         if let Some(story) = self.stories.get_mut(&slot) {
             if !created && score > story.title_score {
@@ -594,14 +950,64 @@ impl StoryIndex {
     fn older_first(&self, x: u32, y: u32) -> std::cmp::Ordering {
         match (self.stories.get(&x), self.stories.get(&y)) {
             (Some(a), Some(b)) => a
-                .first_seen
-                .cmp(&b.first_seen)
+                .first_seen()
+                .cmp(&b.first_seen())
                 .then_with(|| a.id.cmp(&b.id)),
             _ => x.cmp(&y),
         }
     }
 
-    fn new_story(&mut self, id: String, title: &str, time: DateTime<Utc>) -> u32 {
+    /// Merge into story `slot` (or it into an older one) every candidate story that now meets the
+    /// merge threshold with it; returns the surviving slot.
+    fn merge_met(&mut self, slot: u32, events: &mut Vec<StoryEvent>) -> u32 {
+        let mut slot = slot;
+        for _ in 0..MAX_MERGES {
+            let Some(story) = self.stories.get(&slot) else {
+                return slot;
+            };
+            let f = Features {
+                entities: story.entities.iter().map(|x| x.0).collect(),
+                keys: story.keys.iter().map(|x| x.0).collect(),
+                terms: story.terms.clone(),
+                claims: Vec::new(),
+                time: None,
+                arrival: story.last_gained,
+                sig: None,
+                shingles: 0,
+            };
+            let mut best: Option<(u32, f32)> = None;
+            for c in self.candidates(&f) {
+                if c == slot {
+                    continue;
+                }
+                let (Some(a), Some(b)) = (self.stories.get(&slot), self.stories.get(&c)) else {
+                    continue;
+                };
+                if !self.spans_meet(a, b) {
+                    continue;
+                }
+                let sim = self.story_similarity(a, b);
+                if sim >= self.merge_need(a, b) && best.is_none_or(|(_, bs)| sim > bs) {
+                    best = Some((c, sim));
+                }
+            }
+            let Some((other, _)) = best else {
+                return slot;
+            };
+            let (survivor, absorbed) = if self.older_first(slot, other).is_le() {
+                (slot, other)
+            } else {
+                (other, slot)
+            };
+            if let Some(ev) = self.merge(absorbed, survivor) {
+                events.push(ev);
+            }
+            slot = survivor;
+        }
+        slot
+    }
+
+    fn new_story(&mut self, id: String, title: &str, f: &Features) -> u32 {
         let slot = self.next_story;
         self.next_story += 1;
         self.stories.insert(
@@ -619,11 +1025,13 @@ impl StoryIndex {
                 indexed: Vec::new(),
                 merged_from: Vec::new(),
                 related: Vec::new(),
-                first_seen: time,
-                last_seen: time,
+                keys: Vec::new(),
+                span: f.time.map(|t| (t, t)),
+                founded: f.arrival,
+                last_gained: f.arrival,
             },
         );
-        self.by_age.insert((time.timestamp(), slot));
+        self.by_age.insert((f.arrival.timestamp(), slot));
         self.story_by_id.insert(id, slot);
         slot
     }
@@ -642,7 +1050,7 @@ impl StoryIndex {
         });
         let source = self.source(&a.source.name);
         if known.is_none() {
-            for &e in &f.entities {
+            for &e in f.entities.iter().chain(&f.keys) {
                 *self.df.entry(e).or_default() += 1;
             }
         }
@@ -665,13 +1073,14 @@ impl StoryIndex {
                 hash: a.content_hash.clone(),
                 story: slot,
                 sig: f.sig.map(Box::new),
+                shingles: f.shingles,
             },
         );
         self.article_by_id.insert(a.article_id.clone(), an);
         let Some(story) = self.stories.get_mut(&slot) else {
             return an;
         };
-        self.by_age.remove(&(story.last_seen.timestamp(), slot));
+        self.by_age.remove(&(story.last_gained.timestamp(), slot));
         // Only a revision can already be a member; checking new articles would be quadratic.
         if known.is_none() || !story.articles.contains(&an) {
             story.articles.push(an);
@@ -681,6 +1090,17 @@ impl StoryIndex {
                     Err(k) => story.entities.insert(k, (e, 1)),
                 }
             }
+            for &e in &f.keys {
+                match story.keys.binary_search_by_key(&e, |x| x.0) {
+                    Ok(k) => story.keys[k].1 += 1,
+                    Err(k) => story.keys.insert(k, (e, 1)),
+                }
+            }
+        }
+        if story.keys.len() > MAX_STORY_KEYS {
+            story.keys.sort_by(|x, y| y.1.cmp(&x.1).then(x.0.cmp(&y.0)));
+            story.keys.truncate(MAX_STORY_KEYS / 2);
+            story.keys.sort_unstable_by_key(|x| x.0);
         }
         if story.entities.len() > MAX_STORY_ENTITIES {
             // A long-running story mentions many names once; the frequent ones describe it.
@@ -695,26 +1115,30 @@ impl StoryIndex {
         }
         story.terms = add_terms(&story.terms, &f.terms);
         story.claims.retain(|c| c.article != an);
-        for (kind, subject, value, hedge) in &f.claims {
+        for (kind, subject, value, hedge, event) in &f.claims {
             if story.claims.len() < MAX_STORY_CLAIMS {
                 story.claims.push(StoryClaim {
                     kind: kind.clone(),
                     subject: subject.clone(),
                     value: *value,
                     hedge: hedge.clone(),
+                    event: event.clone(),
                     article: an,
                     source,
                 });
             }
         }
-        story.first_seen = story.first_seen.min(f.time);
-        story.last_seen = story.last_seen.max(f.time);
-        self.by_age.insert((story.last_seen.timestamp(), slot));
-        // Index the story under its entities and heaviest terms.
+        if let Some(t) = f.time {
+            story.span = Some(story.span.map_or((t, t), |(a, b)| (a.min(t), b.max(t))));
+        }
+        story.last_gained = story.last_gained.max(f.arrival);
+        self.by_age.insert((story.last_gained.timestamp(), slot));
+        // Index the story under its evidence, entities and heaviest terms.
         let keys: Vec<u32> = story
-            .entities
+            .keys
             .iter()
             .map(|x| x.0)
+            .chain(story.entities.iter().map(|x| x.0))
             .chain(top_terms(&story.terms, INDEXED_TERMS))
             .collect();
         for k in keys {
@@ -727,7 +1151,7 @@ impl StoryIndex {
                 }
             }
         }
-        self.newest = Some(self.newest.map_or(f.time, |n| n.max(f.time)));
+        self.clock = Some(self.clock.map_or(f.arrival, |n| n.max(f.arrival)));
         an
     }
 
@@ -737,7 +1161,7 @@ impl StoryIndex {
             return None;
         }
         let absorbed = self.stories.remove(&from)?;
-        self.by_age.remove(&(absorbed.last_seen.timestamp(), from));
+        self.by_age.remove(&(absorbed.last_gained.timestamp(), from));
         let mut ev = self.story_event(&absorbed, StoryChange::Merged, "");
         let target = self.stories.get_mut(&into)?;
         ev.merged_into = Some(target.id.clone());
@@ -747,7 +1171,7 @@ impl StoryIndex {
             .and_then(|an| self.articles.get(an))
             .map(|e| e.id.clone())
             .unwrap_or_default();
-        self.by_age.remove(&(target.last_seen.timestamp(), into));
+        self.by_age.remove(&(target.last_gained.timestamp(), into));
         for an in &absorbed.articles {
             if let Some(e) = self.articles.get_mut(an) {
                 e.story = into;
@@ -761,6 +1185,12 @@ impl StoryIndex {
                 Err(k) => target.entities.insert(k, (*e, *c)),
             }
         }
+        for (e, c) in &absorbed.keys {
+            match target.keys.binary_search_by_key(e, |x| x.0) {
+                Ok(k) => target.keys[k].1 += c,
+                Err(k) => target.keys.insert(k, (*e, *c)),
+            }
+        }
         for s in &absorbed.sources {
             if !target.sources.contains(s) {
                 target.sources.push(*s);
@@ -772,8 +1202,12 @@ impl StoryIndex {
                 target.claims.push(c);
             }
         }
-        target.first_seen = target.first_seen.min(absorbed.first_seen);
-        target.last_seen = target.last_seen.max(absorbed.last_seen);
+        target.span = match (target.span, absorbed.span) {
+            (Some((a0, a1)), Some((b0, b1))) => Some((a0.min(b0), a1.max(b1))),
+            (x, None) | (None, x) => x,
+        };
+        target.founded = target.founded.min(absorbed.founded);
+        target.last_gained = target.last_gained.max(absorbed.last_gained);
         target.merged_from.push(absorbed.id.clone());
         target
             .merged_from
@@ -784,19 +1218,20 @@ impl StoryIndex {
                 self.postings.entry(k).or_default().push(into);
             }
         }
-        self.by_age.insert((target.last_seen.timestamp(), into));
+        self.by_age.insert((target.last_gained.timestamp(), into));
         self.story_by_id.remove(&absorbed.id);
         self.merged.insert(absorbed.id.clone(), target.id.clone());
         Some(ev)
     }
 
-    /// Drop stories beyond the age bound, and the least recently updated beyond `limit`, with
-    /// their articles.
+    /// Drop stories that gained no article within the age bound (by arrival time: a backfill
+    /// of old articles ages nothing), and the least recently updated beyond `limit`, with their
+    /// articles.
     fn evict(&mut self, limit: usize) {
-        let Some(newest) = self.newest else {
+        let Some(clock) = self.clock else {
             return;
         };
-        let cutoff = (newest - Duration::days(self.cfg.max_age_days)).timestamp();
+        let cutoff = (clock - Duration::days(self.cfg.max_age_days)).timestamp();
         while let Some(&(ts, slot)) = self.by_age.first() {
             if ts >= cutoff && self.stories.len() <= limit {
                 break;
@@ -823,7 +1258,7 @@ impl StoryIndex {
                     }
                 }
             }
-            for (e, c) in story.entities {
+            for (e, c) in story.entities.into_iter().chain(story.keys) {
                 if let Some(d) = self.df.get_mut(&e) {
                     *d = d.saturating_sub(c);
                 }
@@ -878,7 +1313,7 @@ impl StoryIndex {
             Some(&s) => s,
             None => {
                 let pending = self.pending_versions.remove(&id);
-                let slot = self.new_story(id, &a.title, f.time);
+                let slot = self.new_story(id, &a.title, &f);
                 if let (Some((version, title)), Some(s)) = (pending, self.stories.get_mut(&slot)) {
                     s.version = version;
                     s.title = title;
@@ -993,8 +1428,8 @@ impl StoryIndex {
                 .map(|r| self.resolve(r))
                 .filter(|r| *r != s.id)
                 .collect(),
-            first_seen: s.first_seen,
-            last_seen: s.last_seen,
+            first_seen: s.first_seen(),
+            last_seen: s.last_seen(),
         }
     }
 
@@ -1015,15 +1450,18 @@ impl StoryIndex {
                 .get(c.source as usize)
                 .cloned()
                 .unwrap_or_default();
+            // Like with like: one row per kind, subject and event ("80 prisoners freed" and "252
+            // migrants deported" are different rows; so are hostages freed and hostages held).
             let row = match rows
                 .iter_mut()
-                .position(|r| r.kind == c.kind && r.subject == c.subject)
+                .position(|r| r.kind == c.kind && r.subject == c.subject && r.event == c.event)
             {
                 Some(i) => &mut rows[i],
                 None => {
                     rows.push(ClaimRow {
                         kind: c.kind.clone(),
                         subject: c.subject.clone(),
+                        event: c.event.clone(),
                         values: Vec::new(),
                         agree: true,
                     });
@@ -1063,7 +1501,12 @@ impl StoryIndex {
                     .cmp(&a.article_ids.len())
                     .then(a.value.total_cmp(&b.value))
             });
-            r.agree = r.values.len() == 1;
+            // A rounded, hedged figure agrees with the exact one ("about 250" and 252).
+            let top = r.values.first().map_or(0.0, |v| v.value);
+            r.agree = r.values.iter().all(|v| {
+                let tol = if v.hedges.is_empty() { 0.0 } else { 0.05 };
+                (v.value - top).abs() <= tol * top.abs().max(1.0)
+            });
         }
         rows.sort_by(|a, b| {
             let n = |r: &ClaimRow| r.values.iter().map(|v| v.article_ids.len()).sum::<usize>();
@@ -1072,6 +1515,30 @@ impl StoryIndex {
         rows.truncate(20);
         rows
     }
+}
+
+/// A crude phonetic key: folded consonant skeleton with sound-alike letters merged, so "Fogel"
+/// and "Vogel", "Bukele" and "Buquere" (up to r/l) are close.
+fn phonetic(word: &str) -> String {
+    let mut out = String::new();
+    let mut last = ' ';
+    for c in word.chars() {
+        let m = match c {
+            'a' | 'e' | 'i' | 'o' | 'u' | 'y' | 'h' | 'w' => continue,
+            'f' | 'v' | 'p' | 'b' => 'b',
+            'c' | 'k' | 'q' | 'g' | 'x' => 'k',
+            's' | 'z' => 's',
+            'd' | 't' => 't',
+            'l' | 'r' => 'r',
+            'm' | 'n' => 'n',
+            other => other,
+        };
+        if m != last {
+            out.push(m);
+        }
+        last = m;
+    }
+    out
 }
 
 fn top_terms(terms: &[(u32, f32)], n: usize) -> impl Iterator<Item = u32> {
@@ -1119,6 +1586,7 @@ fn add_terms(a: &[(u32, f32)], b: &[(u32, f32)]) -> Vec<(u32, f32)> {
 mod tests {
     use super::*;
     use crate::{Decision, Enricher, Gazetteer};
+    use chrono::TimeZone;
     use model::{CleanArticle, Outcome, SourceRef};
 
     fn article(id: &str, title: &str, body: &str, days: i64) -> EnrichedArticle {
@@ -1152,7 +1620,8 @@ mod tests {
             published,
             declared_language: None,
             repairs: vec![],
-            fetched_at: Utc::now(),
+            // Articles arrive an hour after they are published.
+            fetched_at: published.map_or_else(Utc::now, |p| p + Duration::hours(1)),
             config_version: String::new(),
             meta: Default::default(),
         };
@@ -1190,7 +1659,7 @@ mod tests {
         let row = ev[0]
             .claims
             .iter()
-            .find(|r| r.subject == "americans")
+            .find(|r| r.subject == "united states")
             .expect("row");
         assert!(row.agree);
         let (c, _) = assigned(&mut index, article("c", "Eruption", VOLCANO, 0));
