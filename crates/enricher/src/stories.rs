@@ -16,7 +16,7 @@ use model::{
 };
 
 use crate::keywords::term_weights;
-use crate::minhash::{self, Signature};
+use crate::minhash::{self, Sample, Signature};
 use crate::text::{fold_word, is_stop, words};
 
 /// Story clustering settings.
@@ -42,12 +42,12 @@ pub struct StoryConfig {
 impl Default for StoryConfig {
     fn default() -> Self {
         Self {
-            threshold: 0.35,
-            merge_threshold: 0.55,
+            threshold: 0.15,
+            merge_threshold: 0.3,
             window_days: 7,
             max_age_days: 30,
             max_stories: 100_000,
-            near_duplicate_threshold: 0.5,
+            near_duplicate_threshold: 0.3,
         }
     }
 }
@@ -71,6 +71,10 @@ const MIN_DATE_CONFIDENCE: f32 = 0.5;
 const UNDATED_MERGE: f32 = 0.5;
 /// Whether the publication day is evidence too (beyond bounding the window).
 const DAY_KEYS: bool = false;
+/// Whether key terms are weighted by rarity.
+const TERM_IDF: bool = true;
+/// Share of its weight that evidence no other article has keeps in an article's norm.
+const UNSEEN: f32 = 0.15;
 /// Story merges checked after one assignment.
 const MAX_MERGES: usize = 4;
 /// Stories, and articles of each, searched for near copies beyond shared MinHash bands.
@@ -114,8 +118,8 @@ struct ArticleEntry {
     hash: String,
     story: u32,
     sig: Option<Box<Signature>>,
-    /// Distinct word shingles of the text (for containment from MinHash similarity).
-    shingles: u32,
+    /// A sample of the text's word shingles, for containment.
+    sample: Sample,
 }
 
 #[derive(Debug, Clone)]
@@ -178,7 +182,10 @@ struct Features {
     /// When it arrived (was fetched).
     arrival: DateTime<Utc>,
     sig: Option<Signature>,
-    shingles: u32,
+    sample: Sample,
+    /// Days the text names (year when written, month, day), and a weak publication date: for an
+    /// undated article, what its text says about when it happened.
+    days: Vec<(Option<i32>, u32, u32)>,
 }
 
 /// Kinds of evidence, each with its weight in [`Weights`].
@@ -493,10 +500,19 @@ impl StoryIndex {
                 )
             })
             .collect();
-        let (sig, shingles) = match minhash::signature_and_size(&a.text) {
+        let (sig, sample) = match minhash::sketch(&a.text) {
             Some((s, n)) => (Some(s), n),
-            None => (None, 0),
+            None => (None, Sample::default()),
         };
+        let mut days: Vec<(Option<i32>, u32, u32)> = lexicon::dates::find_dates(&a.text)
+            .iter()
+            .filter(|d| d.month > 0)
+            .filter_map(|d| Some((d.year, d.month, u32::try_from(d.day?).ok()?)))
+            .collect();
+        if let Some(p) = a.published {
+            use chrono::Datelike;
+            days.push((Some(p.year()), p.month(), p.day()));
+        }
         Features {
             entities,
             keys,
@@ -505,7 +521,8 @@ impl StoryIndex {
             time: article_time(a),
             arrival: a.fetched_at,
             sig,
-            shingles,
+            sample,
+            days,
         }
     }
 
@@ -552,9 +569,11 @@ impl StoryIndex {
             let w = self.key_weight(k);
             // Evidence no other article has (a name spelt once, a German noun) cannot point to
             // any story; counting it would only make long articles look unlike everything.
-            if self.df.get(&k).copied().unwrap_or(0) > 0 {
-                na += w * w;
-            }
+            na += if self.df.get(&k).copied().unwrap_or(0) > 0 {
+                w * w
+            } else {
+                UNSEEN * w * w
+            };
             match s.keys.binary_search_by_key(&k, |x| x.0) {
                 Ok(i) => dot += w * w * s.keys[i].1 as f32 / n,
                 Err(_) => {
@@ -581,15 +600,31 @@ impl StoryIndex {
     /// (names, places, numbers, dates) and key terms of the same language.
     fn similarity(&self, f: &Features, s: &Story) -> f32 {
         let ev = self.evidence_cosine(&f.keys, s);
-        let (mut tdot, mut tn) = (0.0f32, 0.0f32);
-        for &(t, v) in &s.terms {
-            tn += v * v;
-            if let Ok(k) = f.terms.binary_search_by_key(&t, |x| x.0) {
-                tdot += v * f.terms[k].1;
+        (WEIGHTS.evidence * ev + (1.0 - WEIGHTS.evidence) * self.term_cosine(&f.terms, &s.terms))
+            .min(1.0)
+    }
+
+    /// Cosine of two term vectors weighted by rarity, so that the words every story on a topic
+    /// uses ("hurricane", "landfall") count for less than the ones of this event.
+    fn term_cosine(&self, a: &[(u32, f32)], b: &[(u32, f32)]) -> f32 {
+        let idf = |t: u32| if TERM_IDF { self.idf(t) } else { 1.0 };
+        let (mut dot, mut na, mut nb) = (0.0f32, 0.0f32, 0.0f32);
+        for &(t, v) in a {
+            let u = v * idf(t);
+            na += u * u;
+            if let Ok(k) = b.binary_search_by_key(&t, |x| x.0) {
+                dot += u * b[k].1 * idf(t);
             }
         }
-        let term = if tn > 0.0 { tdot / tn.sqrt() } else { 0.0 };
-        (WEIGHTS.evidence * ev + (1.0 - WEIGHTS.evidence) * term).min(1.0)
+        for &(t, v) in b {
+            let w = v * idf(t);
+            nb += w * w;
+        }
+        if na > 0.0 && nb > 0.0 {
+            dot / (na.sqrt() * nb.sqrt())
+        } else {
+            0.0
+        }
     }
 
     /// Similarity of two stories, for merging stories that turn out to be one.
@@ -631,21 +666,7 @@ impl StoryIndex {
         } else {
             0.0
         };
-        let (mut tdot, mut ta, mut tb) = (0.0f32, 0.0f32, 0.0f32);
-        for &(t, v) in &a.terms {
-            ta += v * v;
-            if let Ok(k) = b.terms.binary_search_by_key(&t, |x| x.0) {
-                tdot += v * b.terms[k].1;
-            }
-        }
-        for &(_, v) in &b.terms {
-            tb += v * v;
-        }
-        let term = if ta > 0.0 && tb > 0.0 {
-            tdot / (ta.sqrt() * tb.sqrt())
-        } else {
-            0.0
-        };
+        let term = self.term_cosine(&a.terms, &b.terms);
         (WEIGHTS.evidence * ev + (1.0 - WEIGHTS.evidence) * term).min(1.0)
     }
 
@@ -655,6 +676,23 @@ impl StoryIndex {
         let w = Duration::days(self.cfg.window_days);
         match (f.time, s.span) {
             (Some(t), Some((first, last))) => t >= first - w && t <= last + w,
+            // Undated, but the text names days: one of them must fall in the story's window
+            // (in the story's years where the text gives none).
+            (None, Some((first, last))) if !f.days.is_empty() => {
+                use chrono::Datelike;
+                f.days.iter().any(|&(y, m, d)| {
+                    let years = match y {
+                        Some(y) => vec![y],
+                        None => vec![first.year(), last.year()],
+                    };
+                    years.into_iter().any(|y| {
+                        chrono::NaiveDate::from_ymd_opt(y, m, d)
+                            .and_then(|x| x.and_hms_opt(12, 0, 0))
+                            .map(|x| x.and_utc())
+                            .is_some_and(|t| t >= first - w && t <= last + w)
+                    })
+                })
+            }
             _ => true,
         }
     }
@@ -706,8 +744,8 @@ impl StoryIndex {
     }
 
     /// The earlier article whose text contains this one's most (or is most contained in it):
-    /// the share of the shorter text's shingles found in the longer, estimated from MinHash
-    /// similarity and the two shingle counts. Candidates are articles sharing a band and the
+    /// the share of the shorter text's shingles found in the longer, from shingle samples.
+    /// Candidates are articles sharing a band and the
     /// articles of the most similar stories (a shortened copy shares few bands).
     fn near_duplicate(
         &self,
@@ -736,11 +774,7 @@ impl StoryIndex {
             let Some(entry) = self.articles.get(&an) else {
                 continue;
             };
-            let Some(other) = entry.sig.as_deref() else {
-                continue;
-            };
-            let j = minhash::similarity(sig, other);
-            let c = minhash::containment(j, f.shingles, entry.shingles);
+            let c = minhash::containment(&f.sample, &entry.sample);
             if c >= self.cfg.near_duplicate_threshold
                 && best.is_none_or(|(b, bs)| c > bs || (c == bs && an < b))
             {
@@ -973,7 +1007,8 @@ impl StoryIndex {
                 time: None,
                 arrival: story.last_gained,
                 sig: None,
-                shingles: 0,
+                sample: Sample::default(),
+                days: Vec::new(),
             };
             let mut best: Option<(u32, f32)> = None;
             for c in self.candidates(&f) {
@@ -1050,7 +1085,7 @@ impl StoryIndex {
         });
         let source = self.source(&a.source.name);
         if known.is_none() {
-            for &e in f.entities.iter().chain(&f.keys) {
+            for &e in f.entities.iter().chain(&f.keys).chain(f.terms.iter().map(|x| &x.0)) {
                 *self.df.entry(e).or_default() += 1;
             }
         }
@@ -1073,7 +1108,7 @@ impl StoryIndex {
                 hash: a.content_hash.clone(),
                 story: slot,
                 sig: f.sig.map(Box::new),
-                shingles: f.shingles,
+                sample: f.sample.clone(),
             },
         );
         self.article_by_id.insert(a.article_id.clone(), an);
@@ -1258,7 +1293,8 @@ impl StoryIndex {
                     }
                 }
             }
-            for (e, c) in story.entities.into_iter().chain(story.keys) {
+            let terms = story.terms.iter().map(|x| (x.0, 1));
+            for (e, c) in story.entities.into_iter().chain(story.keys).chain(terms) {
                 if let Some(d) = self.df.get_mut(&e) {
                     *d = d.saturating_sub(c);
                 }
