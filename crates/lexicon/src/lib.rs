@@ -369,7 +369,11 @@ impl Lexicon {
     /// Images"), or a date line ("Updated 8 December 2022", "Published ..."): never a title.
     pub fn is_non_title_line(&self, line: &str) -> bool {
         let f = fold(line.trim());
-        if self.bylines.iter().any(|b| f.starts_with(b.as_str()))
+        let first = f
+            .split(|c: char| !c.is_alphanumeric())
+            .next()
+            .unwrap_or("");
+        if self.bylines.iter().any(|b| b.trim_end() == first)
             && line.split_whitespace().count() <= 8
         {
             return true;
