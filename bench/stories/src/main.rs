@@ -228,7 +228,10 @@ fn raw_article(row: &Row, text: &str, html: bool, fetched_at: DateTime<Utc>) -> 
         let title = lines.next().unwrap_or("").trim().to_string();
         let mut b = String::from("<!doctype html><html><head>");
         b.push_str(&format!("<title>{}</title>", escape(&title)));
-        b.push_str(&format!("<link rel=\"canonical\" href=\"{}\">", escape(&row.url)));
+        b.push_str(&format!(
+            "<link rel=\"canonical\" href=\"{}\">",
+            escape(&row.url)
+        ));
         if let Some(d) = row.published {
             b.push_str(&format!(
                 "<meta property=\"article:published_time\" content=\"{d}T12:00:00Z\">"
@@ -305,14 +308,19 @@ fn run(
                 let members = by_story.get(sid).cloned().unwrap_or_default();
                 let other: Vec<&String> = members
                     .iter()
-                    .filter(|m| gold.rows.iter().any(|r| &r.id == *m && r.event != row.event))
+                    .filter(|m| {
+                        gold.rows
+                            .iter()
+                            .any(|r| &r.id == *m && r.event != row.event)
+                    })
                     .collect();
                 if *sim >= cfg.threshold && !other.is_empty() {
                     println!(
                         "  wrong join {} ({}, {}) -> {sid} {sim:.3} [{}]",
                         row.id,
                         row.event,
-                        a.published.map_or("undated".to_string(), |d| d.date_naive().to_string()),
+                        a.published
+                            .map_or("undated".to_string(), |d| d.date_naive().to_string()),
                         members.join(",")
                     );
                 }
@@ -324,7 +332,12 @@ fn run(
                 .iter()
                 .map(|e| format!("{}({})", e.name, e.kind))
                 .collect();
-            println!("explain {} [{}] entities: {}", row.id, row.event, names.join(", "));
+            println!(
+                "explain {} [{}] entities: {}",
+                row.id,
+                row.event,
+                names.join(", ")
+            );
             let stories = index.explain(&a);
             let members = |sid: &str| -> String {
                 by_story
@@ -333,7 +346,11 @@ fn run(
                     .unwrap_or_default()
             };
             for (sid, sim, window) in stories.iter().take(8) {
-                println!("    {sim:.3} {} {sid} [{}]", if *window { " " } else { "x" }, members(sid));
+                println!(
+                    "    {sim:.3} {} {sid} [{}]",
+                    if *window { " " } else { "x" },
+                    members(sid)
+                );
             }
         }
         if let Assignment::Assigned { article, events } = index.assign(*a) {
@@ -407,7 +424,11 @@ struct Prf {
 }
 
 fn prf(p: f64, r: f64) -> Prf {
-    let f = if p + r > 0.0 { 2.0 * p * r / (p + r) } else { 0.0 };
+    let f = if p + r > 0.0 {
+        2.0 * p * r / (p + r)
+    } else {
+        0.0
+    };
     Prf { p, r, f }
 }
 
@@ -442,7 +463,11 @@ fn pairwise(pred: &HashMap<String, String>, gold: &HashMap<String, String>) -> P
         }
     }
     let p = if tp + fp > 0.0 { tp / (tp + fp) } else { 1.0 };
-    let r = if tp + fneg > 0.0 { tp / (tp + fneg) } else { 1.0 };
+    let r = if tp + fneg > 0.0 {
+        tp / (tp + fneg)
+    } else {
+        1.0
+    };
     prf(p, r)
 }
 
@@ -510,7 +535,7 @@ impl Rng {
     }
 }
 
-fn shuffled<'a>(items: &'a [Item], seed: u64) -> Vec<&'a Item> {
+fn shuffled(items: &[Item], seed: u64) -> Vec<&Item> {
     let mut v: Vec<&Item> = items.iter().collect();
     let mut rng = Rng(0x9e37_79b9_7f4a_7c15 ^ seed.wrapping_mul(0x2545_f491_4f6c_dd1d));
     for i in (1..v.len()).rev() {
@@ -596,10 +621,19 @@ fn main() -> Result<()> {
                 |i, _| backfill + Duration::seconds(i as i64),
             )
         }
-        None => run(&gold, &stream, &gazetteer, args.html, &args.explain, &args.stories, |i, it| {
-            it.arrival.map_or(backfill, |d| noon(d) + Duration::hours(6))
-                + Duration::seconds(i as i64)
-        }),
+        None => run(
+            &gold,
+            &stream,
+            &gazetteer,
+            args.html,
+            &args.explain,
+            &args.stories,
+            |i, it| {
+                it.arrival
+                    .map_or(backfill, |d| noon(d) + Duration::hours(6))
+                    + Duration::seconds(i as i64)
+            },
+        ),
     };
     let b3 = bcubed(&s.story, &gold_event);
     let pw = pairwise(&s.story, &gold_event);
@@ -646,7 +680,12 @@ fn main() -> Result<()> {
     let merged: Vec<String> = by_story
         .iter()
         .filter(|(_, evs)| evs.len() > 1)
-        .map(|(st, evs)| format!("{st}: {}", evs.iter().copied().collect::<Vec<_>>().join("+")))
+        .map(|(st, evs)| {
+            format!(
+                "{st}: {}",
+                evs.iter().copied().collect::<Vec<_>>().join("+")
+            )
+        })
         .collect();
     println!("  split events ({}):", split.len());
     for l in &split {
@@ -808,9 +847,15 @@ fn main() -> Result<()> {
     let mut f1s = Vec::new();
     for seed in 1..=args.orders as u64 {
         let order = shuffled(&items, seed);
-        let o = run(&gold, &order, &gazetteer, args.html, &[], &args.stories, |i, _| {
-            backfill + Duration::seconds(i as i64)
-        });
+        let o = run(
+            &gold,
+            &order,
+            &gazetteer,
+            args.html,
+            &[],
+            &args.stories,
+            |i, _| backfill + Duration::seconds(i as i64),
+        );
         let b = bcubed(&o.story, &gold_event);
         f1s.push((b.f, b.p, b.r, seed));
     }
@@ -847,6 +892,5 @@ fn main() -> Result<()> {
         });
         std::fs::write(path, serde_json::to_string_pretty(&j)?)?;
     }
-    let _ = &gold.rows.iter().map(|r| &r.lang).count();
     Ok(())
 }

@@ -14,14 +14,19 @@ use crate::text::{fold_word, is_stop, words, Word};
 /// name, lower case): "venezolanos", "Venezuelan", "Venezuela" → "venezuela".
 fn nationality(folded: &str) -> Option<String> {
     let p = places();
-    if let Some(place) = p.lookup(folded).filter(|x| x.kind == "country") {
+    let place = if folded.contains([' ', '.', '-']) {
+        p.lookup(folded)
+    } else {
+        p.lookup_word(folded)
+    };
+    if let Some(place) = place.filter(|x| x.kind == "country") {
         return Some(place.name.to_lowercase());
     }
     let lx = lexicon::lexicon();
     if !lx.has_demonym_ending(folded) {
         return None;
     }
-    p.country_of_demonym(folded, &lx.demonym_endings())
+    p.country_of_demonym(folded, lx.demonym_endings())
         .map(|x| x.name.to_lowercase())
 }
 
@@ -140,9 +145,11 @@ pub(crate) fn find_claims(text: &str, entities: &[EntityRef]) -> Vec<Claim> {
         if text[w.end..].starts_with('%') || text[w.end..].starts_with(" %") {
             kind = "percent";
             end = w.end + text[w.end..].find('%').map_or(0, |p| p + 1);
-        } else if let Some(p) = lx.percent_words().iter().find(|p| {
-            folded.get(j..j + p.len()).is_some_and(|x| x == &p[..])
-        }) {
+        } else if let Some(p) = lx
+            .percent_words()
+            .iter()
+            .find(|p| folded.get(j..j + p.len()).is_some_and(|x| x == &p[..]))
+        {
             kind = "percent";
             j += p.len();
             end = ws[j - 1].end;
@@ -159,7 +166,8 @@ pub(crate) fn find_claims(text: &str, entities: &[EntityRef]) -> Vec<Claim> {
         if kind == "percent" && folded.get(j).is_some_and(|f| is_stop(f)) {
             j += 1;
         }
-        let year_like = w.is_number() && (1000.0..=2100.0).contains(&value) && !w.raw.contains([',', '.']);
+        let year_like =
+            w.is_number() && (1000.0..=2100.0).contains(&value) && !w.raw.contains([',', '.']);
         let mut subject = String::new();
         let mut subject_end = end;
         if j < ws.len() && joined(&ws[j - 1], &ws[j]) {

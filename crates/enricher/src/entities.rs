@@ -330,8 +330,18 @@ impl Gazetteer {
 pub(crate) fn add_places(text: &str, taken: &[(usize, usize)], found: &mut Vec<EntityRef>) {
     let p = lexicon::places::places();
     let toks = tokenize(text);
-    let folded: Vec<String> = toks.iter().map(|t| t.folded.replace('.', "")).collect();
+    let folded: Vec<std::borrow::Cow<'_, str>> = toks
+        .iter()
+        .map(|t| {
+            if t.folded.contains('.') {
+                std::borrow::Cow::Owned(t.folded.replace('.', ""))
+            } else {
+                std::borrow::Cow::Borrowed(t.folded.as_str())
+            }
+        })
+        .collect();
     let capital = |t: &Token<'_>| t.raw.chars().next().is_some_and(char::is_uppercase);
+    let mut window: Vec<&str> = Vec::with_capacity(5);
     let free = |s: usize, e: usize| !taken.iter().any(|&(a, b)| s < b && a < e);
     let mut i = 0;
     while i < toks.len() {
@@ -339,10 +349,12 @@ pub(crate) fn add_places(text: &str, taken: &[(usize, usize)], found: &mut Vec<E
             i += 1;
             continue;
         }
-        let window: Vec<&str> = folded[i..(i + 5).min(toks.len())]
-            .iter()
-            .map(String::as_str)
-            .collect();
+        window.clear();
+        window.extend(
+            folded[i..(i + 5).min(toks.len())]
+                .iter()
+                .map(|c| c.as_ref()),
+        );
         let Some((place, n)) = p.longest_at(&window) else {
             i += 1;
             continue;

@@ -29,7 +29,7 @@ pub(crate) fn is_demonym(folded: &str) -> bool {
     let lx = lexicon::lexicon();
     lx.has_demonym_ending(folded)
         && lexicon::places::places()
-            .country_of_demonym(folded, &lx.demonym_endings())
+            .country_of_demonym(folded, lx.demonym_endings())
             .is_some()
 }
 
@@ -107,6 +107,9 @@ fn slug(name: &str) -> String {
     s
 }
 
+/// A mention's byte span and whether it opens a sentence.
+type Span = (usize, usize, bool);
+
 /// Names in `text` that no gazetteer mention covers (`taken` are byte spans already claimed);
 /// `lang` is the detected language (German capitalises its nouns, so lone capitalised words
 /// count for less there).
@@ -114,8 +117,7 @@ pub(crate) fn find_names(text: &str, taken: &[(usize, usize)], lang: &str) -> Ve
     let lx = lexicon::lexicon();
     let ws = words(text);
     let heads = headline_spans(text);
-    let starts: std::collections::HashSet<usize> =
-        sentences(text).iter().map(|s| s.0).collect();
+    let starts: std::collections::HashSet<usize> = sentences(text).iter().map(|s| s.0).collect();
     let lower_seen: std::collections::HashSet<String> = ws
         .iter()
         .filter(|w| w.raw.chars().next().is_some_and(char::is_lowercase))
@@ -161,7 +163,7 @@ pub(crate) fn find_names(text: &str, taken: &[(usize, usize)], lang: &str) -> Ve
     };
     // Single capitalised words, by folded form: names if they recur or complete a full name;
     // the flag says whether the word opened a sentence (where a capital says nothing).
-    let mut singles: Vec<(String, Vec<(usize, usize, bool)>)> = Vec::new();
+    let mut singles: Vec<(String, Vec<Span>)> = Vec::new();
 
     let mut i = 0;
     while i < ws.len() {
@@ -224,7 +226,9 @@ pub(crate) fn find_names(text: &str, taken: &[(usize, usize)], lang: &str) -> Ve
         // Titles in front ("Homeland Security Director", "Secretary of State", "Pope") are not
         // part of a person's name, but say it is one; in front of an organisation's last word
         // ("National Assembly", "State Department") they are part of its name.
-        let org_like = run.last().is_some_and(|w| kind_by_last(&fold_word(w.raw)).is_some());
+        let org_like = run
+            .last()
+            .is_some_and(|w| kind_by_last(&fold_word(w.raw)).is_some());
         if !org_like {
             let mut k = 0;
             while k < run.len() && (is_title(&fold_word(run[k].raw)) || connector(&run[k])) {

@@ -19,6 +19,27 @@ use crate::keywords::term_weights;
 use crate::minhash::{self, Sample, Signature};
 use crate::text::{fold_word, is_stop, words};
 
+/// A hasher for the index's own sequential `u32` ids (not input data): a multiply, instead of
+/// SipHash on every one of the many lookups per article.
+#[derive(Default, Clone, Copy)]
+struct IdHasher(u64);
+
+impl std::hash::Hasher for IdHasher {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+    fn write(&mut self, bytes: &[u8]) {
+        for b in bytes {
+            self.0 = (self.0.rotate_left(8) ^ u64::from(*b)).wrapping_mul(0x9e37_79b9_7f4a_7c15);
+        }
+    }
+    fn write_u32(&mut self, i: u32) {
+        self.0 = (u64::from(i) ^ self.0).wrapping_mul(0x9e37_79b9_7f4a_7c15);
+    }
+}
+
+type IdMap<V> = HashMap<u32, V, std::hash::BuildHasherDefault<IdHasher>>;
+
 /// Story clustering settings.
 #[derive(Debug, Clone, PartialEq)]
 pub struct StoryConfig {
@@ -57,7 +78,7 @@ const ARTICLE_TERMS: usize = 40;
 const STORY_TERMS: usize = 64;
 /// Features of a story that are indexed for candidate lookup.
 const INDEXED_TERMS: usize = 12;
-const MAX_CANDIDATES: usize = 64;
+const MAX_CANDIDATES: usize = 32;
 /// Stories listed per feature. A feature in more stories than this ("exchange", a country) does
 /// not discriminate; only the most recent stories stay listed under it, so that lookups stay
 /// cheap however large the index grows.
@@ -83,6 +104,8 @@ const HEDGE_TOLERANCE: f64 = 0.05;
 const UNSEEN: f32 = 0.4;
 /// Story merges checked after one assignment.
 const MAX_MERGES: usize = 4;
+/// Stories close to an article checked for a merge with the story it joined.
+const MERGE_CANDIDATES: usize = 8;
 /// Stories, and articles of each, searched for near copies beyond shared MinHash bands.
 const NEAR_DUP_STORIES: usize = 4;
 const NEAR_DUP_ARTICLES: usize = 64;
@@ -162,6 +185,9 @@ struct Story {
     /// When it was founded and when it last gained an article, by arrival (fetch) time.
     founded: DateTime<Utc>,
     last_gained: DateTime<Utc>,
+    /// Norms of its weighted evidence and term vectors, with the (story size, index size / 64)
+    /// they were computed at: rarity weights drift slowly, so they are reused until either moves.
+    norms: std::cell::Cell<((usize, usize), f32, f32)>,
 }
 
 impl Story {
@@ -272,25 +298,25 @@ impl Class {
 pub struct StoryIndex {
     cfg: StoryConfig,
     features: HashMap<String, u32>,
-    entity_info: HashMap<u32, EntityInfo>,
+    entity_info: IdMap<EntityInfo>,
     /// Articles mentioning each entity feature (for rarity weights).
-    df: HashMap<u32, u32>,
+    df: IdMap<u32>,
     /// Class and (for names) the folded word of each evidence feature.
-    key_info: HashMap<u32, (Class, String)>,
+    key_info: IdMap<(Class, String)>,
     sources: HashMap<String, u32>,
     source_names: Vec<String>,
-    articles: HashMap<u32, ArticleEntry>,
+    articles: IdMap<ArticleEntry>,
     article_by_id: HashMap<String, u32>,
     next_article: u32,
     by_hash: HashMap<String, u32>,
     bands: HashMap<u64, u32>,
-    stories: HashMap<u32, Story>,
+    stories: IdMap<Story>,
     story_by_id: HashMap<String, u32>,
     next_story: u32,
     merged: HashMap<String, String>,
     /// Versions from events of stories not (yet) in the index, applied when they arrive.
     pending_versions: HashMap<String, (u32, String)>,
-    postings: HashMap<u32, Vec<u32>>,
+    postings: IdMap<Vec<u32>>,
     /// Stories evicted since postings were last compacted.
     evicted: usize,
     /// Stories by when they last gained an article (arrival time).
@@ -336,16 +362,19 @@ pub(crate) fn title_end(a: &EnrichedArticle) -> usize {
 pub fn article_time(a: &EnrichedArticle) -> Option<DateTime<Utc>> {
     // A date guessed from deep in the text (the latest date it mentions) is kept on the
     // article but too weak to keep it out of a story: a wrong date splits an event.
-    if a.published_from.is_some_and(|f| f.confidence < MIN_DATE_CONFIDENCE) {
+    if a.published_from
+        .is_some_and(|f| f.confidence < MIN_DATE_CONFIDENCE)
+    {
         return None;
     }
-    a.published.map(|t| t.min(a.enriched_at + Duration::days(1)))
+    a.published
+        .map(|t| t.min(a.enriched_at + Duration::days(1)))
 }
 
 /// Evidence keys of an article: words of names found by rule, places, gazetteer entities,
 /// numbers and day-month dates written in the text, and its publication day. These survive
 /// translation: "Griner", "140", "26 septiembre" read the same in every language.
-fn evidence_keys(a: &EnrichedArticle) -> Vec<String> {
+fn evidence_keys(a: &EnrichedArticle, dates: &[lexicon::dates::DateMention]) -> Vec<String> {
     let lx = lexicon::lexicon();
     let mut keys: Vec<String> = Vec::new();
     for e in &a.entities {
@@ -357,7 +386,10 @@ fn evidence_keys(a: &EnrichedArticle) -> Vec<String> {
         } else if e.id.starts_with("name/") {
             for w in e.name.split(|c: char| !(c.is_alphanumeric() || c == '-')) {
                 let f = fold_word(w);
-                if f.chars().count() >= 3 && !lx.is_title(&f) && !lx.is_connector(&f) && !is_stop(&f)
+                if f.chars().count() >= 3
+                    && !lx.is_title(&f)
+                    && !lx.is_connector(&f)
+                    && !is_stop(&f)
                 {
                     keys.push(format!("n:{f}"));
                 }
@@ -374,8 +406,7 @@ fn evidence_keys(a: &EnrichedArticle) -> Vec<String> {
             keys.push(format!("e:{}", e.id));
         }
     }
-    let dates = lexicon::dates::find_dates(&a.text);
-    for d in &dates {
+    for d in dates {
         if let (Some(day), true) = (d.day, d.month > 0) {
             keys.push(format!("d:{:02}-{day:02}", d.month));
         }
@@ -410,22 +441,22 @@ impl StoryIndex {
         Self {
             cfg,
             features: HashMap::new(),
-            entity_info: HashMap::new(),
-            df: HashMap::new(),
-            key_info: HashMap::new(),
+            entity_info: IdMap::default(),
+            df: IdMap::default(),
+            key_info: IdMap::default(),
             sources: HashMap::new(),
             source_names: Vec::new(),
-            articles: HashMap::new(),
+            articles: IdMap::default(),
             article_by_id: HashMap::new(),
             next_article: 0,
             by_hash: HashMap::new(),
             bands: HashMap::new(),
-            stories: HashMap::new(),
+            stories: IdMap::default(),
             story_by_id: HashMap::new(),
             next_story: 0,
             merged: HashMap::new(),
             pending_versions: HashMap::new(),
-            postings: HashMap::new(),
+            postings: IdMap::default(),
             evicted: 0,
             by_age: BTreeSet::new(),
             clock: None,
@@ -477,8 +508,9 @@ impl StoryIndex {
         }
         entities.sort_unstable();
         entities.dedup();
+        let dates = lexicon::dates::find_dates(&a.text);
         let mut keys = Vec::new();
-        for k in evidence_keys(a) {
+        for k in evidence_keys(a, &dates) {
             let class = Class::of(&k);
             let word = if class == Class::Name {
                 k[2..].to_string()
@@ -516,7 +548,7 @@ impl StoryIndex {
             Some((s, n)) => (Some(s), n),
             None => (None, Sample::default()),
         };
-        let mut days: Vec<(Option<i32>, u32, u32)> = lexicon::dates::find_dates(&a.text)
+        let mut days: Vec<(Option<i32>, u32, u32)> = dates
             .iter()
             .filter(|d| d.month > 0)
             .filter_map(|d| Some((d.year, d.month, u32::try_from(d.day?).ok()?)))
@@ -558,15 +590,23 @@ impl StoryIndex {
             return None;
         }
         let max = if n >= 8 { 2 } else { 1 };
+        let sound = phonetic(word);
+        let initial = sound.chars().next();
         keys.iter()
             .filter_map(|&(k, c)| {
                 let (class, other) = self.key_info.get(&k)?;
-                if *class != Class::Name || other.chars().count() < 5 {
+                let m = other.len();
+                // Byte lengths bound the edit distance from below, and a misspelt name keeps its
+                // first sound ("Vogel", "Fogel"): skip what cannot be close.
+                if *class != Class::Name
+                    || m < 5
+                    || m.abs_diff(word.len()) > max + 1
+                    || other.chars().find_map(first_sound) != initial
+                {
                     return None;
                 }
-                let same_sound = phonetic(word) == phonetic(other);
                 let d = strsim::damerau_levenshtein(word, other);
-                (d <= max || (same_sound && d <= max + 1)).then_some(c)
+                (d <= max || (d <= max + 1 && phonetic(other) == sound)).then_some(c)
             })
             .max()
     }
@@ -574,9 +614,9 @@ impl StoryIndex {
     /// Cosine of rarity-weighted evidence between an article (each key once) and a story (each
     /// key by the share of its articles that have it); unmatched name words may match a story's
     /// name of close spelling at a lower weight.
-    fn evidence_cosine(&self, keys: &[u32], s: &Story) -> f32 {
+    fn evidence_cosine(&self, keys: &[u32], s: &Story, fuzzy: bool) -> f32 {
         let n = s.articles.len().max(1) as f32;
-        let (mut dot, mut na, mut ns) = (0.0f32, 0.0f32, 0.0f32);
+        let (mut dot, mut na) = (0.0f32, 0.0f32);
         for &k in keys {
             let w = self.key_weight(k);
             // Evidence no other article has (a name spelt once, a German noun) cannot point to
@@ -588,19 +628,18 @@ impl StoryIndex {
             };
             match s.keys.binary_search_by_key(&k, |x| x.0) {
                 Ok(i) => dot += w * w * s.keys[i].1 as f32 / n,
-                Err(_) => {
+                // A misspelling is rare: names other articles share are not tried.
+                Err(_) if fuzzy && self.df.get(&k).copied().unwrap_or(0) <= 1 => {
                     if let Some((Class::Name, word)) = self.key_info.get(&k) {
                         if let Some(c) = self.fuzzy_name(word, &s.keys) {
                             dot += WEIGHTS.fuzzy * w * w * c as f32 / n;
                         }
                     }
                 }
+                Err(_) => {}
             }
         }
-        for &(k, c) in &s.keys {
-            let v = self.key_weight(k) * c as f32 / n;
-            ns += v * v;
-        }
+        let ns = self.story_norms(s).0;
         if na > 0.0 && ns > 0.0 {
             (dot / (na.sqrt() * ns.sqrt())).min(1.0)
         } else {
@@ -608,12 +647,65 @@ impl StoryIndex {
         }
     }
 
+    /// Squared norms of a story's weighted evidence and term vectors (cached, see `Story::norms`).
+    fn story_norms(&self, s: &Story) -> (f32, f32) {
+        let stamp = (s.articles.len(), self.articles.len() / 64);
+        let (at, ev, tm) = s.norms.get();
+        if at == stamp {
+            return (ev, tm);
+        }
+        let n = s.articles.len().max(1) as f32;
+        let ev: f32 = s
+            .keys
+            .iter()
+            .map(|&(k, c)| {
+                let v = self.key_weight(k) * c as f32 / n;
+                v * v
+            })
+            .sum();
+        let tm: f32 = s
+            .terms
+            .iter()
+            .map(|&(t, v)| {
+                let w = v * if TERM_IDF { self.idf(t) } else { 1.0 };
+                w * w
+            })
+            .sum();
+        s.norms.set((stamp, ev, tm));
+        (ev, tm)
+    }
+
     /// Similarity of an article to a story, in [0, 1]: evidence that survives translation
     /// (names, places, numbers, dates) and key terms of the same language.
     fn similarity(&self, f: &Features, s: &Story) -> f32 {
-        let ev = self.evidence_cosine(&f.keys, s);
-        (WEIGHTS.evidence * ev + (1.0 - WEIGHTS.evidence) * self.term_cosine(&f.terms, &s.terms))
-            .min(1.0)
+        let term = (1.0 - WEIGHTS.evidence) * self.term_cosine_to(&f.terms, s);
+        let sim = (WEIGHTS.evidence * self.evidence_cosine(&f.keys, s, false) + term).min(1.0);
+        // Close spellings of names (edit distance, sound) cost a comparison per pair of names:
+        // worth it only where they can decide, just below the threshold.
+        if sim < self.cfg.threshold * SINGLE_JOIN && sim >= self.cfg.threshold * 0.4 {
+            (WEIGHTS.evidence * self.evidence_cosine(&f.keys, s, true) + term).min(1.0)
+        } else {
+            sim
+        }
+    }
+
+    /// [`Self::term_cosine`] of an article's terms and a story's, with the story's norm cached.
+    fn term_cosine_to(&self, a: &[(u32, f32)], s: &Story) -> f32 {
+        let idf = |t: u32| if TERM_IDF { self.idf(t) } else { 1.0 };
+        let (mut dot, mut na) = (0.0f32, 0.0f32);
+        for &(t, v) in a {
+            let u = v * idf(t);
+            na += u * u;
+            if let Ok(k) = s.terms.binary_search_by_key(&t, |x| x.0) {
+                dot += u * s.terms[k].1 * idf(t);
+            }
+        }
+        let nb = self.story_norms(s).1;
+        if na > 0.0 && nb > 0.0 {
+            dot / (na.sqrt() * nb.sqrt())
+        } else {
+            0.0
+        }
     }
 
     /// Cosine of two term vectors weighted by rarity, so that the words every story on a topic
@@ -641,7 +733,10 @@ impl StoryIndex {
 
     /// Similarity of two stories, for merging stories that turn out to be one.
     fn story_similarity(&self, a: &Story, b: &Story) -> f32 {
-        let (na, nb) = (a.articles.len().max(1) as f32, b.articles.len().max(1) as f32);
+        let (na, nb) = (
+            a.articles.len().max(1) as f32,
+            b.articles.len().max(1) as f32,
+        );
         let (mut dot, mut xa, mut xb) = (0.0f32, 0.0f32, 0.0f32);
         let (mut i, mut j) = (0, 0);
         while i < a.keys.len() || j < b.keys.len() {
@@ -764,7 +859,7 @@ impl StoryIndex {
     }
 
     fn candidates(&mut self, f: &Features) -> Vec<u32> {
-        let mut hits: HashMap<u32, u32> = HashMap::new();
+        let mut hits: IdMap<u32> = IdMap::default();
         let keys = f
             .keys
             .iter()
@@ -936,7 +1031,7 @@ impl StoryIndex {
                 .collect();
             group.sort_by(|x, y| self.older_first(*x, *y));
             if let Some(&survivor) = group.first() {
-                for absorbed in group[1..].to_vec() {
+                for absorbed in group[1..].iter().copied() {
                     let ok = match (self.stories.get(&survivor), self.stories.get(&absorbed)) {
                         (Some(a), Some(b)) => self.mergeable(a, b),
                         _ => false,
@@ -956,7 +1051,8 @@ impl StoryIndex {
         // Evidence that arrived since may show the story is one with another founded apart
         // (in another language, or before this article linked them): merge them now, so that
         // the grouping does not depend on arrival order.
-        let slot = self.merge_met(slot, &mut events);
+        let near_stories: Vec<u32> = close.iter().take(MERGE_CANDIDATES).map(|x| x.0).collect();
+        let slot = self.merge_met(slot, &near_stories, &mut events);
         self.relate(slot, &related);
         if let Some(story) = self.stories.get_mut(&slot) {
             if !created && score > story.title_score {
@@ -1035,25 +1131,12 @@ impl StoryIndex {
 
     /// Merge into story `slot` (or it into an older one) every candidate story that now meets the
     /// merge threshold with it; returns the surviving slot.
-    fn merge_met(&mut self, slot: u32, events: &mut Vec<StoryEvent>) -> u32 {
+    fn merge_met(&mut self, slot: u32, near: &[u32], events: &mut Vec<StoryEvent>) -> u32 {
         let mut slot = slot;
         for _ in 0..MAX_MERGES {
-            let Some(story) = self.stories.get(&slot) else {
-                return slot;
-            };
-            let f = Features {
-                entities: story.entities.iter().map(|x| x.0).collect(),
-                keys: story.keys.iter().map(|x| x.0).collect(),
-                terms: story.terms.clone(),
-                claims: Vec::new(),
-                time: None,
-                arrival: story.last_gained,
-                sig: None,
-                sample: Sample::default(),
-                days: Vec::new(),
-            };
             let mut best: Option<(u32, f32)> = None;
-            for c in self.candidates(&f) {
+            // The stories the article was close to are the ones it may have brought together.
+            for &c in near {
                 if c == slot {
                     continue;
                 }
@@ -1106,6 +1189,7 @@ impl StoryIndex {
                 span: f.time.map(|t| (t, t)),
                 founded: f.arrival,
                 last_gained: f.arrival,
+                norms: std::cell::Cell::new(((usize::MAX, 0), 0.0, 0.0)),
             },
         );
         self.by_age.insert((f.arrival.timestamp(), slot));
@@ -1127,7 +1211,12 @@ impl StoryIndex {
         });
         let source = self.source(&a.source.name);
         if known.is_none() {
-            for &e in f.entities.iter().chain(&f.keys).chain(f.terms.iter().map(|x| &x.0)) {
+            for &e in f
+                .entities
+                .iter()
+                .chain(&f.keys)
+                .chain(f.terms.iter().map(|x| &x.0))
+            {
                 *self.df.entry(e).or_default() += 1;
             }
         }
@@ -1244,7 +1333,8 @@ impl StoryIndex {
             return None;
         }
         let absorbed = self.stories.remove(&from)?;
-        self.by_age.remove(&(absorbed.last_gained.timestamp(), from));
+        self.by_age
+            .remove(&(absorbed.last_gained.timestamp(), from));
         let mut ev = self.story_event(&absorbed, StoryChange::Merged, "");
         let target = self.stories.get_mut(&into)?;
         ev.merged_into = Some(target.id.clone());
@@ -1608,23 +1698,27 @@ impl StoryIndex {
 fn phonetic(word: &str) -> String {
     let mut out = String::new();
     let mut last = ' ';
-    for c in word.chars() {
-        let m = match c {
-            'a' | 'e' | 'i' | 'o' | 'u' | 'y' | 'h' | 'w' => continue,
-            'f' | 'v' | 'p' | 'b' => 'b',
-            'c' | 'k' | 'q' | 'g' | 'x' => 'k',
-            's' | 'z' => 's',
-            'd' | 't' => 't',
-            'l' | 'r' => 'r',
-            'm' | 'n' => 'n',
-            other => other,
-        };
+    for m in word.chars().filter_map(first_sound) {
         if m != last {
             out.push(m);
         }
         last = m;
     }
     out
+}
+
+/// The sound class of a letter for [`phonetic`]; none for vowels and silent letters.
+fn first_sound(c: char) -> Option<char> {
+    Some(match c {
+        'a' | 'e' | 'i' | 'o' | 'u' | 'y' | 'h' | 'w' => return None,
+        'f' | 'v' | 'p' | 'b' => 'b',
+        'c' | 'k' | 'q' | 'g' | 'x' => 'k',
+        's' | 'z' => 's',
+        'd' | 't' => 't',
+        'l' | 'r' => 'r',
+        'm' | 'n' => 'n',
+        other => other,
+    })
 }
 
 fn top_terms(terms: &[(u32, f32)], n: usize) -> impl Iterator<Item = u32> {
@@ -1917,7 +2011,10 @@ mod tests {
         new.fetched_at = fetched;
         assigned(&mut index, new);
         assigned(&mut index, old);
-        assigned(&mut index, article("more", "Americans freed", EXCHANGE_2, 0));
+        assigned(
+            &mut index,
+            article("more", "Americans freed", EXCHANGE_2, 0),
+        );
         assert_eq!(index.story_of("old"), Some("story-old"));
         assert_eq!(index.story_of("new"), Some("story-new"));
     }
@@ -1939,7 +2036,11 @@ mod tests {
         let mut index = StoryIndex::new(StoryConfig::default());
         assigned(&mut index, a);
         let (b, _) = assigned(&mut index, b);
-        assert_eq!(b.story_id.as_deref(), Some("story-a"), "undated joins on content");
+        assert_eq!(
+            b.story_id.as_deref(),
+            Some("story-a"),
+            "undated joins on content"
+        );
     }
 
     #[test]
@@ -1948,7 +2049,8 @@ mod tests {
         // Two reports of one event that share little with each other, then one that shares
         // much with both: the stories merge, and the merge is an event.
         let x = "Nayib Bukele said 252 Venezuelans held in Cecot were sent home on Friday.";
-        let y = "Marco Rubio said 10 American citizens landed in Texas on Friday after their release.";
+        let y =
+            "Marco Rubio said 10 American citizens landed in Texas on Friday after their release.";
         let (a, _) = assigned(&mut index, article("x", "Deportees sent home", x, 0));
         let (b, _) = assigned(&mut index, article("y", "Americans land", y, 0));
         let (_, ev) = assigned(&mut index, article("z", "Prisoner swap", EXCHANGE, 0));

@@ -72,8 +72,9 @@ fn tokens(text: &str) -> Vec<Tok<'_>> {
     let mut it = text.char_indices().peekable();
     while let Some((pos, c)) = it.next() {
         let next = it.peek().map(|x| x.1);
-        let inner =
-            start.is_some() && matches!(c, '-' | '\'' | '’') && next.is_some_and(char::is_alphabetic);
+        let inner = start.is_some()
+            && matches!(c, '-' | '\'' | '’')
+            && next.is_some_and(char::is_alphabetic);
         if c.is_alphanumeric() || inner {
             start.get_or_insert(pos);
         } else if let Some(s) = start.take() {
@@ -100,7 +101,10 @@ fn day_of(raw: &str) -> Option<u32> {
     let rest = &raw[digits.len()..];
     if digits.is_empty()
         || digits.len() > 2
-        || !matches!(rest, "" | "st" | "nd" | "rd" | "th" | "er" | "º" | "o" | "ª")
+        || !matches!(
+            rest,
+            "" | "st" | "nd" | "rd" | "th" | "er" | "º" | "o" | "ª"
+        )
     {
         return None;
     }
@@ -217,7 +221,11 @@ pub fn find_dates(text: &str) -> Vec<DateMention> {
                     let year = (k < toks.len() && gap_ok(k - 1, k))
                         .then(|| year_of(toks[k].raw))
                         .flatten();
-                    let end = if year.is_some() { toks[k].end } else { toks[j].end };
+                    let end = if year.is_some() {
+                        toks[k].end
+                    } else {
+                        toks[j].end
+                    };
                     out.push(DateMention {
                         start: toks[i].start,
                         end,
@@ -245,7 +253,11 @@ pub fn find_dates(text: &str) -> Vec<DateMention> {
                     let year = (k < toks.len() && gap_ok(j, k))
                         .then(|| year_of(toks[k].raw))
                         .flatten();
-                    let end = if year.is_some() { toks[k].end } else { toks[j].end };
+                    let end = if year.is_some() {
+                        toks[k].end
+                    } else {
+                        toks[j].end
+                    };
                     // "may 2" alone is more often a verb than a date; a capital says it is one.
                     let capital = toks[i].raw.chars().next().is_some_and(char::is_uppercase);
                     if year.is_some() || capital {
@@ -357,10 +369,7 @@ const HEADER: usize = 600;
 /// without a year whose year the text gives or the reference implies (0.5), the latest full date
 /// further in the text (0.35). Dates after `reference` (the fetch time) plus a day are refused.
 /// Relative days are not used: resolved against the fetch time they are the clock, not a date.
-pub fn publication_date(
-    text: &str,
-    reference: DateTime<Utc>,
-) -> Option<(NaiveDate, Found, f32)> {
+pub fn publication_date(text: &str, reference: DateTime<Utc>) -> Option<(NaiveDate, Found, f32)> {
     let latest = reference.date_naive() + Duration::days(1);
     let earliest = NaiveDate::from_ymd_opt(1995, 1, 1)?;
     let ok = |d: NaiveDate| d >= earliest && d <= latest;
@@ -450,10 +459,19 @@ mod tests {
 
     #[test]
     fn written_dates_in_six_languages() {
-        assert_eq!(first("el 18 de julio de 2025, Caracas"), Some(ymd(2025, 7, 18)));
+        assert_eq!(
+            first("el 18 de julio de 2025, Caracas"),
+            Some(ymd(2025, 7, 18))
+        );
         assert_eq!(first("Am 18. Juli 2025 kam"), Some(ymd(2025, 7, 18)));
-        assert_eq!(first("Published December 8, 2022 at 8:38 AM"), Some(ymd(2022, 12, 8)));
-        assert_eq!(first("le 10 janvier 2024 à Caracas"), Some(ymd(2024, 1, 10)));
+        assert_eq!(
+            first("Published December 8, 2022 at 8:38 AM"),
+            Some(ymd(2022, 12, 8))
+        );
+        assert_eq!(
+            first("le 10 janvier 2024 à Caracas"),
+            Some(ymd(2024, 1, 10))
+        );
         assert_eq!(first("em 8 de dezembro de 2022"), Some(ymd(2022, 12, 8)));
         assert_eq!(first("il 21 aprile 2025 alle"), Some(ymd(2025, 4, 21)));
         assert_eq!(first("am 9. März 2024"), Some(ymd(2024, 3, 9)));
@@ -466,16 +484,25 @@ mod tests {
     fn partial_dates_and_non_dates() {
         let d = find_dates("CARACAS, 18 jul (Reuters) - The");
         assert_eq!(d.len(), 1);
-        assert_eq!((d[0].form, d[0].month, d[0].day), (Form::DayMonth, 7, Some(18)));
+        assert_eq!(
+            (d[0].form, d[0].month, d[0].day),
+            (Form::DayMonth, 7, Some(18))
+        );
         let d = find_dates("arrested in August 2021 at the airport");
-        assert_eq!((d[0].form, d[0].month, d[0].year), (Form::MonthYear, 8, Some(2021)));
+        assert_eq!(
+            (d[0].form, d[0].month, d[0].year),
+            (Form::MonthYear, 8, Some(2021))
+        );
         assert!(find_dates("they may 2 or 3 times").is_empty());
         assert!(find_dates("252 Venezuelans and 10 Americans").is_empty());
     }
 
     #[test]
     fn publication_date_by_place_and_form() {
-        let fetched = Utc.with_ymd_and_hms(2025, 12, 1, 8, 0, 0).single().expect("t");
+        let fetched = Utc
+            .with_ymd_and_hms(2025, 12, 1, 8, 0, 0)
+            .single()
+            .expect("t");
         let (d, how, _) =
             publication_date("Title\n\nCARACAS, 18 jul (Reuters) - In 2025 the", fetched)
                 .expect("dateline");
@@ -487,10 +514,22 @@ mod tests {
         let (d, how, _) = publication_date(&text, fetched).expect("body");
         assert_eq!((d, how), (ymd(2022, 12, 8), Found::Body));
         assert!(publication_date("Nothing dated here, only yesterday.", fetched).is_none());
-        assert_eq!(url_date("https://x.com/news/2024/09/27/helene/"), Some(ymd(2024, 9, 27)));
-        assert_eq!(url_date("https://x.com/a-20250719-b"), Some(ymd(2025, 7, 19)));
+        assert_eq!(
+            url_date("https://x.com/news/2024/09/27/helene/"),
+            Some(ymd(2024, 9, 27))
+        );
+        assert_eq!(
+            url_date("https://x.com/a-20250719-b"),
+            Some(ymd(2025, 7, 19))
+        );
         assert_eq!(url_date("https://x.com/story/123456789"), None);
-        assert_eq!(url_date("https://x.com/liveblog/2024/7/29/live"), Some(ymd(2024, 7, 29)));
-        assert_eq!(url_date("https://x.de/news/2025/05-09-papst-0-2"), Some(ymd(2025, 5, 9)));
+        assert_eq!(
+            url_date("https://x.com/liveblog/2024/7/29/live"),
+            Some(ymd(2024, 7, 29))
+        );
+        assert_eq!(
+            url_date("https://x.de/news/2025/05-09-papst-0-2"),
+            Some(ymd(2025, 5, 9))
+        );
     }
 }

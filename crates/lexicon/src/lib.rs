@@ -129,7 +129,9 @@ pub fn fold(s: &str) -> String {
     let mut out = String::with_capacity(s.len());
     for c in s.chars() {
         let m = match c {
-            'á' | 'à' | 'â' | 'ä' | 'ã' | 'å' | 'Á' | 'À' | 'Â' | 'Ä' | 'Ã' | 'Å' => 'a',
+            'á' | 'à' | 'â' | 'ä' | 'ã' | 'å' | 'Á' | 'À' | 'Â' | 'Ä' | 'Ã' | 'Å' => {
+                'a'
+            }
             'é' | 'è' | 'ê' | 'ë' | 'É' | 'È' | 'Ê' | 'Ë' => 'e',
             'í' | 'ì' | 'î' | 'ï' | 'Í' | 'Ì' | 'Î' | 'Ï' => 'i',
             'ó' | 'ò' | 'ô' | 'ö' | 'õ' | 'Ó' | 'Ò' | 'Ô' | 'Ö' | 'Õ' => 'o',
@@ -185,7 +187,8 @@ impl Lexicon {
             lx.date_line_words
                 .extend(f.calendar.date_line_words.iter().map(|w| fold(w)));
             lx.titles.extend(f.names.titles.iter().map(|w| fold(w)));
-            lx.not_names.extend(f.names.not_names.iter().map(|w| fold(w)));
+            lx.not_names
+                .extend(f.names.not_names.iter().map(|w| fold(w)));
             lx.connectors
                 .extend(f.names.connectors.iter().map(|w| fold(w)));
             for e in &f.names.demonym_endings {
@@ -251,7 +254,9 @@ impl Lexicon {
             .cloned()
             .collect();
         lx.stop.extend(cal);
-        lx.hedges.sort_by(|a, b| b.0.len().cmp(&a.0.len()));
+        lx.hedges.sort_by_key(|h| std::cmp::Reverse(h.0.len()));
+        lx.demonym_endings
+            .sort_by(|a, b| b.len().cmp(&a.len()).then_with(|| a.cmp(b)));
         lx
     }
 
@@ -305,14 +310,14 @@ impl Lexicon {
 
     /// True when a folded word ends like a demonym or an adjective of place.
     pub fn has_demonym_ending(&self, folded: &str) -> bool {
-        self.demonym_endings.iter().any(|e| folded.ends_with(e.as_str()))
+        self.demonym_endings
+            .iter()
+            .any(|e| folded.ends_with(e.as_str()))
     }
 
     /// Demonym endings, longest first.
-    pub fn demonym_endings(&self) -> Vec<&str> {
-        let mut v: Vec<&str> = self.demonym_endings.iter().map(String::as_str).collect();
-        v.sort_by_key(|e| std::cmp::Reverse(e.len()));
-        v
+    pub fn demonym_endings(&self) -> &[String] {
+        &self.demonym_endings
     }
 
     /// The kind of entity a name ending in this folded word is ("court" → organization).
@@ -322,7 +327,9 @@ impl Lexicon {
 
     /// True when a folded word ends like a common noun of a language that capitalises nouns.
     pub fn has_noun_ending(&self, folded: &str) -> bool {
-        self.noun_endings.iter().any(|e| folded.ends_with(e.as_str()))
+        self.noun_endings
+            .iter()
+            .any(|e| folded.ends_with(e.as_str()))
     }
 
     /// Hedges as folded word sequences with their normal form, longest first.
@@ -369,10 +376,7 @@ impl Lexicon {
     /// Images"), or a date line ("Updated 8 December 2022", "Published ..."): never a title.
     pub fn is_non_title_line(&self, line: &str) -> bool {
         let f = fold(line.trim());
-        let first = f
-            .split(|c: char| !c.is_alphanumeric())
-            .next()
-            .unwrap_or("");
+        let first = f.split(|c: char| !c.is_alphanumeric()).next().unwrap_or("");
         if self.bylines.iter().any(|b| b.trim_end() == first)
             && line.split_whitespace().count() <= 8
         {
@@ -381,7 +385,11 @@ impl Lexicon {
         if self.credits.iter().any(|c| f.contains(c.as_str())) {
             return true;
         }
-        if self.date_line_words.iter().any(|w| f.starts_with(w.as_str())) {
+        if self
+            .date_line_words
+            .iter()
+            .any(|w| f.starts_with(w.as_str()))
+        {
             return true;
         }
         // Mostly a date: "December 8, 2022 at 8:38 AM EST", "18.07.2025 10:41".

@@ -77,7 +77,9 @@ impl Places {
                         continue;
                     };
                     if toks.len() == 1 && cols[1] == "country" && first.chars().count() >= 4 {
-                        let stem = first.trim_end_matches(['a', 'e', 'o', 'y', 'i']).to_string();
+                        let stem = first
+                            .trim_end_matches(['a', 'e', 'o', 'y', 'i'])
+                            .to_string();
                         p.countries
                             .entry(prefix4(&first).to_string())
                             .or_default()
@@ -117,6 +119,15 @@ impl Places {
         })
     }
 
+    /// The place a single folded word is ("moskau" → Moscow), without allocating.
+    pub fn lookup_word(&self, folded: &str) -> Option<&Place> {
+        self.index
+            .get(folded)?
+            .iter()
+            .find(|(seq, _)| seq.len() == 1)
+            .map(|(_, i)| &self.places[*i])
+    }
+
     /// The place a whole name is ("Moskau" → Moscow).
     pub fn lookup(&self, name: &str) -> Option<&Place> {
         let toks = name_tokens(name);
@@ -129,12 +140,17 @@ impl Places {
     /// The country a demonym or adjective of place belongs to ("venezolanos", "Russian",
     /// "israeliennes"): a country name that the word extends by a demonym ending, sharing all
     /// but its last one or two letters.
-    pub fn country_of_demonym(&self, folded: &str, endings: &[&str]) -> Option<&Place> {
+    pub fn country_of_demonym(&self, folded: &str, endings: &[String]) -> Option<&Place> {
         // Irregular forms first: the form itself, or the form and an ending ("americanos").
         if let Some(&i) = self.demonyms.get(folded) {
             return Some(&self.places[i]);
         }
-        for e in endings.iter().chain(&["s", "es", "e", "en", "n", "er", "in", "innen"]) {
+        const PLURALS: &[&str] = &["s", "es", "e", "en", "n", "er", "in", "innen"];
+        for e in endings
+            .iter()
+            .map(String::as_str)
+            .chain(PLURALS.iter().copied())
+        {
             if let Some(&i) = folded.strip_suffix(e).and_then(|s| self.demonyms.get(s)) {
                 return Some(&self.places[i]);
             }
@@ -145,7 +161,7 @@ impl Places {
         let cands = self.countries.get(prefix4(folded))?;
         let mut best: Option<(usize, usize)> = None;
         for e in endings {
-            let Some(stem) = folded.strip_suffix(e) else {
+            let Some(stem) = folded.strip_suffix(e.as_str()) else {
                 continue;
             };
             // "venezol|anos" and "venezuel|a" share "venez": enough for stems of 7 and 8.
@@ -156,7 +172,8 @@ impl Places {
                     .take_while(|(a, b)| a == b)
                     .count();
                 let shorter = stem.chars().count().min(c.chars().count());
-                if common >= 4.max(shorter.saturating_sub(2)) && best.is_none_or(|(b, _)| common > b)
+                if common >= 4.max(shorter.saturating_sub(2))
+                    && best.is_none_or(|(b, _)| common > b)
                 {
                     best = Some((common, *idx));
                 }
@@ -210,7 +227,7 @@ mod tests {
             ("israelis", "country/israel"),
         ] {
             assert_eq!(
-                p.country_of_demonym(word, &endings).map(|x| x.id.as_str()),
+                p.country_of_demonym(word, endings).map(|x| x.id.as_str()),
                 Some(id),
                 "{word}"
             );
