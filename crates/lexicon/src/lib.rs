@@ -47,6 +47,9 @@ struct Calendar {
     relative: Vec<(String, i64)>,
     date_joiners: Vec<String>,
     date_line_words: Vec<String>,
+    /// Words of a date-and-time line besides dates: times, zones, "at", "um", "às".
+    #[serde(default)]
+    time_words: Vec<String>,
 }
 
 #[derive(Deserialize)]
@@ -100,6 +103,7 @@ pub struct Lexicon {
     relative: HashMap<String, i64>,
     date_joiners: HashSet<String>,
     date_line_words: Vec<String>,
+    time_words: HashSet<String>,
     titles: HashSet<String>,
     not_names: HashSet<String>,
     connectors: HashSet<String>,
@@ -186,6 +190,8 @@ impl Lexicon {
                 .extend(f.calendar.date_joiners.iter().map(|w| fold(w)));
             lx.date_line_words
                 .extend(f.calendar.date_line_words.iter().map(|w| fold(w)));
+            lx.time_words
+                .extend(f.calendar.time_words.iter().map(|w| fold(w)));
             lx.titles.extend(f.names.titles.iter().map(|w| fold(w)));
             lx.not_names
                 .extend(f.names.not_names.iter().map(|w| fold(w)));
@@ -288,6 +294,16 @@ impl Lexicon {
     /// Words that open a date line rather than a title ("Updated", "Publicado").
     pub fn date_line_words(&self) -> &[String] {
         &self.date_line_words
+    }
+
+    /// A word that may stand in a line holding only a date and a time: a month or weekday name
+    /// (or abbreviation), a date joiner, a date-line word, a time or zone word (folded).
+    pub fn is_calendar_word(&self, folded: &str) -> bool {
+        self.months.contains_key(folded)
+            || self.weekdays.contains_key(folded)
+            || self.date_joiners.contains(folded)
+            || self.time_words.contains(folded)
+            || self.date_line_words.iter().any(|w| w == folded)
     }
 
     /// A title, honorific or role that comes before a name.
