@@ -231,7 +231,14 @@ pub(crate) fn find_names(text: &str, taken: &[(usize, usize)], lang: &str) -> Ve
             .is_some_and(|w| kind_by_last(&fold_word(w.raw)).is_some());
         if !org_like {
             let mut k = 0;
-            while k < run.len() && (is_title(&fold_word(run[k].raw)) || connector(&run[k])) {
+            // A demonym in front of a title is part of the role ("Russian President").
+            while k < run.len()
+                && (is_title(&fold_word(run[k].raw))
+                    || connector(&run[k])
+                    || (k + 1 < run.len()
+                        && is_demonym(&fold_word(run[k].raw))
+                        && is_title(&fold_word(run[k + 1].raw))))
+            {
                 k += 1;
             }
             if k > 0 && k < run.len() {
