@@ -102,6 +102,8 @@ const SINGLE_JOIN: f32 = 1.5;
 const HEDGE_TOLERANCE: f64 = 0.05;
 /// Share of its weight that evidence no other article has keeps in an article's norm.
 const UNSEEN: f32 = 0.4;
+/// The same, in a language that capitalises its nouns.
+const UNSEEN_NOUN_CAPS: f32 = 0.1;
 /// Story merges checked after one assignment.
 const MAX_MERGES: usize = 4;
 /// Stories close to an article checked for a merge with the story it joined.
@@ -218,6 +220,8 @@ struct Features {
     /// Days the text names (year when written, month, day), and a weak publication date: for an
     /// undated article, what its text says about when it happened.
     days: Vec<(Option<i32>, u32, u32)>,
+    /// Written in a language that capitalises its nouns (German).
+    noun_caps: bool,
 }
 
 /// Kinds of evidence, each with its weight in [`Weights`].
@@ -567,6 +571,7 @@ impl StoryIndex {
             sig,
             sample,
             days,
+            noun_caps: lexicon::lexicon().capitalises_nouns(&a.language.code),
         }
     }
 
@@ -614,7 +619,7 @@ impl StoryIndex {
     /// Cosine of rarity-weighted evidence between an article (each key once) and a story (each
     /// key by the share of its articles that have it); unmatched name words may match a story's
     /// name of close spelling at a lower weight.
-    fn evidence_cosine(&self, keys: &[u32], s: &Story, fuzzy: bool) -> f32 {
+    fn evidence_cosine(&self, keys: &[u32], s: &Story, fuzzy: bool, unseen: f32) -> f32 {
         let n = s.articles.len().max(1) as f32;
         let (mut dot, mut na) = (0.0f32, 0.0f32);
         for &k in keys {
@@ -624,7 +629,7 @@ impl StoryIndex {
             na += if self.df.get(&k).copied().unwrap_or(0) > 0 {
                 w * w
             } else {
-                UNSEEN * w * w
+                unseen * w * w
             };
             match s.keys.binary_search_by_key(&k, |x| x.0) {
                 Ok(i) => dot += w * w * s.keys[i].1 as f32 / n,
@@ -679,11 +684,19 @@ impl StoryIndex {
     /// (names, places, numbers, dates) and key terms of the same language.
     fn similarity(&self, f: &Features, s: &Story) -> f32 {
         let term = (1.0 - WEIGHTS.evidence) * self.term_cosine_to(&f.terms, s);
-        let sim = (WEIGHTS.evidence * self.evidence_cosine(&f.keys, s, false) + term).min(1.0);
+        // In a language that capitalises its nouns, most capitalised words no other article has
+        // are nouns, not names: they count for less.
+        let unseen = if f.noun_caps {
+            UNSEEN_NOUN_CAPS
+        } else {
+            UNSEEN
+        };
+        let sim =
+            (WEIGHTS.evidence * self.evidence_cosine(&f.keys, s, false, unseen) + term).min(1.0);
         // Close spellings of names (edit distance, sound) cost a comparison per pair of names:
         // worth it only where they can decide, just below the threshold.
         if sim < self.cfg.threshold * SINGLE_JOIN && sim >= self.cfg.threshold * 0.4 {
-            (WEIGHTS.evidence * self.evidence_cosine(&f.keys, s, true) + term).min(1.0)
+            (WEIGHTS.evidence * self.evidence_cosine(&f.keys, s, true, unseen) + term).min(1.0)
         } else {
             sim
         }

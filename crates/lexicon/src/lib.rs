@@ -110,6 +110,8 @@ pub struct Lexicon {
     demonym_endings: Vec<String>,
     kinds: HashMap<String, &'static str>,
     noun_endings: Vec<String>,
+    /// Languages whose files list noun endings: they capitalise their nouns.
+    noun_caps: Vec<String>,
     /// Hedge word sequences (folded words), longest first, with their normal form.
     hedges: Vec<(Vec<String>, String)>,
     particle_verbs: HashSet<String>,
@@ -215,6 +217,9 @@ impl Lexicon {
                 for w in words {
                     lx.kinds.entry(fold(w)).or_insert(kind);
                 }
+            }
+            if !f.names.noun_endings.is_empty() {
+                lx.noun_caps.push(f.code.clone());
             }
             lx.noun_endings
                 .extend(f.names.noun_endings.iter().map(|w| fold(w)));
@@ -339,6 +344,11 @@ impl Lexicon {
     /// The kind of entity a name ending in this folded word is ("court" → organization).
     pub fn kind_by_last(&self, folded: &str) -> Option<&'static str> {
         self.kinds.get(folded).copied()
+    }
+
+    /// True for a language (code) that capitalises its common nouns (German).
+    pub fn capitalises_nouns(&self, code: &str) -> bool {
+        self.noun_caps.iter().any(|c| c == code)
     }
 
     /// True when a folded word ends like a common noun of a language that capitalises nouns.
