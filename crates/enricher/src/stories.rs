@@ -78,7 +78,7 @@ const ARTICLE_TERMS: usize = 40;
 const STORY_TERMS: usize = 64;
 /// Features of a story that are indexed for candidate lookup.
 const INDEXED_TERMS: usize = 12;
-const MAX_CANDIDATES: usize = 32;
+const MAX_CANDIDATES: usize = 16;
 /// Stories listed per feature. A feature in more stories than this ("exchange", a country) does
 /// not discriminate; only the most recent stories stay listed under it, so that lookups stay
 /// cheap however large the index grows.
@@ -110,7 +110,7 @@ const MAX_MERGES: usize = 4;
 const MERGE_CANDIDATES: usize = 8;
 /// Stories, and articles of each, searched for near copies beyond shared MinHash bands.
 const NEAR_DUP_STORIES: usize = 4;
-const NEAR_DUP_ARTICLES: usize = 64;
+const NEAR_DUP_ARTICLES: usize = 32;
 /// A story is related to another when the similarity reaches this share of the threshold.
 const RELATED: f32 = 0.75;
 const MAX_RELATED: usize = 8;
