@@ -98,6 +98,9 @@ pub fn clean_at(raw: &RawArticle, now: chrono::DateTime<chrono::Utc>) -> CleanAr
         out.outcome = Outcome::UnsupportedContentType;
         out.meta.reason = Some(format!("content type {media:?} is neither HTML nor text"));
     }
+    if (html || text) && out.outcome == Outcome::Ok && out.published.is_none() {
+        date_from_text(raw, now, html, &mut out);
+    }
     if out.outcome == Outcome::Ok && word_count(&out) < MIN_WORDS {
         out.outcome = Outcome::TooShort;
         out.meta.reason = Some(format!("fewer than {MIN_WORDS} words of text"));
@@ -107,6 +110,41 @@ pub fn clean_at(raw: &RawArticle, now: chrono::DateTime<chrono::Utc>) -> CleanAr
     }
     out.content_hash = model::content_hash(&out.text());
     out
+}
+
+/// Where metadata gives no date: the URL (`/2025/07/18/`), then a date written in the text (a
+/// date line or dateline near the start, else the latest full date), in any of the six languages.
+/// An article with none stays undated; the fetch time is never its date.
+fn date_from_text(
+    raw: &RawArticle,
+    now: chrono::DateTime<chrono::Utc>,
+    html: bool,
+    out: &mut CleanArticle,
+) {
+    let noon = |d: chrono::NaiveDate| d.and_hms_opt(12, 0, 0).map(|t| t.and_utc());
+    if let Some(d) = lexicon::dates::url_date(&raw.url)
+        .and_then(noon)
+        .and_then(|d| meta::plausible(d, now))
+    {
+        out.published = Some(d);
+        out.meta.published_from = Some(DatedFrom {
+            source: MetaSource::Url,
+            confidence: 0.6,
+        });
+        return;
+    }
+    // Plain text keeps its date lines ("Published December 8, 2022"), which cleaning drops.
+    let body = if html { out.text() } else { raw.body.clone() };
+    let reference = raw.fetched_at.min(now);
+    if let Some((d, _, confidence)) = lexicon::dates::publication_date(&body, reference) {
+        if let Some(d) = noon(d).and_then(|d| meta::plausible(d, now)) {
+            out.published = Some(d);
+            out.meta.published_from = Some(DatedFrom {
+                source: MetaSource::Text,
+                confidence,
+            });
+        }
+    }
 }
 
 fn word_count(a: &CleanArticle) -> usize {

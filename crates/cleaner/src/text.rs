@@ -87,6 +87,10 @@ fn key(s: &str) -> String {
 
 /// A line that reads like a headline: short, no final full stop, most words capitalised.
 fn is_title_like(line: &str) -> bool {
+    // A byline, a photo caption or credit, or a date line is never the title.
+    if lexicon::lexicon().is_non_title_line(line) {
+        return false;
+    }
     let words: Vec<&str> = line.split_whitespace().collect();
     if words.len() < 2 || words.len() > 20 || line.chars().count() > 160 {
         return false;
@@ -144,14 +148,41 @@ pub fn extract_text(body: &str) -> TextExtract {
         }
     }
 
-    // Title: a headline-like line among the first three, else the first line is both lead and
-    // the source of a derived title.
-    let title_idx = lines.iter().take(3).position(|l| is_title_like(l));
+    // Title: a first line set apart by a blank line and shaped like a headline (short, no final
+    // full stop; sentence case is common outside English), else a headline-like line among the
+    // first three, else the first line is both lead and the source of a derived title.
+    let set_apart = {
+        let mut it = body.lines().skip_while(|l| l.trim().is_empty());
+        it.next().is_some() && it.next().is_some_and(|l| l.trim().is_empty())
+    };
+    let headline_first = set_apart
+        && lines.first().is_some_and(|l| {
+            let words = l.split_whitespace().count();
+            (2..=30).contains(&words)
+                && l.chars().count() <= 220
+                && !l.ends_with('.')
+                && !lexicon::lexicon().is_non_title_line(l)
+        });
+    let title_idx = if headline_first {
+        Some(0)
+    } else {
+        lines.iter().take(3).position(|l| is_title_like(l))
+    };
     let (title, lead, body_start) = match title_idx {
         Some(0) => (lines[0].clone(), None, 1),
         Some(i) => (lines[i].clone(), Some(lines[..i].join(" ")), i + 1),
-        None => match lines.first() {
-            Some(first) => (title_from_sentence(first), Some(first.clone()), 1),
+        // The derived title comes from the first line that is not a byline, caption or date.
+        None => match lines
+            .iter()
+            .take(3)
+            .position(|l| !lexicon::lexicon().is_non_title_line(l))
+            .or(if lines.is_empty() { None } else { Some(0) })
+        {
+            Some(i) => (
+                title_from_sentence(&lines[i]),
+                Some(lines[..=i].join(" ")),
+                i + 1,
+            ),
             None => (String::new(), None, 0),
         },
     };

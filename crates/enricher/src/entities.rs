@@ -323,6 +323,81 @@ impl Gazetteer {
     }
 }
 
+/// Places of the general place gazetteer (countries, US states, cities; names in six languages)
+/// in `text`, outside the spans in `taken`, merged into `found` by id (`place/<name>`, the ids
+/// the story gazetteer uses too). A place name that is part of a longer name ("Phoenix Mercury",
+/// "Washington Post") is not a place.
+pub(crate) fn add_places(text: &str, taken: &[(usize, usize)], found: &mut Vec<EntityRef>) {
+    let p = lexicon::places::places();
+    let toks = tokenize(text);
+    let folded: Vec<std::borrow::Cow<'_, str>> = toks
+        .iter()
+        .map(|t| {
+            if t.folded.contains('.') {
+                std::borrow::Cow::Owned(t.folded.replace('.', ""))
+            } else {
+                std::borrow::Cow::Borrowed(t.folded.as_str())
+            }
+        })
+        .collect();
+    let capital = |t: &Token<'_>| t.raw.chars().next().is_some_and(char::is_uppercase);
+    let mut window: Vec<&str> = Vec::with_capacity(5);
+    let free = |s: usize, e: usize| !taken.iter().any(|&(a, b)| s < b && a < e);
+    let mut i = 0;
+    while i < toks.len() {
+        if !capital(&toks[i]) {
+            i += 1;
+            continue;
+        }
+        window.clear();
+        window.extend(
+            folded[i..(i + 5).min(toks.len())]
+                .iter()
+                .map(|c| c.as_ref()),
+        );
+        let Some((place, n)) = p.longest_at(&window) else {
+            i += 1;
+            continue;
+        };
+        let (start, end) = (toks[i].start, toks[i + n - 1].end);
+        let spaced = |a: &Token<'_>, b: &Token<'_>| text[a.end..b.start].chars().all(|c| c == ' ');
+        let longer_after = toks
+            .get(i + n)
+            .is_some_and(|nx| capital(nx) && spaced(&toks[i + n - 1], nx));
+        let longer_before = i > 0
+            && capital(&toks[i - 1])
+            && spaced(&toks[i - 1], &toks[i])
+            && !lexicon::lexicon().is_title(&toks[i - 1].folded)
+            && !lexicon::lexicon().is_stop(&toks[i - 1].folded);
+        if longer_after || longer_before || !free(start, end) {
+            i += n;
+            continue;
+        }
+        let id = format!(
+            "place/{}",
+            place.id.split('/').nth(1).unwrap_or(place.id.as_str())
+        );
+        let k = match found.iter().position(|e| e.id == id) {
+            Some(k) => k,
+            None => {
+                found.push(EntityRef {
+                    id,
+                    name: place.name.clone(),
+                    kind: "place".into(),
+                    mentions: Vec::new(),
+                });
+                found.len() - 1
+            }
+        };
+        found[k].mentions.push(Mention {
+            start,
+            end,
+            surface: text[start..end].to_string(),
+        });
+        i += n;
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -128,11 +128,14 @@ impl Enricher {
             }
         }
         let mut entities = self.gazetteer.find(&text);
-        let taken: Vec<(usize, usize)> = entities
-            .iter()
-            .flat_map(|e| e.mentions.iter().map(|m| (m.start, m.end)))
-            .collect();
-        entities.extend(names::find_names(&text, &taken));
+        let spans = |es: &[model::EntityRef]| -> Vec<(usize, usize)> {
+            es.iter()
+                .flat_map(|e| e.mentions.iter().map(|m| (m.start, m.end)))
+                .collect()
+        };
+        entities::add_places(&text, &spans(&entities), &mut entities);
+        let taken = spans(&entities);
+        entities.extend(names::find_names(&text, &taken, &language.code));
         let title_end = if text.starts_with(&clean.title) {
             clean.title.len()
         } else {
@@ -152,6 +155,7 @@ impl Enricher {
             title: clean.title.clone(),
             text,
             published: clean.published,
+            published_from: clean.meta.published_from,
             language,
             entities,
             duplicate_of: None,

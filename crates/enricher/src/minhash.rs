@@ -29,7 +29,22 @@ fn splitmix(mut x: u64) -> u64 {
 }
 
 /// The signature of `text`, or `None` when it has fewer words than a shingle.
+#[cfg(test)]
 pub fn signature(text: &str) -> Option<Signature> {
+    sketch(text).map(|x| x.0)
+}
+
+/// One shingle in this many is kept in a [`Sample`].
+const SAMPLE_EVERY: u64 = 4;
+
+/// The shingles of a text whose hash is a multiple of [`SAMPLE_EVERY`], sorted: the same rule on
+/// every text, so the share of one sample found in another estimates containment without the
+/// variance MinHash has when the texts differ in length.
+pub type Sample = Box<[u32]>;
+
+/// The signature of `text` and its shingle sample, or `None` when it has fewer words than a
+/// shingle.
+pub fn sketch(text: &str) -> Option<(Signature, Sample)> {
     let ws: Vec<u64> = words(text)
         .iter()
         .map(|w| fnv1a(fold_word(w.raw).as_bytes(), 0xcbf2_9ce4_8422_2325))
@@ -38,8 +53,20 @@ pub fn signature(text: &str) -> Option<Signature> {
         return None;
     }
     let mut sig = [u32::MAX; SIGNATURE_LEN];
-    for win in ws.windows(SHINGLE) {
-        let base = win.iter().fold(0u64, |h, w| splitmix(h ^ w));
+    let mut bases: Vec<u64> = ws
+        .windows(SHINGLE)
+        .map(|win| win.iter().fold(0u64, |h, w| splitmix(h ^ w)))
+        .collect();
+    bases.sort_unstable();
+    bases.dedup();
+    let mut sample: Vec<u32> = bases
+        .iter()
+        .filter(|b| *b % SAMPLE_EVERY == 0)
+        .map(|b| (b >> 32) as u32)
+        .collect();
+    sample.sort_unstable();
+    sample.dedup();
+    for &base in &bases {
         for (i, slot) in sig.iter_mut().enumerate() {
             let v = (splitmix(base ^ (i as u64).wrapping_mul(0x9e37_79b9)) >> 32) as u32;
             if v < *slot {
@@ -47,12 +74,34 @@ pub fn signature(text: &str) -> Option<Signature> {
             }
         }
     }
-    Some(sig)
+    Some((sig, sample.into_boxed_slice()))
 }
 
 /// Estimated Jaccard similarity of the shingle sets.
+#[cfg(test)]
 pub fn similarity(a: &Signature, b: &Signature) -> f32 {
     a.iter().zip(b).filter(|(x, y)| x == y).count() as f32 / SIGNATURE_LEN as f32
+}
+
+/// The share of the smaller sample found in the larger (containment of the shorter text in
+/// the longer); 0 when either sample is empty.
+pub fn containment(a: &[u32], b: &[u32]) -> f32 {
+    if a.is_empty() || b.is_empty() {
+        return 0.0;
+    }
+    let (mut i, mut j, mut both) = (0, 0, 0usize);
+    while i < a.len() && j < b.len() {
+        match a[i].cmp(&b[j]) {
+            std::cmp::Ordering::Less => i += 1,
+            std::cmp::Ordering::Greater => j += 1,
+            std::cmp::Ordering::Equal => {
+                both += 1;
+                i += 1;
+                j += 1;
+            }
+        }
+    }
+    both as f32 / a.len().min(b.len()) as f32
 }
 
 /// One key per band: signatures that share a band key are near-duplicate candidates.

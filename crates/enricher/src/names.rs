@@ -8,247 +8,45 @@ use model::{EntityRef, Mention};
 
 use crate::text::{fold_word, is_stop, sentences, words, Word};
 
-/// Words that open a name run but are titles, not names ("Secretary of State Rubio").
-const TITLES: &[&str] = &[
-    "president",
-    "presidente",
-    "secretary",
-    "secretario",
-    "minister",
-    "ministro",
-    "senator",
-    "senador",
-    "governor",
-    "gobernador",
-    "judge",
-    "juez",
-    "mayor",
-    "alcalde",
-    "general",
-    "mr",
-    "mrs",
-    "ms",
-    "dr",
-    "sir",
-    "king",
-    "queen",
-    "pope",
-    "prime",
-    "chief",
-    "director",
-    "leader",
-    "state",
-    "foreign",
-    "former",
-    "vice",
-    "deputy",
-    "attorney",
-    "señor",
-    "senor",
-    "don",
-    "doña",
-    "dona",
-    "chancellor",
-    "ambassador",
-    "embajador",
-    "officials",
-    "official",
-];
-
-/// Capitalised but not names when alone in a run: months, days, pronouns, interjections.
-const NOT_NAMES: &[&str] = &[
-    "january",
-    "february",
-    "march",
-    "april",
-    "may",
-    "june",
-    "july",
-    "august",
-    "september",
-    "october",
-    "november",
-    "december",
-    "enero",
-    "febrero",
-    "marzo",
-    "abril",
-    "mayo",
-    "junio",
-    "julio",
-    "agosto",
-    "septiembre",
-    "octubre",
-    "noviembre",
-    "diciembre",
-    "monday",
-    "tuesday",
-    "wednesday",
-    "thursday",
-    "friday",
-    "saturday",
-    "sunday",
-    "lunes",
-    "martes",
-    "miercoles",
-    "jueves",
-    "viernes",
-    "sabado",
-    "domingo",
-    "i",
-    "god",
-    "internet",
-    "covid",
-];
-
 /// Acronyms that are not entities.
 const NOT_ACRONYMS: &[&str] = &[
     "CEO", "CEOS", "TV", "OK", "AM", "PM", "GMT", "UTC", "FAQ", "PDF", "HTML", "URL", "ID", "DNA",
     "GDP", "USD", "EUR", "AI", "PS", "II", "III", "IV", "VI", "VII", "VIII", "IX", "XI",
 ];
 
-/// Lower-case words that may join capitalised ones inside a name ("Tren de Aragua").
-const CONNECTORS: &[&str] = &[
-    "de", "del", "la", "las", "los", "of", "the", "for", "on", "y",
-];
-
-const KIND_BY_LAST: &[(&str, &[&str])] = &[
-    (
-        "organization",
-        &[
-            "court",
-            "ministry",
-            "department",
-            "party",
-            "agency",
-            "bank",
-            "council",
-            "commission",
-            "union",
-            "association",
-            "organization",
-            "organisation",
-            "committee",
-            "office",
-            "congress",
-            "senate",
-            "assembly",
-            "police",
-            "army",
-            "navy",
-            "government",
-            "company",
-            "inc",
-            "corp",
-            "ltd",
-            "university",
-            "institute",
-            "foundation",
-            "news",
-            "times",
-            "post",
-            "tribunal",
-            "ministerio",
-            "partido",
-            "gobierno",
-            "fund",
-            "group",
-            "network",
-            "service",
-        ],
-    ),
-    (
-        "facility",
-        &[
-            "prison",
-            "airport",
-            "center",
-            "centre",
-            "embassy",
-            "hospital",
-            "station",
-            "port",
-            "base",
-            "palace",
-            "stadium",
-            "jail",
-            "bridge",
-            "plant",
-            "aeropuerto",
-            "carcel",
-            "penal",
-            "embajada",
-        ],
-    ),
-    (
-        "law",
-        &[
-            "act",
-            "law",
-            "treaty",
-            "accord",
-            "convention",
-            "amendment",
-            "ley",
-            "decree",
-            "decreto",
-            "constitution",
-        ],
-    ),
-    (
-        "event",
-        &[
-            "summit",
-            "war",
-            "election",
-            "elections",
-            "games",
-            "cup",
-            "conference",
-            "festival",
-            "olympics",
-            "cumbre",
-            "guerra",
-            "elecciones",
-        ],
-    ),
-    (
-        "place",
-        &[
-            "republic",
-            "kingdom",
-            "city",
-            "county",
-            "province",
-            "river",
-            "island",
-            "islands",
-            "mountains",
-            "america",
-            "africa",
-            "asia",
-            "europe",
-            "street",
-            "avenue",
-            "valley",
-            "coast",
-            "sea",
-            "ocean",
-            "lake",
-            "region",
-        ],
-    ),
-];
-
-fn in_list(list: &[&str], folded: &str) -> bool {
-    list.contains(&folded)
+fn is_title(folded: &str) -> bool {
+    lexicon::lexicon().is_title(folded)
 }
 
-fn is_demonym(folded: &str) -> bool {
-    ["an", "ian", "ean", "ese", "ish", "ans", "eans", "ians"]
-        .iter()
-        .any(|s| folded.ends_with(s))
-        && folded.chars().count() > 4
+fn is_connector(folded: &str) -> bool {
+    lexicon::lexicon().is_connector(folded)
+}
+
+/// A demonym or adjective of place: a word that extends a country's name by a demonym ending
+/// ("Venezuelan", "venezolanos", "Israelis"), found by rule against the place gazetteer, so that
+/// surnames of the same shape (Whelan, Sullivan, Morgan) stay names.
+pub(crate) fn is_demonym(folded: &str) -> bool {
+    let lx = lexicon::lexicon();
+    lx.has_demonym_ending(folded)
+        && lexicon::places::places()
+            .country_of_demonym(folded, lx.demonym_endings())
+            .is_some()
+}
+
+/// The word without a possessive ending ("Florida's" → "Florida").
+fn strip_possessive(raw: &str) -> &str {
+    for suffix in ["'s", "’s", "s'", "s’"] {
+        if raw.len() > suffix.len() + 1 {
+            if let Some(stem) = raw.strip_suffix(suffix) {
+                return if suffix.starts_with('s') {
+                    &raw[..stem.len() + 1]
+                } else {
+                    stem
+                };
+            }
+        }
+    }
+    raw
 }
 
 fn is_acronym(raw: &str) -> bool {
@@ -282,14 +80,17 @@ fn headline_spans(text: &str) -> Vec<(usize, usize)> {
     out
 }
 
+/// The kind a name's last word gives it ("... Court" is an organisation), from the lexicon.
+fn kind_by_last(folded: &str) -> Option<&'static str> {
+    lexicon::lexicon().kind_by_last(folded)
+}
+
 fn kind_of(run: &[Word<'_>], before: Option<&Word<'_>>) -> &'static str {
     let last = run.last().map(|w| fold_word(w.raw)).unwrap_or_default();
-    for (kind, lasts) in KIND_BY_LAST {
-        if in_list(lasts, &last) {
-            return kind;
-        }
+    if let Some(kind) = kind_by_last(&last) {
+        return kind;
     }
-    if before.is_some_and(|b| in_list(TITLES, &fold_word(b.raw.trim_end_matches('.')))) {
+    if before.is_some_and(|b| is_title(&fold_word(b.raw.trim_end_matches('.')))) {
         return "person";
     }
     "unknown"
@@ -306,11 +107,17 @@ fn slug(name: &str) -> String {
     s
 }
 
-/// Names in `text` that no gazetteer mention covers (`taken` are byte spans already claimed).
-pub(crate) fn find_names(text: &str, taken: &[(usize, usize)]) -> Vec<EntityRef> {
+/// A mention's byte span and whether it opens a sentence.
+type Span = (usize, usize, bool);
+
+/// Names in `text` that no gazetteer mention covers (`taken` are byte spans already claimed);
+/// `lang` is the detected language (German capitalises its nouns, so lone capitalised words
+/// count for less there).
+pub(crate) fn find_names(text: &str, taken: &[(usize, usize)], lang: &str) -> Vec<EntityRef> {
+    let lx = lexicon::lexicon();
     let ws = words(text);
     let heads = headline_spans(text);
-    let starts: Vec<usize> = sentences(text).iter().map(|s| s.0).collect();
+    let starts: std::collections::HashSet<usize> = sentences(text).iter().map(|s| s.0).collect();
     let lower_seen: std::collections::HashSet<String> = ws
         .iter()
         .filter(|w| w.raw.chars().next().is_some_and(char::is_lowercase))
@@ -320,24 +127,43 @@ pub(crate) fn find_names(text: &str, taken: &[(usize, usize)]) -> Vec<EntityRef>
         taken.iter().any(|&(s, e)| w.start < e && s < w.end)
             || heads.iter().any(|&(s, e)| w.start >= s && w.end <= e)
     };
-    // Only spaces between two words of one name; punctuation ends a name.
-    let joined = |a: &Word<'_>, b: &Word<'_>| text[a.end..b.start].chars().all(|c| c == ' ');
+    // Only spaces between two words of one name; punctuation ends a name, except the dot of a
+    // middle initial ("James E. Boasberg") and a possessive ends it after its word.
+    let joined = |a: &Word<'_>, b: &Word<'_>| {
+        let gap = &text[a.end..b.start];
+        if strip_possessive(a.raw).len() != a.raw.len() {
+            return false;
+        }
+        gap.chars().all(|c| c == ' ')
+            || (gap == ". " && a.raw.chars().count() == 1 && a.capitalised())
+    };
     let name_word = |w: &Word<'_>| {
-        let f = fold_word(w.raw);
+        let f = fold_word(strip_possessive(w.raw));
         w.capitalised()
             && !w.is_number()
             && !covered(w)
-            && !in_list(NOT_NAMES, &f)
+            && !lx.is_not_name(&f)
             && !w.raw.chars().all(|c| c.is_uppercase() || c == '.')
     };
+    // German joins capitalised nouns with articles ("Austausch von Gefangenen"): there only a
+    // nobiliary particle joins a name ("Ursula von der Leyen"), and only before a capital.
+    let connector = |w: &Word<'_>| {
+        let f = fold_word(w.raw);
+        w.raw.chars().next().is_some_and(char::is_lowercase)
+            && is_connector(&f)
+            && (lang != "de" || f == "von" || f == "van")
+    };
+    // A lone capitalised word in German is usually a noun: it needs more to count as a name.
+    let noun_shaped = |f: &str| lang == "de" && lx.has_noun_ending(f);
 
     let mut found: Vec<EntityRef> = Vec::new();
     let mut slot: HashMap<String, usize> = HashMap::new();
     let mut push = |name_start: usize, name_end: usize, kind: &'static str| {
         add_mention(&mut found, &mut slot, text, (name_start, name_end), kind)
     };
-    // Single capitalised words mid-sentence, by folded form: names if they recur.
-    let mut singles: Vec<(String, Vec<(usize, usize)>)> = Vec::new();
+    // Single capitalised words, by folded form: names if they recur or complete a full name;
+    // the flag says whether the word opened a sentence (where a capital says nothing).
+    let mut singles: Vec<(String, Vec<Span>)> = Vec::new();
 
     let mut i = 0;
     while i < ws.len() {
@@ -349,6 +175,7 @@ pub(crate) fn find_names(text: &str, taken: &[(usize, usize)]) -> Vec<EntityRef>
         if is_acronym(w.raw)
             && !covered(w)
             && !is_stop(&fold_word(w.raw))
+            && !lx.is_not_name(&fold_word(w.raw))
             && !NOT_ACRONYMS.contains(&w.raw.replace('.', "").as_str())
             && !shouting(i.checked_sub(1).and_then(|p| ws.get(p)))
             && !shouting(ws.get(i + 1))
@@ -366,7 +193,7 @@ pub(crate) fn find_names(text: &str, taken: &[(usize, usize)]) -> Vec<EntityRef>
         while j < ws.len() && joined(&ws[j - 1], &ws[j]) {
             if name_word(&ws[j]) {
                 j += 1;
-            } else if in_list(CONNECTORS, ws[j].raw)
+            } else if connector(&ws[j])
                 && j + 1 < ws.len()
                 && joined(&ws[j], &ws[j + 1])
                 && name_word(&ws[j + 1])
@@ -379,33 +206,58 @@ pub(crate) fn find_names(text: &str, taken: &[(usize, usize)]) -> Vec<EntityRef>
         let mut run: Vec<Word<'_>> = ws[i..j].to_vec();
         let next = ws.get(j).copied();
         let mut before = if i > 0 { Some(ws[i - 1]) } else { None };
+        let at_start = starts.contains(&run[0].start);
         // At a sentence start the capital says nothing: drop a first word that is a stop word or
         // that the text also uses in lower case ("Relations", "Planners").
-        if starts.contains(&run[0].start) {
+        if at_start {
             let f = fold_word(run[0].raw);
-            // Plurals, participles and adverbs open sentences, not names ("Residents of ...").
-            let common_shape = (f.ends_with('s') && !f.ends_with("ss"))
-                || f.ends_with("ing")
-                || f.ends_with("ed")
-                || f.ends_with("ly");
+            // Plurals, participles and adverbs open sentences, not names ("Residents of ...");
+            // but a first name before a surname is a name whatever its shape ("Emily Damari").
+            let full_name = run.len() >= 2 && !connector(&run[1]) && !is_title(&f);
+            let common_shape = !full_name
+                && ((f.ends_with('s') && !f.ends_with("ss"))
+                    || f.ends_with("ing")
+                    || f.ends_with("ed")
+                    || f.ends_with("ly"));
             if is_stop(&f) || lower_seen.contains(&f) || common_shape {
                 before = Some(run.remove(0));
             }
         }
-        // Titles in front are not part of the name, but say it is a person.
-        while run.first().is_some_and(|w| {
-            in_list(TITLES, &fold_word(w.raw)) || in_list(CONNECTORS, &fold_word(w.raw))
-        }) {
-            before = Some(run.remove(0));
+        // Titles in front ("Homeland Security Director", "Secretary of State", "Pope") are not
+        // part of a person's name, but say it is one; in front of an organisation's last word
+        // ("National Assembly", "State Department") they are part of its name.
+        let org_like = run
+            .last()
+            .is_some_and(|w| kind_by_last(&fold_word(w.raw)).is_some());
+        if !org_like {
+            let mut k = 0;
+            // A demonym in front of a title is part of the role ("Russian President").
+            while k < run.len()
+                && (is_title(&fold_word(run[k].raw))
+                    || connector(&run[k])
+                    || (k + 1 < run.len()
+                        && is_demonym(&fold_word(run[k].raw))
+                        && is_title(&fold_word(run[k + 1].raw))))
+            {
+                k += 1;
+            }
+            if k > 0 && k < run.len() {
+                before = Some(run[k - 1]);
+                run.drain(..k);
+            } else if k == run.len() {
+                run.clear();
+            }
         }
-        while run.last().is_some_and(|w| {
-            in_list(TITLES, &fold_word(w.raw)) || in_list(CONNECTORS, &fold_word(w.raw))
-        }) {
+        while run.last().is_some_and(connector) {
             run.pop();
+        }
+        if run.is_empty() {
+            i = j;
+            continue;
         }
         let stop_inside = run
             .iter()
-            .any(|w| is_stop(&fold_word(w.raw)) && !in_list(CONNECTORS, &fold_word(w.raw)));
+            .any(|w| is_stop(&fold_word(w.raw)) && !connector(w));
         // "Central American country": a demonym used as an adjective.
         let adjective = run.last().is_some_and(|w| is_demonym(&fold_word(w.raw)))
             && next.is_some_and(|n| n.raw.chars().next().is_some_and(char::is_lowercase));
@@ -416,18 +268,20 @@ pub(crate) fn find_names(text: &str, taken: &[(usize, usize)]) -> Vec<EntityRef>
                 .iter()
                 .any(|&(s, _)| s > w.end && text[w.end..s].chars().all(|c| c == ' '))
         });
+        let last = run[run.len() - 1];
+        let end = last.start + strip_possessive(last.raw).len();
         if run.len() >= 2 && !stop_inside && !adjective && !descriptor {
-            let (s, e) = (run[0].start, run[run.len() - 1].end);
-            push(s, e, kind_of(&run, before.as_ref()));
-        } else if run.len() == 1 && !starts.contains(&run[0].start) {
-            let f = fold_word(run[0].raw);
-            if f.chars().count() >= 4
+            push(run[0].start, end, kind_of(&run, before.as_ref()));
+        } else if run.len() == 1 {
+            let f = fold_word(strip_possessive(run[0].raw));
+            let opened = starts.contains(&run[0].start);
+            if f.chars().count() >= 3
                 && !is_stop(&f)
                 && !is_demonym(&f)
-                && !in_list(TITLES, &f)
+                && !is_title(&f)
                 && !lower_seen.contains(&f)
             {
-                let span = (run[0].start, run[0].end);
+                let span = (run[0].start, end, opened);
                 match singles.iter_mut().find(|(k, _)| *k == f) {
                     Some((_, v)) => v.push(span),
                     None => singles.push((f, vec![span])),
@@ -437,15 +291,16 @@ pub(crate) fn find_names(text: &str, taken: &[(usize, usize)]) -> Vec<EntityRef>
         i = j;
     }
     // A lone surname refers to the full name found earlier ("Meloni" after "Giorgia Meloni");
-    // another single word is a name only when the text capitalises it more than once and never
-    // writes it in lower case ("Grindavik", but not "Deal" once in a sentence).
+    // another single word is a name when the text capitalises it more than once mid-sentence and
+    // never writes it in lower case ("Grindavik", but not "Deal" once in a sentence).
     for (f, spans) in singles {
         let full = found.iter().position(|e| {
             e.name.contains(' ') && e.name.split(' ').next_back().map(fold_word) == Some(f.clone())
         });
+        let mid = spans.iter().filter(|x| !x.2).count();
         match full {
             Some(k) => {
-                for (s, e) in spans {
+                for (s, e, _) in spans {
                     found[k].mentions.push(Mention {
                         start: s,
                         end: e,
@@ -454,9 +309,9 @@ pub(crate) fn find_names(text: &str, taken: &[(usize, usize)]) -> Vec<EntityRef>
                 }
                 found[k].mentions.sort_by_key(|m| m.start);
             }
-            None if spans.len() >= 2 => {
-                for span in spans {
-                    add_mention(&mut found, &mut slot, text, span, "unknown");
+            None if mid >= 2 && f.chars().count() >= 4 && !noun_shaped(&f) => {
+                for (s, e, _) in spans {
+                    add_mention(&mut found, &mut slot, text, (s, e), "unknown");
                 }
             }
             None => {}
@@ -498,7 +353,7 @@ mod tests {
     use super::*;
 
     fn names(text: &str) -> Vec<(String, String)> {
-        find_names(text, &[])
+        find_names(text, &[], "en")
             .into_iter()
             .map(|e| (e.name, e.kind))
             .collect()
@@ -551,7 +406,7 @@ mod tests {
         let t = "Lava reached the town of Grindavik overnight. Residents of Grindavik left. \
                  Officials met Giorgia Meloni in the capital, and later Meloni spoke. The \
                  fire reached Sandvik once. Reporters saw Venezuelan and Venezuelan flags.";
-        let found = find_names(t, &[]);
+        let found = find_names(t, &[], "en");
         let names: Vec<(&str, usize)> = found
             .iter()
             .map(|e| (e.name.as_str(), e.mentions.len()))
@@ -571,7 +426,7 @@ mod tests {
         let t = "He met Nayib Bukele in San Salvador.";
         let s = t.find("Nayib").unwrap_or(0);
         let e = t.find(" in").unwrap_or(0);
-        let n: Vec<String> = find_names(t, &[(s, e)])
+        let n: Vec<String> = find_names(t, &[(s, e)], "en")
             .into_iter()
             .map(|x| x.name)
             .collect();
@@ -585,6 +440,7 @@ mod tests {
         let found = find_names(
             t,
             &[(s, s + "Train de Argu".len()), (t.len() - 5, t.len() - 2)],
+            "en",
         );
         assert!(found.is_empty(), "{found:?}");
     }
@@ -592,7 +448,7 @@ mod tests {
     #[test]
     fn offsets_point_into_the_text() {
         let t = "Ayer, el presidente habló con Delcy Rodríguez y con la Asamblea Nacional.";
-        let found = find_names(t, &[]);
+        let found = find_names(t, &[], "en");
         assert!(!found.is_empty());
         for e in found {
             for m in e.mentions {

@@ -135,14 +135,15 @@ fn seeds_form_two_stories_and_unrelated_articles_join_neither() {
     let row = last
         .claims
         .iter()
-        .find(|r| r.subject == "venezuelans" && r.kind == "count")
-        .unwrap_or_else(|| panic!("no venezuelans row in {:#?}", last.claims));
+        .find(|r| r.subject == "venezuela" && r.kind == "count")
+        .unwrap_or_else(|| panic!("no venezuela row in {:#?}", last.claims));
     let values: Vec<f64> = row.values.iter().map(|v| v.value).collect();
     assert!(
         values.contains(&250.0) && values.contains(&252.0),
         "{row:?}"
     );
-    assert!(!row.agree);
+    // "nearly 250" is a rounding of 252: the row agrees.
+    assert!(row.agree, "{row:?}");
     // The April proposal is a separate story, but a related one.
     let april = events
         .iter()
@@ -194,6 +195,8 @@ fn entities_in_unrelated_articles_are_exactly_their_names() {
                 "Icelandic Meteorological Office",
                 "Blue Lagoon",
                 "Grindavik",
+                "Iceland",
+                "Reykjavik",
             ],
         ),
         ("unrelated_harbour.txt", vec![]),

@@ -183,6 +183,9 @@ pub enum MetaSource {
     Url,
     /// The feed entry the article came through.
     Feed,
+    /// A date written in the article's text: a date line, a dateline, or the latest full date
+    /// (the confidence says which).
+    Text,
 }
 
 /// A date with where it came from and how far it is trusted.
@@ -351,9 +354,12 @@ pub struct EnrichedArticle {
     pub title: String,
     /// The clean text the offsets refer to.
     pub text: String,
-    /// Publication time, when known.
+    /// Publication time, when known; an article without one says so (never the fetch time).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub published: Option<DateTime<Utc>>,
+    /// Where `published` came from, and its confidence.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub published_from: Option<DatedFrom>,
     /// Detected language.
     pub language: Language,
     /// Entities found, with canonical names.
@@ -412,9 +418,13 @@ pub struct Claim {
     /// Normalised subject, language-independent where known: `venezuelans`, `american citizens`,
     /// `Alien Enemies Act`.
     pub subject: String,
-    /// Normalised hedge (`nearly`, `around`, `more than`, ...), when the number is qualified.
+    /// Normalised hedge (`about`, `more than`, `at least`, ...), when the number is qualified.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub hedge: Option<String>,
+    /// What happened to the subject (`freed`, `held`, `deported`, `killed`, `arrested`, ...),
+    /// when the sentence says.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub event: Option<String>,
     /// The text as written.
     pub surface: String,
     /// Start byte offset into the text.
@@ -483,6 +493,9 @@ pub struct ClaimRow {
     pub kind: String,
     /// Normalised subject.
     pub subject: String,
+    /// What happened to the subject (`freed`, `held`, ...), when the articles say.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub event: Option<String>,
     /// Distinct values, most reported first.
     pub values: Vec<ClaimValue>,
     /// True when every article gives the same value.

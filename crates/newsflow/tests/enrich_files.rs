@@ -63,7 +63,7 @@ fn enrich_files_prints_one_line_per_file_with_stories_across_the_batch() {
     assert!(es
         .claims
         .iter()
-        .any(|c| c.subject == "venezuelans" && c.value == 252.0));
+        .any(|c| c.subject == "venezuela" && c.value == 252.0));
     assert!(lines
         .iter()
         .all(|a| !a.keywords.is_empty() && !a.summary.is_empty()));

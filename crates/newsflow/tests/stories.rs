@@ -203,9 +203,10 @@ async fn two_enrichers_group_like_one_and_a_restart_keeps_story_ids() {
     let row = last
         .claims
         .iter()
-        .find(|r| r.subject == "venezuelans")
+        .find(|r| r.subject == "venezuela")
         .unwrap_or_else(|| panic!("claims: {:?}", last.claims));
-    assert!(!row.agree, "{row:?}");
+    // "nearly 250" and 252: a rounding, listed with both values, not a conflict.
+    assert!(row.values.len() >= 2 && row.agree, "{row:?}");
 
     // Restart: state comes back from the topics; the Spanish report joins the same story id and
     // the story's versions go on from where they were.

@@ -1,0 +1,473 @@
+//! Language as data: per-language word lists for English, Spanish, German, French, Portuguese and
+//! Italian (`data/lang/*.toml`: month and weekday names, relative days, titles and honorifics,
+//! demonym endings, claim hedges, subjects and events, stop words), a place gazetteer of countries,
+//! regions and cities with their names in the six languages (`data/places*.tsv`, from Unicode
+//! CLDR), and date finding built on them. Shared by the cleaner (publication dates, titles) and the
+//! enricher (names, claims, terms, story features). Lookups are across all languages at once, by
+//! folded form, so that a misdetected language or a mixed text loses nothing.
+
+pub mod dates;
+pub mod places;
+
+use std::collections::{HashMap, HashSet};
+use std::sync::OnceLock;
+
+use serde::Deserialize;
+
+/// The language files, embedded.
+const LANGS: &[(&str, &str)] = &[
+    ("en", include_str!("../data/lang/en.toml")),
+    ("es", include_str!("../data/lang/es.toml")),
+    ("de", include_str!("../data/lang/de.toml")),
+    ("fr", include_str!("../data/lang/fr.toml")),
+    ("pt", include_str!("../data/lang/pt.toml")),
+    ("it", include_str!("../data/lang/it.toml")),
+];
+
+#[derive(Deserialize)]
+struct LangFile {
+    code: String,
+    calendar: Calendar,
+    names: Names,
+    claims: Claims,
+    terms: Terms,
+    titles: Titles,
+}
+
+#[derive(Deserialize)]
+struct Titles {
+    byline: Vec<String>,
+    credits: Vec<String>,
+}
+
+#[derive(Deserialize)]
+struct Calendar {
+    months: Vec<Vec<String>>,
+    weekdays: Vec<Vec<String>>,
+    relative: Vec<(String, i64)>,
+    date_joiners: Vec<String>,
+    date_line_words: Vec<String>,
+    /// Words of a date-and-time line besides dates: times, zones, "at", "um", "às".
+    #[serde(default)]
+    time_words: Vec<String>,
+}
+
+#[derive(Deserialize)]
+struct Names {
+    titles: Vec<String>,
+    not_names: Vec<String>,
+    connectors: Vec<String>,
+    demonym_endings: Vec<String>,
+    /// Last words that give a name its kind: kind → words.
+    #[serde(default)]
+    kinds: HashMap<String, Vec<String>>,
+    /// Endings of common nouns, where a language capitalises them (German).
+    #[serde(default)]
+    noun_endings: Vec<String>,
+}
+
+#[derive(Deserialize)]
+struct Group {
+    canonical: String,
+    forms: Vec<String>,
+}
+
+#[derive(Deserialize)]
+struct Claims {
+    hedges: Vec<(String, String)>,
+    particle_verbs: Vec<String>,
+    number_words: Vec<(String, f64)>,
+    scales: Vec<(String, f64)>,
+    percent: Vec<String>,
+    year_markers: Vec<String>,
+    #[serde(default)]
+    subject: Vec<Group>,
+    #[serde(default)]
+    event: Vec<Group>,
+}
+
+#[derive(Deserialize)]
+struct Terms {
+    stop: Vec<String>,
+}
+
+/// All languages' lists, merged and folded.
+#[derive(Debug, Default)]
+pub struct Lexicon {
+    /// Language codes with a file.
+    pub languages: Vec<String>,
+    months: HashMap<String, u32>,
+    /// Full month names only (abbreviations are dates only next to a day number).
+    full_months: HashSet<String>,
+    weekdays: HashMap<String, u32>,
+    relative: HashMap<String, i64>,
+    date_joiners: HashSet<String>,
+    date_line_words: Vec<String>,
+    time_words: HashSet<String>,
+    titles: HashSet<String>,
+    not_names: HashSet<String>,
+    connectors: HashSet<String>,
+    demonym_endings: Vec<String>,
+    kinds: HashMap<String, &'static str>,
+    noun_endings: Vec<String>,
+    /// Languages whose files list noun endings: they capitalise their nouns.
+    noun_caps: Vec<String>,
+    /// Hedge word sequences (folded words), longest first, with their normal form.
+    hedges: Vec<(Vec<String>, String)>,
+    particle_verbs: HashSet<String>,
+    number_words: HashMap<String, f64>,
+    scales: HashMap<String, f64>,
+    percent: Vec<Vec<String>>,
+    year_markers: HashSet<String>,
+    subjects: HashMap<String, String>,
+    events: HashMap<String, String>,
+    stop: HashSet<String>,
+    bylines: Vec<String>,
+    credits: Vec<String>,
+}
+
+/// Lower-case and strip Latin diacritics (and `ß` to `ss`), so "Nicolás" and "Nicolas", "März" and
+/// "marz" meet; a curly apostrophe becomes a straight one.
+pub fn fold(s: &str) -> String {
+    if s.is_ascii() {
+        return s.to_ascii_lowercase();
+    }
+    let mut out = String::with_capacity(s.len());
+    for c in s.chars() {
+        let m = match c {
+            'á' | 'à' | 'â' | 'ä' | 'ã' | 'å' | 'Á' | 'À' | 'Â' | 'Ä' | 'Ã' | 'Å' => {
+                'a'
+            }
+            'é' | 'è' | 'ê' | 'ë' | 'É' | 'È' | 'Ê' | 'Ë' => 'e',
+            'í' | 'ì' | 'î' | 'ï' | 'Í' | 'Ì' | 'Î' | 'Ï' => 'i',
+            'ó' | 'ò' | 'ô' | 'ö' | 'õ' | 'Ó' | 'Ò' | 'Ô' | 'Ö' | 'Õ' => 'o',
+            'ú' | 'ù' | 'û' | 'ü' | 'Ú' | 'Ù' | 'Û' | 'Ü' => 'u',
+            'ñ' | 'Ñ' => 'n',
+            'ç' | 'Ç' => 'c',
+            'ý' | 'ÿ' | 'Ý' => 'y',
+            '’' | '‘' => '\'',
+            'ß' => {
+                out.push_str("ss");
+                continue;
+            }
+            other => other,
+        };
+        out.extend(m.to_lowercase());
+    }
+    out
+}
+
+fn folded_words(s: &str) -> Vec<String> {
+    s.split_whitespace().map(fold).collect()
+}
+
+impl Lexicon {
+    fn build() -> Self {
+        let mut lx = Lexicon::default();
+        for (code, text) in LANGS {
+            // The files are part of the build and checked by a test; a broken one is a bug.
+            let f: LangFile = match toml::from_str(text) {
+                Ok(f) => f,
+                Err(e) => panic!("lexicon data/lang/{code}.toml: {e}"),
+            };
+            lx.languages.push(f.code.clone());
+            for (i, forms) in f.calendar.months.iter().enumerate() {
+                for (k, form) in forms.iter().enumerate() {
+                    let w = fold(form);
+                    if k == 0 {
+                        lx.full_months.insert(w.clone());
+                    }
+                    lx.months.entry(w).or_insert(i as u32 + 1);
+                }
+            }
+            for (i, forms) in f.calendar.weekdays.iter().enumerate() {
+                for form in forms {
+                    lx.weekdays.entry(fold(form)).or_insert(i as u32);
+                }
+            }
+            for (w, d) in &f.calendar.relative {
+                lx.relative.insert(fold(w), *d);
+            }
+            lx.date_joiners
+                .extend(f.calendar.date_joiners.iter().map(|w| fold(w)));
+            lx.date_line_words
+                .extend(f.calendar.date_line_words.iter().map(|w| fold(w)));
+            lx.time_words
+                .extend(f.calendar.time_words.iter().map(|w| fold(w)));
+            lx.titles.extend(f.names.titles.iter().map(|w| fold(w)));
+            lx.not_names
+                .extend(f.names.not_names.iter().map(|w| fold(w)));
+            lx.connectors
+                .extend(f.names.connectors.iter().map(|w| fold(w)));
+            for e in &f.names.demonym_endings {
+                let e = fold(e);
+                if !lx.demonym_endings.contains(&e) {
+                    lx.demonym_endings.push(e);
+                }
+            }
+            for (kind, words) in &f.names.kinds {
+                let kind: &'static str = match kind.as_str() {
+                    "organization" => "organization",
+                    "facility" => "facility",
+                    "law" => "law",
+                    "event" => "event",
+                    "place" => "place",
+                    other => panic!("lexicon data/lang/{code}.toml: unknown kind {other}"),
+                };
+                for w in words {
+                    lx.kinds.entry(fold(w)).or_insert(kind);
+                }
+            }
+            if !f.names.noun_endings.is_empty() {
+                lx.noun_caps.push(f.code.clone());
+            }
+            lx.noun_endings
+                .extend(f.names.noun_endings.iter().map(|w| fold(w)));
+            for (h, norm) in &f.claims.hedges {
+                lx.hedges.push((folded_words(h), norm.clone()));
+            }
+            lx.particle_verbs
+                .extend(f.claims.particle_verbs.iter().map(|w| fold(w)));
+            for (w, v) in &f.claims.number_words {
+                lx.number_words.entry(fold(w)).or_insert(*v);
+            }
+            for (w, v) in &f.claims.scales {
+                lx.scales.entry(fold(w)).or_insert(*v);
+            }
+            lx.percent
+                .extend(f.claims.percent.iter().map(|p| folded_words(p)));
+            lx.year_markers
+                .extend(f.claims.year_markers.iter().map(|w| fold(w)));
+            for g in &f.claims.subject {
+                for form in &g.forms {
+                    lx.subjects
+                        .entry(fold(form))
+                        .or_insert_with(|| g.canonical.clone());
+                }
+            }
+            for g in &f.claims.event {
+                for form in &g.forms {
+                    lx.events
+                        .entry(fold(form))
+                        .or_insert_with(|| g.canonical.clone());
+                }
+            }
+            lx.stop.extend(f.terms.stop.iter().map(|w| fold(w)));
+            lx.bylines
+                .extend(f.titles.byline.iter().map(|w| format!("{} ", fold(w))));
+            lx.credits.extend(f.titles.credits.iter().map(|w| fold(w)));
+        }
+        // Calendar words never carry a topic.
+        let cal: Vec<String> = lx
+            .full_months
+            .iter()
+            .chain(lx.weekdays.keys())
+            .cloned()
+            .collect();
+        lx.stop.extend(cal);
+        lx.hedges.sort_by_key(|h| std::cmp::Reverse(h.0.len()));
+        lx.demonym_endings
+            .sort_by(|a, b| b.len().cmp(&a.len()).then_with(|| a.cmp(b)));
+        lx
+    }
+
+    /// The month (1–12) a folded word names, abbreviations included.
+    pub fn month(&self, folded: &str) -> Option<u32> {
+        self.months.get(folded.trim_end_matches('.')).copied()
+    }
+
+    /// True for a full month name (not an abbreviation).
+    pub fn is_full_month(&self, folded: &str) -> bool {
+        self.full_months.contains(folded)
+    }
+
+    /// The weekday (0 = Monday) a folded word names.
+    pub fn weekday(&self, folded: &str) -> Option<u32> {
+        self.weekdays.get(folded).copied()
+    }
+
+    /// Days from the reference a relative-day word means ("yesterday" is -1).
+    pub fn relative_day(&self, folded: &str) -> Option<i64> {
+        self.relative.get(folded).copied()
+    }
+
+    /// Words allowed between the parts of a date ("18 de julio de 2025").
+    pub fn is_date_joiner(&self, folded: &str) -> bool {
+        self.date_joiners.contains(folded)
+    }
+
+    /// Words that open a date line rather than a title ("Updated", "Publicado").
+    pub fn date_line_words(&self) -> &[String] {
+        &self.date_line_words
+    }
+
+    /// A word that may stand in a line holding only a date and a time: a month or weekday name
+    /// (or abbreviation), a date joiner, a date-line word, a time or zone word (folded).
+    pub fn is_calendar_word(&self, folded: &str) -> bool {
+        self.months.contains_key(folded)
+            || self.weekdays.contains_key(folded)
+            || self.date_joiners.contains(folded)
+            || self.time_words.contains(folded)
+            || self.date_line_words.iter().any(|w| w == folded)
+    }
+
+    /// A title, honorific or role that comes before a name.
+    pub fn is_title(&self, folded: &str) -> bool {
+        self.titles.contains(folded.trim_end_matches('.'))
+    }
+
+    /// Capitalised words that are not names on their own.
+    pub fn is_not_name(&self, folded: &str) -> bool {
+        self.not_names.contains(folded)
+            || self.months.contains_key(folded) && self.full_months.contains(folded)
+            || self.weekdays.contains_key(folded)
+            || self.relative.contains_key(folded)
+    }
+
+    /// Lower-case words that may join the words of a name.
+    pub fn is_connector(&self, folded: &str) -> bool {
+        self.connectors.contains(folded)
+    }
+
+    /// True when a folded word ends like a demonym or an adjective of place.
+    pub fn has_demonym_ending(&self, folded: &str) -> bool {
+        self.demonym_endings
+            .iter()
+            .any(|e| folded.ends_with(e.as_str()))
+    }
+
+    /// Demonym endings, longest first.
+    pub fn demonym_endings(&self) -> &[String] {
+        &self.demonym_endings
+    }
+
+    /// The kind of entity a name ending in this folded word is ("court" → organization).
+    pub fn kind_by_last(&self, folded: &str) -> Option<&'static str> {
+        self.kinds.get(folded).copied()
+    }
+
+    /// True for a language (code) that capitalises its common nouns (German).
+    pub fn capitalises_nouns(&self, code: &str) -> bool {
+        self.noun_caps.iter().any(|c| c == code)
+    }
+
+    /// True when a folded word ends like a common noun of a language that capitalises nouns.
+    pub fn has_noun_ending(&self, folded: &str) -> bool {
+        self.noun_endings
+            .iter()
+            .any(|e| folded.ends_with(e.as_str()))
+    }
+
+    /// Hedges as folded word sequences with their normal form, longest first.
+    pub fn hedges(&self) -> &[(Vec<String>, String)] {
+        &self.hedges
+    }
+
+    /// Verbs after which "over" is a particle.
+    pub fn is_particle_verb(&self, folded: &str) -> bool {
+        self.particle_verbs.contains(folded)
+    }
+
+    /// The value of a number word ("twelve", "zwölf").
+    pub fn number_word(&self, folded: &str) -> Option<f64> {
+        self.number_words.get(folded).copied()
+    }
+
+    /// The factor of a scale word ("million", "Millionen").
+    pub fn scale(&self, folded: &str) -> Option<f64> {
+        self.scales.get(folded).copied()
+    }
+
+    /// Words for "percent" as folded word sequences.
+    pub fn percent_words(&self) -> &[Vec<String>] {
+        &self.percent
+    }
+
+    /// Words before a number that make it a year ("Act of 1789").
+    pub fn is_year_marker(&self, folded: &str) -> bool {
+        self.year_markers.contains(folded)
+    }
+
+    /// The canonical claim subject a folded noun is a form of ("presos" → "prisoners").
+    pub fn subject(&self, folded: &str) -> Option<&str> {
+        self.subjects.get(folded).map(String::as_str)
+    }
+
+    /// The canonical event a folded verb form is a form of ("freigelassen" → "freed").
+    pub fn event(&self, folded: &str) -> Option<&str> {
+        self.events.get(folded).map(String::as_str)
+    }
+
+    /// A line that is a byline ("By Jane Doe"), a photo caption or credit ("AFP via Getty
+    /// Images"), or a date line ("Updated 8 December 2022", "Published ..."): never a title.
+    pub fn is_non_title_line(&self, line: &str) -> bool {
+        let f = fold(line.trim());
+        let first = f.split(|c: char| !c.is_alphanumeric()).next().unwrap_or("");
+        if self.bylines.iter().any(|b| b.trim_end() == first)
+            && line.split_whitespace().count() <= 8
+        {
+            return true;
+        }
+        if self.credits.iter().any(|c| f.contains(c.as_str())) {
+            return true;
+        }
+        if self
+            .date_line_words
+            .iter()
+            .any(|w| f.starts_with(w.as_str()))
+        {
+            return true;
+        }
+        // Mostly a date: "December 8, 2022 at 8:38 AM EST", "18.07.2025 10:41".
+        let dated: usize = crate::dates::find_dates(line)
+            .iter()
+            .filter(|d| d.form != crate::dates::Form::Relative)
+            .map(|d| d.end - d.start)
+            .sum();
+        let letters = line.chars().filter(|c| c.is_alphanumeric()).count();
+        dated > 0 && letters < 40
+    }
+
+    /// A function word or reporting verb in any of the languages.
+    pub fn is_stop(&self, folded: &str) -> bool {
+        self.stop.contains(folded)
+    }
+}
+
+/// The shared lexicon, built on first use.
+pub fn lexicon() -> &'static Lexicon {
+    static LX: OnceLock<Lexicon> = OnceLock::new();
+    LX.get_or_init(Lexicon::build)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_language_file_parses_and_has_twelve_months() {
+        for (code, text) in LANGS {
+            let f: LangFile = toml::from_str(text).unwrap_or_else(|e| panic!("{code}: {e}"));
+            assert_eq!(f.code, *code);
+            assert_eq!(f.calendar.months.len(), 12, "{code}");
+            assert_eq!(f.calendar.weekdays.len(), 7, "{code}");
+        }
+        let lx = lexicon();
+        assert_eq!(lx.languages.len(), 6);
+        assert_eq!(lx.month("juli"), Some(7));
+        assert_eq!(lx.month(&fold("März")), Some(3));
+        assert_eq!(lx.month("aout"), Some(8));
+        assert_eq!(lx.weekday(&fold("quinta-feira")), Some(3));
+        assert_eq!(lx.subject("presos"), Some("prisoners"));
+        assert_eq!(lx.event(&fold("freigelassen")), Some("freed"));
+        assert!(lx.is_title("papst") && lx.is_title("president"));
+        assert!(lx.is_stop("der") && lx.is_stop("the") && lx.is_stop("gli"));
+    }
+
+    #[test]
+    fn fold_strips_marks() {
+        assert_eq!(fold("Nicolás"), "nicolas");
+        assert_eq!(fold("Außenministerium"), "aussenministerium");
+        assert_eq!(fold("Hélène"), "helene");
+    }
+}
