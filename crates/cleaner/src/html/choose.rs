@@ -1,0 +1,144 @@
+//! Candidate choice: the main container and the siblings that belong with it.
+
+use super::arena::Item;
+use super::flags::*;
+use super::score::{final_score, link_density};
+
+/// Pick the main container and the siblings that belong with it; indexes into the arena.
+pub(super) fn choose(items: &[Item<'_>]) -> (Vec<u32>, f32, f32) {
+    // The five best candidates, best first.
+    let mut tops: Vec<(f32, u32)> = Vec::with_capacity(6);
+    for (i, it) in items.iter().enumerate() {
+        if it.score <= 0.0 || it.flags & (DEAD | BOILER | UNDER | TEXT | INLINE) != 0 {
+            continue;
+        }
+        let s = final_score(it);
+        if tops.len() < 5 || tops.last().is_some_and(|l| s > l.0) {
+            let at = tops.iter().position(|t| s > t.0).unwrap_or(tops.len());
+            tops.insert(at, (s, i as u32));
+            tops.truncate(5);
+        }
+    }
+    let Some(&(first_score, first)) = tops.first() else {
+        return (Vec::new(), 0.0, 0.0);
+    };
+    let second = tops.get(1).map_or(0.0, |t| t.0);
+    let contains = |a: u32, b: u32| a <= b && b < items[a as usize].end;
+    let mut top = first;
+    // An article split into sibling chunks: other strong candidates that are neither inside nor
+    // around the best one pull the choice up to their common ancestor (readability does this
+    // with three; one is enough when it scores within 75% of the best).
+    let alts: Vec<u32> = tops
+        .iter()
+        .skip(1)
+        .filter(|(s, i)| *s >= 0.75 * first_score && !contains(*i, first) && !contains(first, *i))
+        .map(|t| t.1)
+        .collect();
+    if !alts.is_empty() {
+        // Only a near ancestor with little link text: chunks of one article sit close together,
+        // while a far common ancestor is the page layout (footer text scoring like a paragraph).
+        let mut a = items[first as usize].parent;
+        let mut up = 0;
+        while let Some(anc) = items.get(a as usize) {
+            if matches!(anc.tag, "body" | "html") || up >= 3 {
+                break;
+            }
+            if alts.iter().any(|&x| contains(a, x)) {
+                if link_density(anc) <= 0.35 {
+                    top = a;
+                }
+                break;
+            }
+            a = anc.parent;
+            up += 1;
+        }
+    }
+    // Parents whose score keeps rising hold more of the article (readability's climb).
+    let mut last = final_score(&items[top as usize]);
+    let floor = last / 3.0;
+    let mut a = items[top as usize].parent;
+    while let Some(anc) = items.get(a as usize) {
+        if matches!(anc.tag, "body" | "html") || anc.flags & (BOILER | UNDER) != 0 {
+            break;
+        }
+        if anc.score > 0.0 {
+            let s = final_score(anc);
+            if s < floor {
+                break;
+            }
+            if s > last {
+                top = a;
+                break;
+            }
+            last = s;
+        }
+        a = anc.parent;
+    }
+    // An only child says nothing its parent does not; take the parent (siblings live there).
+    loop {
+        let parent = items[top as usize].parent;
+        let Some(p) = items.get(parent as usize) else {
+            break;
+        };
+        if matches!(p.tag, "body" | "html") || p.flags & (BOILER | UNDER) != 0 {
+            break;
+        }
+        let mut elems = 0;
+        let mut c = parent + 1;
+        while c < p.end {
+            if items[c as usize].flags & TEXT == 0 {
+                elems += 1;
+            }
+            c = items[c as usize].end;
+        }
+        if elems != 1 {
+            break;
+        }
+        top = parent;
+    }
+    let top_score = final_score(&items[top as usize]).max(first_score);
+    let t = &items[top as usize];
+    let parent = t.parent;
+    let Some(p) = items.get(parent as usize) else {
+        return (vec![top], top_score, second);
+    };
+    let threshold = (top_score * 0.2).max(10.0);
+    let mut out = Vec::new();
+    let mut c = parent + 1;
+    while c < p.end {
+        let s = &items[c as usize];
+        let next = s.end;
+        if c == top {
+            out.push(c);
+        } else if s.flags & (TEXT | DEAD | BOILER | UNDER) == 0 {
+            let bonus = if !t.class.is_empty() && s.class == t.class {
+                top_score * 0.2
+            } else {
+                0.0
+            };
+            let ld = link_density(s);
+            let take = (s.score > 0.0 && final_score(s) + bonus >= threshold)
+                || (s.flags & PARA != 0
+                    && ((s.chars > 80 && ld < 0.25)
+                        || (s.chars > 0 && ld == 0.0 && ends_sentence(items, c))));
+            if take {
+                out.push(c);
+            }
+        }
+        c = next;
+    }
+    (out, top_score, second)
+}
+
+pub(super) fn ends_sentence(items: &[Item<'_>], i: u32) -> bool {
+    let it = &items[i as usize];
+    let mut j = it.end;
+    while j > i + 1 {
+        j -= 1;
+        let t = items[j as usize].text.trim_end();
+        if !t.is_empty() {
+            return t.ends_with(['.', '!', '?', '"', '”', '。']);
+        }
+    }
+    false
+}
