@@ -302,7 +302,7 @@ struct Got {
 }
 
 /// Run one in-process extractor on one page.
-fn run(which: Which, page: &Page, raw: &RawArticle) -> Got {
+fn run(which: Which, page: &Page, raw: &RawArticle, weights: &cleaner::Weights) -> Got {
     match which {
         Which::Parse => {
             let doc = scraper::Html::parse_document(&page.html);
@@ -310,7 +310,7 @@ fn run(which: Which, page: &Page, raw: &RawArticle) -> Got {
             Got::default()
         }
         Which::Ours => {
-            let c = cleaner::clean(raw);
+            let c = cleaner::clean_with(raw, chrono::Utc::now(), weights);
             let outcome = serde_json::to_value(c.outcome)
                 .ok()
                 .and_then(|v| v.as_str().map(String::from));
@@ -576,9 +576,12 @@ struct Scores {
 
 fn main() -> Result<()> {
     let a = args()?;
-    if a.weights.is_some() {
-        bail!("--weights: not yet");
-    }
+    let weights = match &a.weights {
+        Some(w) => cleaner::Weights::from_toml(
+            &std::fs::read_to_string(w).with_context(|| format!("reading {}", w.display()))?,
+        )?,
+        None => cleaner::Weights::default(),
+    };
     let keep = |id: &str| a.id.as_deref().is_none_or(|p| id.starts_with(p));
     let mut pages = Vec::new();
     for &set in &a.sets {
@@ -641,7 +644,7 @@ fn main() -> Result<()> {
                 let mut got = Got::default();
                 for _ in 0..a.reps {
                     let t0 = Instant::now();
-                    got = run(which, page, &raw);
+                    got = run(which, page, &raw, &weights);
                     best = best.min(t0.elapsed().as_secs_f64() * 1e3);
                 }
                 (got, best)

@@ -11,7 +11,10 @@ use model::{
     CleanArticle, CleanMeta, DatedFrom, MetaSource, Outcome, RawArticle, Repair, Versioned,
 };
 
-pub use html::{explain, extract_html, extract_html_at, nesting_estimate, HtmlExtract};
+pub use html::{
+    explain, extract_html, extract_html_at, extract_html_with, nesting_estimate, HtmlExtract,
+    Weights, WeightsError,
+};
 pub use repair::repair_paragraph;
 pub use text::{extract_text, TextExtract};
 
@@ -37,6 +40,15 @@ pub fn clean(raw: &RawArticle) -> CleanArticle {
 
 /// [`clean`] with the current time given, for refusing future dates deterministically.
 pub fn clean_at(raw: &RawArticle, now: chrono::DateTime<chrono::Utc>) -> CleanArticle {
+    clean_with(raw, now, &Weights::default())
+}
+
+/// [`clean_at`] with other scoring weights (for the extraction bench's sweeps).
+pub fn clean_with(
+    raw: &RawArticle,
+    now: chrono::DateTime<chrono::Utc>,
+    weights: &Weights,
+) -> CleanArticle {
     let media = raw
         .content_type
         .split(';')
@@ -86,7 +98,7 @@ pub fn clean_at(raw: &RawArticle, now: chrono::DateTime<chrono::Utc>) -> CleanAr
         out.outcome = Outcome::TooLarge;
         out.meta.reason = Some(format!("markup nested deeper than {MAX_NESTING} levels"));
     } else if html {
-        clean_html(raw, now, &mut out);
+        clean_html(raw, now, weights, &mut out);
     } else if text {
         let x = extract_text(&raw.body);
         out.title = x.title;
@@ -117,8 +129,13 @@ fn word_count(a: &CleanArticle) -> usize {
         .sum()
 }
 
-fn clean_html(raw: &RawArticle, now: chrono::DateTime<chrono::Utc>, out: &mut CleanArticle) {
-    let x = extract_html_at(&raw.body, &raw.url, now);
+fn clean_html(
+    raw: &RawArticle,
+    now: chrono::DateTime<chrono::Utc>,
+    weights: &Weights,
+    out: &mut CleanArticle,
+) {
+    let x = extract_html_with(&raw.body, &raw.url, now, weights);
     // The page's own headline beats the feed entry's title; the entry's is the fallback.
     if !x.title.is_empty() {
         out.title = x.title;
@@ -157,7 +174,12 @@ fn clean_html(raw: &RawArticle, now: chrono::DateTime<chrono::Utc>, out: &mut Cl
     if x.paywall_marked && words < PAYWALL_WORDS {
         out.outcome = Outcome::Paywalled;
         out.meta.reason = Some("paywall marker on the page and little text".into());
-    } else if x.page_link_density > 0.6 && words < PAYWALL_WORDS {
+    } else if x.page_link_density > 0.6
+        && (words < PAYWALL_WORDS
+            || (x.retried && (words as f32 * (1.0 - x.page_link_density)) < PAYWALL_WORDS as f32))
+    {
+        // A listing read by the retry is judged on its running text: the text stays, the
+        // outcome flags it.
         out.outcome = Outcome::NotArticle;
         out.meta.reason = Some("mostly links, little running text".into());
     }

@@ -8,6 +8,7 @@ use scraper::{Html, Node};
 use super::flags::*;
 use super::lexicon::class_weight;
 use super::score::settle;
+use super::weights::Ctx;
 use crate::meta::Collected;
 
 /// One node of the flat pre-order arena.
@@ -93,14 +94,14 @@ pub(super) struct Walk<'a> {
 
 pub(super) const NONE: u32 = u32::MAX;
 
-pub(super) fn walk(doc: &Html) -> Walk<'_> {
-    let mut w = collect(doc);
-    settle(&mut w.items);
+pub(super) fn walk<'a>(doc: &'a Html, cx: Ctx<'_>) -> Walk<'a> {
+    let mut w = collect(doc, cx);
+    settle(&mut w.items, cx);
     w
 }
 
 /// Pass 1: the tree as a pre-order arena, tag and class flags, raw text sizes, metadata.
-pub(super) fn collect(doc: &Html) -> Walk<'_> {
+pub(super) fn collect<'a>(doc: &'a Html, cx: Ctx<'_>) -> Walk<'a> {
     let mut items: Vec<Item<'_>> = Vec::with_capacity(4096);
     let mut meta = Collected::default();
     let mut stack: Vec<u32> = Vec::with_capacity(64);
@@ -142,10 +143,17 @@ pub(super) fn collect(doc: &Html) -> Walk<'_> {
                     }
                     let class = el.attr("class").unwrap_or("");
                     let id = el.id().unwrap_or("");
-                    let (mut weight, neg) = if class.is_empty() && id.is_empty() {
+                    let (sign, neg) = if class.is_empty() && id.is_empty() {
                         (0.0, false)
                     } else {
                         class_weight(class, id, &mut buf)
+                    };
+                    let mut weight = if sign > 0.0 {
+                        cx.w.class_positive
+                    } else if sign < 0.0 {
+                        -cx.w.class_negative
+                    } else {
+                        0.0
                     };
                     if is_soft_boiler_tag(tag)
                         || neg && !matches!(tag, "body" | "html" | "main" | "article" | "a")
@@ -159,7 +167,7 @@ pub(super) fn collect(doc: &Html) -> Walk<'_> {
                         || el.attr("aria-hidden").is_some_and(|v| v == "true")
                         || el.attr("style").is_some_and(hidden_style)
                     {
-                        flags |= TAG_BOILER;
+                        flags |= HIDDEN;
                     }
                     if let Some(role) = el.attr("role") {
                         if matches!(
@@ -178,10 +186,10 @@ pub(super) fn collect(doc: &Html) -> Walk<'_> {
                         }
                     }
                     if matches!(el.attr("itemprop"), Some("articleBody" | "text")) {
-                        weight += 50.0;
+                        weight += cx.w.itemprop_body;
                     }
                     if tag == "article" {
-                        weight += 10.0;
+                        weight += cx.w.article_tag;
                     }
                     match tag {
                         "meta" => {

@@ -3,16 +3,17 @@
 use super::arena::Item;
 use super::flags::*;
 use super::score::{final_score, link_density};
+use super::weights::Ctx;
 
 /// Pick the main container and the siblings that belong with it; indexes into the arena.
-pub(super) fn choose(items: &[Item<'_>]) -> (Vec<u32>, f32, f32) {
+pub(super) fn choose(items: &[Item<'_>], cx: Ctx<'_>) -> (Vec<u32>, f32, f32) {
     // The five best candidates, best first.
     let mut tops: Vec<(f32, u32)> = Vec::with_capacity(6);
     for (i, it) in items.iter().enumerate() {
         if it.score <= 0.0 || it.flags & (DEAD | BOILER | UNDER | TEXT | INLINE) != 0 {
             continue;
         }
-        let s = final_score(it);
+        let s = final_score(it, cx);
         if tops.len() < 5 || tops.last().is_some_and(|l| s > l.0) {
             let at = tops.iter().position(|t| s > t.0).unwrap_or(tops.len());
             tops.insert(at, (s, i as u32));
@@ -31,7 +32,9 @@ pub(super) fn choose(items: &[Item<'_>]) -> (Vec<u32>, f32, f32) {
     let alts: Vec<u32> = tops
         .iter()
         .skip(1)
-        .filter(|(s, i)| *s >= 0.75 * first_score && !contains(*i, first) && !contains(first, *i))
+        .filter(|(s, i)| {
+            *s >= cx.w.chunk_ratio * first_score && !contains(*i, first) && !contains(first, *i)
+        })
         .map(|t| t.1)
         .collect();
     if !alts.is_empty() {
@@ -40,11 +43,11 @@ pub(super) fn choose(items: &[Item<'_>]) -> (Vec<u32>, f32, f32) {
         let mut a = items[first as usize].parent;
         let mut up = 0;
         while let Some(anc) = items.get(a as usize) {
-            if matches!(anc.tag, "body" | "html") || up >= 3 {
+            if matches!(anc.tag, "body" | "html") || up >= cx.w.chunk_levels {
                 break;
             }
             if alts.iter().any(|&x| contains(a, x)) {
-                if link_density(anc) <= 0.35 {
+                if link_density(anc) <= cx.w.chunk_max_link_density {
                     top = a;
                 }
                 break;
@@ -54,7 +57,7 @@ pub(super) fn choose(items: &[Item<'_>]) -> (Vec<u32>, f32, f32) {
         }
     }
     // Parents whose score keeps rising hold more of the article (readability's climb).
-    let mut last = final_score(&items[top as usize]);
+    let mut last = final_score(&items[top as usize], cx);
     let floor = last / 3.0;
     let mut a = items[top as usize].parent;
     while let Some(anc) = items.get(a as usize) {
@@ -62,7 +65,7 @@ pub(super) fn choose(items: &[Item<'_>]) -> (Vec<u32>, f32, f32) {
             break;
         }
         if anc.score > 0.0 {
-            let s = final_score(anc);
+            let s = final_score(anc, cx);
             if s < floor {
                 break;
             }
@@ -96,13 +99,13 @@ pub(super) fn choose(items: &[Item<'_>]) -> (Vec<u32>, f32, f32) {
         }
         top = parent;
     }
-    let top_score = final_score(&items[top as usize]).max(first_score);
+    let top_score = final_score(&items[top as usize], cx).max(first_score);
     let t = &items[top as usize];
     let parent = t.parent;
     let Some(p) = items.get(parent as usize) else {
         return (vec![top], top_score, second);
     };
-    let threshold = (top_score * 0.2).max(10.0);
+    let threshold = (top_score * cx.w.sibling_share).max(cx.w.sibling_min);
     let mut out = Vec::new();
     let mut c = parent + 1;
     while c < p.end {
@@ -112,12 +115,12 @@ pub(super) fn choose(items: &[Item<'_>]) -> (Vec<u32>, f32, f32) {
             out.push(c);
         } else if s.flags & (TEXT | DEAD | BOILER | UNDER) == 0 {
             let bonus = if !t.class.is_empty() && s.class == t.class {
-                top_score * 0.2
+                top_score * cx.w.same_class_bonus
             } else {
                 0.0
             };
             let ld = link_density(s);
-            let take = (s.score > 0.0 && final_score(s) + bonus >= threshold)
+            let take = (s.score > 0.0 && final_score(s, cx) + bonus >= threshold)
                 || (s.flags & PARA != 0
                     && ((s.chars > 80 && ld < 0.25)
                         || (s.chars > 0 && ld == 0.0 && ends_sentence(items, c))));

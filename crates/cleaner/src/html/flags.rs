@@ -14,6 +14,7 @@ pub(super) const IN_LINK: u16 = 512; // inside an <a> (inherited)
 pub(super) const PARA: u16 = 1024; // <p>, <pre>, <blockquote>
 pub(super) const TAG_BOILER: u16 = 2048; // boilerplate by tag, role or hidden: always dropped
 pub(super) const CLASS_NEG: u16 = 4096; // boilerplate-like class or id: dropped unless it wraps most text
+pub(super) const HIDDEN: u16 = 8192; // hidden attribute or style: dropped by the strict pass only
 
 pub(super) fn is_inline(tag: &str) -> bool {
     matches!(

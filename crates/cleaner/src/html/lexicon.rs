@@ -109,8 +109,9 @@ pub(super) const GLUED_NEGATIVE: &[&str] = &[
     "promo",
 ];
 
-/// Weight of an element's class and id, and whether they mark it as boilerplate (a negative
-/// name and no positive one, as readability does).
+/// Sign of an element's class and id (+1 body-like, -1 boilerplate-like, 0 neither or both),
+/// and whether they mark it as boilerplate (a negative name and no positive one, as
+/// readability does).
 pub(super) fn class_weight(class: &str, id: &str, buf: &mut String) -> (f32, bool) {
     let mut neg = false;
     let mut pos = false;
@@ -130,8 +131,8 @@ pub(super) fn class_weight(class: &str, id: &str, buf: &mut String) -> (f32, boo
         neg |= n;
     }
     match (pos, neg) {
-        (true, false) => (25.0, false),
-        (false, true) => (-25.0, true),
+        (true, false) => (1.0, false),
+        (false, true) => (-1.0, true),
         _ => (0.0, false),
     }
 }

@@ -13,6 +13,7 @@ mod nesting;
 mod readout;
 mod score;
 mod title;
+mod weights;
 
 use chrono::{DateTime, Utc};
 use model::{DatedFrom, Repair};
@@ -28,6 +29,8 @@ pub use nesting::nesting_estimate;
 use readout::{collapse, read_out};
 use score::{final_score, link_density};
 use title::pick_title;
+use weights::Ctx;
+pub use weights::{Weights, WeightsError};
 
 /// What the HTML extractor found.
 #[derive(Debug, Clone, PartialEq, Default)]
@@ -60,6 +63,8 @@ pub struct HtmlExtract {
     pub paywall_marked: bool,
     /// Share of the page's visible text that is link text (high on index pages).
     pub page_link_density: f32,
+    /// The text came from a retry (relaxed reading or `<noscript>`), not the strict pass.
+    pub retried: bool,
 }
 
 fn nonempty(s: Option<&str>) -> Option<String> {
@@ -74,36 +79,153 @@ pub fn extract_html(body: &str) -> HtmlExtract {
 /// [`extract_html`] with the page URL and the current time given (for dates in URLs and
 /// refusing future dates deterministically).
 pub fn extract_html_at(body: &str, url: &str, now: DateTime<Utc>) -> HtmlExtract {
-    let doc = Html::parse_document(body);
-    extract_doc(&doc, url, now)
+    extract_html_with(body, url, now, &Weights::default())
 }
 
-/// Extraction from a parsed document.
-fn extract_doc(doc: &Html, url: &str, now: DateTime<Utc>) -> HtmlExtract {
-    let Walk {
-        items,
-        meta: c,
-        paywall_marked,
-    } = walk(doc);
-    let ld = meta::json_ld(&c.ld_json);
-    let title = pick_title(&c, &ld);
+/// [`extract_html_at`] with other scoring weights (for the extraction bench's sweeps).
+pub fn extract_html_with(
+    body: &str,
+    url: &str,
+    now: DateTime<Utc>,
+    weights: &Weights,
+) -> HtmlExtract {
+    let doc = Html::parse_document(body);
+    extract_doc(&doc, url, now, weights)
+}
 
-    let (roots, top_score, second) = choose(&items);
+/// A strict pass giving less text than this (non-space characters, so that languages written
+/// without spaces count alike) is retried relaxed, then on `<noscript>` bodies.
+const RETRY_CHARS: usize = 250;
+
+/// `<noscript>` text longer than this may hold the page's body (forums render their posts
+/// there for clients without script).
+const NOSCRIPT_MIN_CHARS: usize = 500;
+
+/// The body text of one pass: paragraphs, repairs, whether a candidate was found, its score and
+/// the runner-up's.
+struct Body {
+    paragraphs: Vec<String>,
+    repairs: Vec<Repair>,
+    found: bool,
+    top_score: f32,
+    second: f32,
+    retried: bool,
+}
+
+impl Body {
+    /// Non-space characters of text.
+    fn size(&self) -> usize {
+        self.paragraphs
+            .iter()
+            .map(|p| p.chars().filter(|c| !c.is_whitespace()).count())
+            .sum()
+    }
+    /// A retry is taken only when it finds clearly more than the pass before.
+    fn beats(&self, other: &Body) -> bool {
+        self.size() > other.size() * 3 / 2 + 50
+    }
+}
+
+fn body_of(items: &[arena::Item<'_>], title: &str, cx: Ctx<'_>) -> Body {
+    let (roots, top_score, second) = choose(items, cx);
     let raw_paras = if roots.is_empty() {
         Vec::new()
     } else {
-        read_out(&items, &roots)
+        read_out(items, &roots, cx)
     };
     let mut paragraphs = Vec::with_capacity(raw_paras.len());
     let mut repairs = Vec::new();
     for p in raw_paras {
-        if is_furniture(&p) || same_text(&p, &title) {
+        if is_furniture(&p) || same_text(&p, title) {
             continue;
         }
         let (fixed, mut r) = repair_paragraph(&p);
         repairs.append(&mut r);
         paragraphs.push(fixed);
     }
+    Body {
+        paragraphs,
+        repairs,
+        found: !roots.is_empty(),
+        top_score,
+        second,
+        retried: cx.relaxed,
+    }
+}
+
+/// Retries for pages where the strict pass found almost nothing: the page read relaxed, then
+/// bodies inside `<noscript>` (parsed as their own documents). The pass with most words wins.
+fn retry<'a>(
+    doc: &Html,
+    items: &[arena::Item<'a>],
+    title: &str,
+    strict: Body,
+    weights: &Weights,
+) -> Body {
+    let mut best = strict;
+    let relaxed = Ctx {
+        w: weights,
+        relaxed: true,
+    };
+    let w = walk(doc, relaxed);
+    let b = body_of(&w.items, title, relaxed);
+    if b.beats(&best) {
+        best = b;
+    }
+    if best.size() < RETRY_CHARS {
+        for (i, it) in items
+            .iter()
+            .enumerate()
+            .filter(|(_, it)| it.tag == "noscript")
+        {
+            let text: String = items[i..it.end as usize].iter().map(|x| x.text).collect();
+            if text.len() < NOSCRIPT_MIN_CHARS || !text.contains('<') {
+                continue;
+            }
+            let inner = Html::parse_document(&text);
+            let strict = Ctx {
+                w: weights,
+                relaxed: false,
+            };
+            let w = walk(&inner, strict);
+            let mut b = body_of(&w.items, title, strict);
+            b.retried = true;
+            if b.beats(&best) {
+                best = b;
+            }
+        }
+    }
+    best
+}
+
+/// Extraction from a parsed document.
+fn extract_doc(doc: &Html, url: &str, now: DateTime<Utc>, weights: &Weights) -> HtmlExtract {
+    let cx = Ctx {
+        w: weights,
+        relaxed: false,
+    };
+    let Walk {
+        items,
+        meta: c,
+        paywall_marked,
+    } = walk(doc, cx);
+    let ld = meta::json_ld(&c.ld_json);
+    let title = pick_title(&c, &ld);
+
+    let mut body = body_of(&items, &title, cx);
+    let mut retried = false;
+    if body.size() < RETRY_CHARS {
+        body = retry(doc, &items, &title, body, weights);
+        retried = body.retried;
+    }
+    let Body {
+        mut paragraphs,
+        repairs,
+        found,
+        top_score,
+        second,
+        ..
+    } = body;
     let mut words: usize = paragraphs
         .iter()
         .map(|p| p.split_whitespace().count())
@@ -121,7 +243,7 @@ fn extract_doc(doc: &Html, url: &str, now: DateTime<Utc>) -> HtmlExtract {
     }
     let mut confidence: f32 = if from_ld {
         0.7
-    } else if roots.is_empty() {
+    } else if !found {
         0.1
     } else {
         let margin = if top_score > 0.0 {
@@ -182,6 +304,7 @@ fn extract_doc(doc: &Html, url: &str, now: DateTime<Utc>) -> HtmlExtract {
             .iter()
             .find(|it| it.tag == "body")
             .map_or(0.0, link_density),
+        retried,
     }
 }
 
@@ -190,7 +313,12 @@ fn extract_doc(doc: &Html, url: &str, now: DateTime<Utc>) -> HtmlExtract {
 pub fn explain(body: &str) -> String {
     use std::fmt::Write;
     let doc = Html::parse_document(body);
-    let w = walk(&doc);
+    let weights = Weights::default();
+    let cx = Ctx {
+        w: &weights,
+        relaxed: false,
+    };
+    let w = walk(&doc, cx);
     let items = &w.items;
     let mut out = String::new();
     let path = |mut i: u32| {
@@ -210,7 +338,7 @@ pub fn explain(body: &str) -> String {
         .iter()
         .enumerate()
         .filter(|(_, it)| it.score > 0.0 && it.flags & (DEAD | BOILER | UNDER | TEXT | INLINE) == 0)
-        .map(|(i, it)| (final_score(it), i as u32))
+        .map(|(i, it)| (final_score(it, cx), i as u32))
         .collect();
     cands.sort_by(|a, b| b.0.total_cmp(&a.0));
     for (s, i) in cands.iter().take(6) {
@@ -224,7 +352,7 @@ pub fn explain(body: &str) -> String {
             path(*i)
         );
     }
-    let (roots, _, _) = choose(items);
+    let (roots, _, _) = choose(items, cx);
     let _ = writeln!(
         out,
         "roots: {:?}",
@@ -438,7 +566,7 @@ mod tests {
         if let Some(mut n) = doc.tree.get_mut(id) {
             n.append(Node::Text(scraper::node::Text { text: text.into() }));
         }
-        let x = extract_doc(&doc, "", Utc::now());
+        let x = extract_doc(&doc, "", Utc::now(), &Weights::default());
         assert_eq!(x.paragraphs, vec![text]);
     }
 

@@ -3,6 +3,7 @@
 use super::arena::Item;
 use super::flags::*;
 use super::score::link_density;
+use super::weights::Ctx;
 
 pub(super) fn collapse(s: &str) -> String {
     let mut out = String::with_capacity(s.len());
@@ -16,7 +17,7 @@ pub(super) fn collapse(s: &str) -> String {
 }
 
 /// Read the text of the chosen subtrees, paragraph by paragraph, skipping boilerplate.
-pub(super) fn read_out(items: &[Item<'_>], roots: &[u32]) -> Vec<String> {
+pub(super) fn read_out(items: &[Item<'_>], roots: &[u32], cx: Ctx<'_>) -> Vec<String> {
     let mut paras = Vec::new();
     let mut cur = String::new();
     let flush = |cur: &mut String, paras: &mut Vec<String>| {
@@ -43,7 +44,8 @@ pub(super) fn read_out(items: &[Item<'_>], roots: &[u32]) -> Vec<String> {
                 continue;
             }
             let skip = i != root
-                && (it.flags & (DEAD | BOILER) != 0 || (it.flags & INLINE == 0 && skip_block(it)));
+                && (it.flags & (DEAD | BOILER) != 0
+                    || (it.flags & INLINE == 0 && !cx.relaxed && skip_block(it)));
             if skip {
                 i = it.end;
                 continue;

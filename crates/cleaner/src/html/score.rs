@@ -3,14 +3,11 @@
 
 use super::arena::Item;
 use super::flags::*;
-
-/// A class-named boilerplate block holding more than this share of the page's text is a layout
-/// wrapper ("has-sidebar", "page-header-offset"), not boilerplate.
-pub(super) const WRAPPER_SHARE: f32 = 0.5;
+use super::weights::Ctx;
 
 /// Passes 2 and 3: decide what is boilerplate (top-down), then sum visible text and link text
 /// and let each paragraph score its ancestors (bottom-up). Linear, no recursion.
-pub(super) fn settle(items: &mut [Item<'_>]) {
+pub(super) fn settle(items: &mut [Item<'_>], cx: Ctx<'_>) {
     let total_raw = items.first().map_or(0, |r| r.raw) as f32;
     for i in 0..items.len() {
         let parent = items[i].parent;
@@ -19,8 +16,13 @@ pub(super) fn settle(items: &mut [Item<'_>]) {
         if pflags & (DEAD | BOILER | UNDER) != 0 {
             it.flags |= UNDER;
         }
+        // A class-named block holding most of the page's text is a layout wrapper
+        // ("has-sidebar"). The relaxed pass keeps class-named and hidden blocks: on the pages
+        // it runs for, the strict pass found no body outside them (bodies hidden until a
+        // script runs, inside "sidebar"-named layouts).
+        let wrapper = (it.raw as f32) >= cx.w.wrapper_share * total_raw;
         if it.flags & TAG_BOILER != 0
-            || (it.flags & CLASS_NEG != 0 && (it.raw as f32) < WRAPPER_SHARE * total_raw)
+            || (!cx.relaxed && (it.flags & HIDDEN != 0 || (it.flags & CLASS_NEG != 0 && !wrapper)))
         {
             it.flags |= BOILER;
         }
@@ -50,8 +52,13 @@ pub(super) fn settle(items: &mut [Item<'_>]) {
         }
         // A block with its own paragraph of text scores its ancestors (readability-style:
         // parent fully, grandparent half, then a third per level), damped by its link text.
-        if flags & INLINE == 0 && it.flow >= 25 {
-            let own_ld = it.flow_link as f32 / it.flow as f32;
+        if flags & INLINE == 0 && it.flow >= cx.w.min_paragraph_chars {
+            // Link text is text on the relaxed pass (listings are made of it).
+            let own_ld = if cx.relaxed {
+                0.0
+            } else {
+                it.flow_link as f32 / it.flow as f32
+            };
             let s =
                 (1.0 + it.flow_commas as f32 + (it.flow as f32 / 100.0).min(3.0)) * (1.0 - own_ld);
             // Text written straight into a div counts for the div itself (readability turns such
@@ -84,12 +91,12 @@ pub(super) fn settle(items: &mut [Item<'_>]) {
     }
 }
 
-pub(super) fn tag_bonus(tag: &str) -> f32 {
+pub(super) fn tag_bonus(tag: &str, cx: Ctx<'_>) -> f32 {
     match tag {
-        "div" | "article" | "main" | "section" => 5.0,
-        "pre" | "td" | "blockquote" => 3.0,
-        "address" | "ol" | "ul" | "dl" | "dd" | "dt" | "li" | "form" => -3.0,
-        "h1" | "h2" | "h3" | "h4" | "h5" | "h6" | "th" => -5.0,
+        "div" | "article" | "main" | "section" => cx.w.tag_container,
+        "pre" | "td" | "blockquote" => cx.w.tag_textlike,
+        "address" | "ol" | "ul" | "dl" | "dd" | "dt" | "li" | "form" => cx.w.tag_listlike,
+        "h1" | "h2" | "h3" | "h4" | "h5" | "h6" | "th" => cx.w.tag_heading,
         _ => 0.0,
     }
 }
@@ -102,6 +109,13 @@ pub(super) fn link_density(it: &Item<'_>) -> f32 {
     }
 }
 
-pub(super) fn final_score(it: &Item<'_>) -> f32 {
-    (it.score + tag_bonus(it.tag) + it.weight) * (1.0 - link_density(it))
+/// An element's score as a candidate: what its paragraphs gave it, its tag and class bonuses,
+/// damped by its link text (not on the relaxed pass).
+pub(super) fn final_score(it: &Item<'_>, cx: Ctx<'_>) -> f32 {
+    let mut weight = it.weight;
+    if cx.w.class_full_chars > 0.0 {
+        weight *= (it.chars as f32 / cx.w.class_full_chars).min(1.0);
+    }
+    let ld = if cx.relaxed { 0.0 } else { link_density(it) };
+    (it.score + tag_bonus(it.tag, cx) + weight) * (1.0 - ld)
 }
