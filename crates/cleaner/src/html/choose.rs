@@ -130,7 +130,65 @@ pub(super) fn choose(items: &[Item<'_>], cx: Ctx<'_>) -> (Vec<u32>, f32, f32) {
         }
         c = next;
     }
+    if let Some(group) = repeated(items, top, &out, cx) {
+        out = group;
+    }
     (out, top_score, second)
+}
+
+/// A body in many repeated blocks (forum posts, answers, FAQ entries, product cards, recipe
+/// steps, page-builder sections) of which the choice holds one: the nearest ancestor up to
+/// `repeat_levels` whose child on the way down has siblings of the same tag and class, the
+/// group holding clearly more text than the choice and little link text. The group replaces
+/// the choice.
+fn repeated(items: &[Item<'_>], top: u32, chosen: &[u32], cx: Ctx<'_>) -> Option<Vec<u32>> {
+    if cx.w.repeat_levels == 0 {
+        return None;
+    }
+    let chosen_chars: u32 = chosen.iter().map(|&c| items[c as usize].chars).sum();
+    let mut best: Option<(u32, Vec<u32>)> = None;
+    let mut child = top;
+    let mut a = items[top as usize].parent;
+    let mut up = 0;
+    while let Some(anc) = items.get(a as usize) {
+        if matches!(anc.tag, "body" | "html")
+            || anc.flags & (BOILER | UNDER) != 0
+            || up >= cx.w.repeat_levels
+        {
+            break;
+        }
+        let c0 = &items[child as usize];
+        let keyed = !c0.class.is_empty() || matches!(c0.tag, "article" | "section" | "li" | "tr");
+        if keyed {
+            let mut group = Vec::new();
+            let (mut chars, mut links) = (0u32, 0u32);
+            let mut c = a + 1;
+            while c < anc.end {
+                let s = &items[c as usize];
+                if s.flags & (TEXT | DEAD | BOILER | UNDER) == 0
+                    && s.tag == c0.tag
+                    && s.class == c0.class
+                {
+                    group.push(c);
+                    chars += s.chars;
+                    links += s.link_chars;
+                }
+                c = s.end;
+            }
+            let ld = links as f32 / chars.max(1) as f32;
+            if group.len() >= 2
+                && ld <= cx.w.repeat_max_link_density
+                && chars as f32 >= cx.w.repeat_gain * chosen_chars as f32
+                && best.as_ref().is_none_or(|(n, _)| chars > *n)
+            {
+                best = Some((chars, group));
+            }
+        }
+        child = a;
+        a = anc.parent;
+        up += 1;
+    }
+    best.map(|(_, g)| g)
 }
 
 pub(super) fn ends_sentence(items: &[Item<'_>], i: u32) -> bool {

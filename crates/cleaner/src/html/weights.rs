@@ -79,7 +79,7 @@ impl Default for Weights {
             sibling_share: 0.2,
             sibling_min: 10.0,
             same_class_bonus: 0.2,
-            repeat_levels: 0,
+            repeat_levels: 10,
             repeat_max_link_density: 0.5,
             repeat_gain: 1.5,
         }
