@@ -131,7 +131,11 @@ pub(super) fn collect<'a>(doc: &'a Html, cx: Ctx<'_>) -> Walk<'a> {
                         flags |= INLINE;
                     }
                     match tag {
-                        "a" => flags |= LINK,
+                        // A named anchor without href (`<a name>`) is a target, not a link;
+                        // left unclosed it would turn the rest of the page into link text.
+                        "a" if el.attr("href").is_some() || el.attr("name").is_none() => {
+                            flags |= LINK
+                        }
                         "br" | "hr" => flags |= BR,
                         "h1" | "h2" | "h3" | "h4" | "h5" | "h6" => flags |= HEADING,
                         "ul" | "ol" | "dl" => flags |= LIST,

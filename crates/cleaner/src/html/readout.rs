@@ -39,7 +39,13 @@ pub(super) fn read_out(items: &[Item<'_>], roots: &[u32], cx: Ctx<'_>) -> Vec<St
             }
             let it = &items[i as usize];
             if it.flags & TEXT != 0 {
-                cur.push_str(it.text);
+                // Soft hyphens and zero-width spaces are invisible line-breaking hints that
+                // would split words in the text.
+                if it.text.contains(['\u{ad}', '\u{200b}']) {
+                    cur.extend(it.text.chars().filter(|c| !matches!(c, '\u{ad}' | '\u{200b}')));
+                } else {
+                    cur.push_str(it.text);
+                }
                 i += 1;
                 continue;
             }

@@ -63,7 +63,7 @@ impl Default for Weights {
         Weights {
             class_positive: 25.0,
             class_negative: 25.0,
-            class_full_chars: 0.0,
+            class_full_chars: 2000.0,
             itemprop_body: 50.0,
             article_tag: 10.0,
             tag_container: 5.0,
