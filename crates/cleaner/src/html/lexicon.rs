@@ -151,7 +151,11 @@ pub(super) fn verdict(name: &str, buf: &mut String) -> (bool, bool) {
             neg = true;
         } else if positive(t) {
             pos = true;
-        } else if t.len() > 8 && GLUED_NEGATIVE.iter().any(|g| t.contains(g)) {
+        } else if t.len() > 8
+            && GLUED_NEGATIVE
+                .iter()
+                .any(|g| t.starts_with(g) || t.ends_with(g))
+        {
             neg = true;
         } else if t.len() > 8 && (t.contains("article") || t.contains("content")) {
             pos = true;
