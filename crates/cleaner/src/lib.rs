@@ -165,7 +165,7 @@ fn clean_html(
     out.confidence = x.confidence;
     let words = word_count(out);
     if words < MIN_WORDS {
-        if let Some((outcome, why)) = blocked(&raw.body) {
+        if let Some((outcome, why)) = blocked(&raw.body, x.page_chars) {
             out.outcome = outcome;
             out.meta.reason = Some(why.to_string());
             return;
@@ -185,27 +185,36 @@ fn clean_html(
     }
 }
 
+/// A page with more visible text than this is not an interstitial, whatever captcha widget or
+/// bot-management script it carries (comment forms carry reCAPTCHA and hCaptcha).
+const INTERSTITIAL_MAX_CHARS: usize = 1500;
+
 /// Pages that show a bot challenge or need JavaScript instead of an article. Only looked at
 /// when the page gave almost no text, so the scan costs nothing on ordinary articles.
-fn blocked(body: &str) -> Option<(Outcome, &'static str)> {
+fn blocked(body: &str, page_chars: usize) -> Option<(Outcome, &'static str)> {
     let head: String = body
         .get(..body.len().min(256 * 1024))
         .unwrap_or(body)
         .to_lowercase();
+    // Markers of the interstitial itself.
     const BOT: &[&str] = &[
         "cf-browser-verification",
-        "challenge-platform",
         "cf_chl_",
         "<title>just a moment",
         "attention required! | cloudflare",
         "checking your browser",
+        "<title>access denied",
+    ];
+    // Widgets and scripts that interstitials use but ordinary pages carry too (captchas on
+    // comment and contact forms, bot-management scripts): only on pages with little text.
+    const BOT_WEAK: &[&str] = &[
+        "challenge-platform",
         "px-captcha",
         "g-recaptcha",
         "h-captcha",
         "are you a robot",
         "verify you are human",
         "unusual traffic from your",
-        "<title>access denied",
     ];
     const JS: &[&str] = &[
         "enable javascript",
@@ -215,7 +224,9 @@ fn blocked(body: &str) -> Option<(Outcome, &'static str)> {
         "turn on javascript",
         "javascript must be enabled",
     ];
-    if BOT.iter().any(|m| head.contains(m)) {
+    if BOT.iter().any(|m| head.contains(m))
+        || (page_chars <= INTERSTITIAL_MAX_CHARS && BOT_WEAK.iter().any(|m| head.contains(m)))
+    {
         return Some((Outcome::BotChallenge, "bot challenge page"));
     }
     if JS.iter().any(|m| head.contains(m))
@@ -297,6 +308,33 @@ mod tests {
             clean(&raw("text/html", &index)).outcome,
             Outcome::NotArticle
         );
+    }
+
+    #[test]
+    fn captcha_in_a_comment_form_is_not_a_bot_challenge() {
+        // A real interstitial: a captcha and a few words.
+        let wall = r#"<html><head><title>Security check</title></head><body><h1>Please verify you are human</h1><form><div class="g-recaptcha" data-sitekey="k"></div></form></body></html>"#;
+        assert_eq!(
+            clean(&raw("text/html", wall)).outcome,
+            Outcome::BotChallenge
+        );
+        // An article whose text the extractor cannot pick out (short paragraphs in a grid),
+        // with a reCAPTCHA on its comment form: not a challenge, and its text stays.
+        let cells: String = (0..40)
+            .map(|i| format!("<div class=\"cell\"><span>Entry {i} of a long table of festival dates and places, with notes</span></div>"))
+            .collect();
+        let article = format!(
+            r#"<html><body><div class="grid">{cells}</div><div id="respond"><form id="commentform"><textarea name="comment"></textarea><div class="g-recaptcha" data-sitekey="k"></div></form></div></body></html>"#
+        );
+        let c = clean(&raw("text/html", &article));
+        assert_ne!(c.outcome, Outcome::BotChallenge);
+        assert!(c.text().contains("Entry 7 of a long table"));
+        // Whatever the extractor makes of it, the page's own text rules the captcha out.
+        let x = extract_html(&article);
+        assert!(x.page_chars > INTERSTITIAL_MAX_CHARS);
+        assert_eq!(blocked(&article, x.page_chars), None);
+        let x = extract_html(wall);
+        assert!(blocked(wall, x.page_chars).is_some());
     }
 
     #[test]

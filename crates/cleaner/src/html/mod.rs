@@ -65,6 +65,8 @@ pub struct HtmlExtract {
     pub page_link_density: f32,
     /// The text came from a retry (relaxed reading or `<noscript>`), not the strict pass.
     pub retried: bool,
+    /// Non-space characters of all text on the page outside scripts and styles.
+    pub page_chars: usize,
 }
 
 fn nonempty(s: Option<&str>) -> Option<String> {
@@ -305,6 +307,7 @@ fn extract_doc(doc: &Html, url: &str, now: DateTime<Utc>, weights: &Weights) -> 
             .find(|it| it.tag == "body")
             .map_or(0.0, link_density),
         retried,
+        page_chars: items.first().map_or(0, |r| r.raw as usize),
     }
 }
 
@@ -589,6 +592,47 @@ mod tests {
         );
         let x = extract_html(&page);
         assert_eq!(x.paragraphs, vec![text, text]);
+    }
+
+    #[test]
+    fn a_body_in_repeated_blocks_is_read_whole() {
+        // Forum posts, each deep in its own wrappers; their common ancestor is five levels above
+        // any one post's text.
+        let posts: String = (0..6)
+            .map(|i| {
+                format!(
+                    r#"<div class="topic-post"><div class="row"><div class="avatar"><a href="/u/{i}">user{i}</a></div><div class="post-main"><div class="cooked"><p>Reply number {i} explains, at some length, what the poster tried and what happened when the service restarted, which was not what anyone expected.</p></div></div></div></div>"#
+                )
+            })
+            .collect();
+        let page = format!(
+            r#"<html><body><nav><a href="/">Home</a></nav><main><div class="topic"><div class="posts">{posts}</div></div></main><footer><p>Forum software by someone, all rights reserved.</p></footer></body></html>"#
+        );
+        let x = extract_html(&page);
+        let text = x.paragraphs.join("\n");
+        for i in 0..6 {
+            assert!(
+                text.contains(&format!("Reply number {i} explains")),
+                "{text}"
+            );
+        }
+        assert!(!text.contains("all rights reserved"));
+    }
+
+    #[test]
+    fn bodies_only_in_noscript_and_soft_hyphens() {
+        let para = "A forum rendered for clients without script keeps every post in its noscript block, and this is one of them with enough words. ";
+        let page = format!(
+            r#"<html><body><div id="app"></div><noscript><div class="posts"><p>{para}</p><p>{para}</p><p>{para}</p><p>{para}</p><p>{para}</p></div></noscript></body></html>"#
+        );
+        let x = extract_html(&page);
+        assert_eq!(x.paragraphs.len(), 5, "{:?}", x.paragraphs);
+        assert!(x.retried);
+        let page = "<html><body><article><p>Extrac\u{ad}tion of hy\u{ad}phen\u{ad}ated words keeps them whole, as they are read, with commas, and more words.</p></article></body></html>";
+        assert_eq!(
+            extract_html(page).paragraphs,
+            vec!["Extraction of hyphenated words keeps them whole, as they are read, with commas, and more words."]
+        );
     }
 
     #[test]

@@ -42,7 +42,11 @@ pub(super) fn read_out(items: &[Item<'_>], roots: &[u32], cx: Ctx<'_>) -> Vec<St
                 // Soft hyphens and zero-width spaces are invisible line-breaking hints that
                 // would split words in the text.
                 if it.text.contains(['\u{ad}', '\u{200b}']) {
-                    cur.extend(it.text.chars().filter(|c| !matches!(c, '\u{ad}' | '\u{200b}')));
+                    cur.extend(
+                        it.text
+                            .chars()
+                            .filter(|c| !matches!(c, '\u{ad}' | '\u{200b}')),
+                    );
                 } else {
                     cur.push_str(it.text);
                 }
