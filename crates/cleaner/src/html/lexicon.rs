@@ -1,113 +1,82 @@
 //! The class/id lexicon: which class and id names mark article bodies and which boilerplate.
 
-/// Class/id tokens of boilerplate blocks (readability's "unlikely candidates", plus the usual
-/// names of share bars, newsletter and cookie prompts). Ambiguous layout words ("widget",
-/// "hidden-xs", "container") are deliberately absent.
-pub(super) fn negative(tok: &str) -> bool {
-    matches!(
-        tok,
-        "comment"
-            | "comments"
-            | "commentlist"
-            | "disqus"
-            | "share"
-            | "sharing"
-            | "sharebar"
-            | "social"
-            | "related"
-            | "newsletter"
-            | "subscribe"
-            | "subscription"
-            | "signup"
-            | "cookie"
-            | "cookies"
-            | "consent"
-            | "gdpr"
-            | "promo"
-            | "advert"
-            | "advertisement"
-            | "ad"
-            | "ads"
-            | "adsense"
-            | "dfp"
-            | "sponsor"
-            | "sponsored"
-            | "outbrain"
-            | "taboola"
-            | "sidebar"
-            | "breadcrumb"
-            | "breadcrumbs"
-            | "navbar"
-            | "navigation"
-            | "nav"
-            | "menu"
-            | "recommended"
-            | "recommendations"
-            | "trending"
-            | "popular"
-            | "modal"
-            | "popup"
-            | "masthead"
-            | "footer"
-            | "header"
-            | "banner"
-            | "readmore"
-            | "byline"
-            | "pagination"
-            | "pager"
-            | "skyscraper"
-            | "shoutbox"
-            | "remark"
-            | "replies"
-            | "rss"
-            | "agegate"
-            | "supplemental"
-            | "community"
-            | "tags"
-            | "caption"
-            | "credit"
-            | "credits"
-            | "gallery"
-            | "slideshow"
-            | "carousel"
-            | "cta"
-            | "donate"
-    )
+use std::collections::{BTreeMap, HashSet};
+use std::sync::LazyLock;
+
+use serde::Deserialize;
+
+/// The lexicon file, embedded.
+const LEXICON: &str = include_str!("../../data/lexicon.toml");
+
+#[derive(Deserialize)]
+struct File {
+    classes: Classes,
+    furniture: BTreeMap<String, Phrases>,
+    dates: Dates,
 }
 
-/// Tokens that mark the article body (readability's "maybe a candidate" plus common names).
-pub(super) fn positive(tok: &str) -> bool {
-    matches!(
-        tok,
-        "article"
-            | "articlebody"
-            | "body"
-            | "content"
-            | "entry"
-            | "main"
-            | "post"
-            | "story"
-            | "text"
-            | "blog"
-            | "prose"
-            | "richtext"
-            // Embedded posts quoted by the article ("social-media-embed") are part of it.
-            | "embed"
-            | "column"
-            | "shadow"
-    )
+#[derive(Deserialize)]
+struct Classes {
+    negative: Vec<String>,
+    positive: Vec<String>,
+    glued_negative: Vec<String>,
+    glued_positive: Vec<String>,
 }
 
-/// Substrings for camelCase or glued names the tokenizer cannot split.
-pub(super) const GLUED_NEGATIVE: &[&str] = &[
-    "comment",
-    "share",
-    "social",
-    "related",
-    "newsletter",
-    "cookie",
-    "promo",
-];
+#[derive(Deserialize)]
+struct Phrases {
+    exact: Vec<String>,
+    prefixes: Vec<String>,
+}
+
+#[derive(Deserialize)]
+struct Dates {
+    words: Vec<String>,
+}
+
+/// Class/id tokens, furniture phrases (all languages together: a line that is only "drukuj"
+/// is furniture on any page) and date words, from `data/lexicon.toml`.
+pub(super) struct Lexicon {
+    negative: HashSet<String>,
+    positive: HashSet<String>,
+    glued_negative: Vec<String>,
+    glued_positive: Vec<String>,
+    pub(super) furniture_exact: HashSet<String>,
+    pub(super) furniture_prefixes: Vec<String>,
+    pub(super) date_words: HashSet<String>,
+}
+
+impl Lexicon {
+    fn parse(text: &str) -> Result<Self, toml::de::Error> {
+        let f: File = toml::from_str(text)?;
+        let mut furniture_exact = HashSet::new();
+        let mut furniture_prefixes = Vec::new();
+        for p in f.furniture.into_values() {
+            furniture_exact.extend(p.exact);
+            furniture_prefixes.extend(p.prefixes);
+        }
+        Ok(Lexicon {
+            negative: f.classes.negative.into_iter().collect(),
+            positive: f.classes.positive.into_iter().collect(),
+            glued_negative: f.classes.glued_negative,
+            glued_positive: f.classes.glued_positive,
+            furniture_exact,
+            furniture_prefixes,
+            date_words: f.dates.words.into_iter().collect(),
+        })
+    }
+}
+
+/// The embedded lexicon, parsed on first use.
+pub(super) fn lexicon() -> &'static Lexicon {
+    static L: LazyLock<Lexicon> = LazyLock::new(|| {
+        // The file is part of the source; the lexicon test parses it, so this cannot fail in
+        // a tested build.
+        #[allow(clippy::expect_used)]
+        Lexicon::parse(LEXICON).expect("data/lexicon.toml parses")
+    });
+    &L
+}
 
 /// Sign of an element's class and id (+1 body-like, -1 boilerplate-like, 0 neither or both),
 /// and whether they mark it as boilerplate (a negative name and no positive one, as
@@ -139,6 +108,7 @@ pub(super) fn class_weight(class: &str, id: &str, buf: &mut String) -> (f32, boo
 
 /// Whether a class-name fragment has positive and negative tokens.
 pub(super) fn verdict(name: &str, buf: &mut String) -> (bool, bool) {
+    let lex = lexicon();
     let (mut pos, mut neg) = (false, false);
     for tok in name.split(|c: char| !c.is_ascii_alphanumeric()) {
         if tok.is_empty() {
@@ -147,19 +117,35 @@ pub(super) fn verdict(name: &str, buf: &mut String) -> (bool, bool) {
         buf.clear();
         buf.extend(tok.chars().map(|c| c.to_ascii_lowercase()));
         let t = buf.as_str();
-        if negative(t) {
+        if lex.negative.contains(t) {
             neg = true;
-        } else if positive(t) {
+        } else if lex.positive.contains(t) {
             pos = true;
         } else if t.len() > 8
-            && GLUED_NEGATIVE
+            && lex
+                .glued_negative
                 .iter()
-                .any(|g| t.starts_with(g) || t.ends_with(g))
+                .any(|g| t.starts_with(g.as_str()) || t.ends_with(g.as_str()))
         {
             neg = true;
-        } else if t.len() > 8 && (t.contains("article") || t.contains("content")) {
+        } else if t.len() > 8 && lex.glued_positive.iter().any(|g| t.contains(g.as_str())) {
             pos = true;
         }
     }
     (pos, neg)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_lexicon_parses_and_has_every_section() {
+        let l = Lexicon::parse(LEXICON).expect("parses");
+        assert!(l.negative.contains("sidebar") && l.positive.contains("content"));
+        assert!(
+            l.furniture_exact.contains("drukuj") && l.furniture_exact.contains("advertisement")
+        );
+        assert!(l.date_words.contains("janvier"));
+    }
 }
