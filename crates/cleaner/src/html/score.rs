@@ -52,15 +52,26 @@ pub(super) fn settle(items: &mut [Item<'_>], cx: Ctx<'_>) {
         }
         // A block with its own paragraph of text scores its ancestors (readability-style:
         // parent fully, grandparent half, then a third per level), damped by its link text.
-        if flags & INLINE == 0 && it.flow >= cx.w.min_paragraph_chars {
+        // Short table cells and list lines score a share in proportion to their length: a body
+        // of many short lines is still a body.
+        let full = it.flow >= cx.w.min_paragraph_chars;
+        let short = !full
+            && it.flow > 0
+            && cx.w.short_block_share > 0.0
+            && matches!(it.tag, "li" | "td" | "dd" | "dt" | "p");
+        if flags & INLINE == 0 && (full || short) {
             // Link text is text on the relaxed pass (listings are made of it).
             let own_ld = if cx.relaxed {
                 0.0
             } else {
                 it.flow_link as f32 / it.flow as f32
             };
-            let s =
-                (1.0 + it.flow_commas as f32 + (it.flow as f32 / 100.0).min(3.0)) * (1.0 - own_ld);
+            let base = if full {
+                1.0 + it.flow_commas as f32 + (it.flow as f32 / 100.0).min(3.0)
+            } else {
+                cx.w.short_block_share * it.flow as f32 / cx.w.min_paragraph_chars.max(1) as f32
+            };
+            let s = base * (1.0 - own_ld);
             // Text written straight into a div counts for the div itself (readability turns such
             // text into paragraphs of that div); a real paragraph counts for its container.
             let mut a =

@@ -71,7 +71,7 @@ impl Default for Weights {
             tag_listlike: -3.0,
             tag_heading: -5.0,
             min_paragraph_chars: 25,
-            short_block_share: 0.0,
+            short_block_share: 0.5,
             wrapper_share: 0.5,
             chunk_ratio: 0.75,
             chunk_levels: 3,
