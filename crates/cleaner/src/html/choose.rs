@@ -56,6 +56,19 @@ pub(super) fn choose(items: &[Item<'_>], cx: Ctx<'_>) -> (Vec<u32>, f32, f32) {
             up += 1;
         }
     }
+    // A candidate around the choice scoring nearly as well holds more of the same body (page
+    // builders spread one body over many scoring blocks); the outermost such one is taken.
+    if cx.w.ancestor_ratio > 0.0 {
+        for &(s, i) in &tops {
+            if i != top
+                && contains(i, top)
+                && s >= cx.w.ancestor_ratio * first_score
+                && link_density(&items[i as usize]) <= cx.w.chunk_max_link_density
+            {
+                top = i;
+            }
+        }
+    }
     // Parents whose score keeps rising hold more of the article (readability's climb).
     let mut last = final_score(&items[top as usize], cx);
     let floor = last / 3.0;

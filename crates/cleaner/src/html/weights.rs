@@ -43,6 +43,9 @@ pub struct Weights {
     pub chunk_levels: u32,
     /// Most link density of that common ancestor.
     pub chunk_max_link_density: f32,
+    /// A top candidate around the choice scoring at least this share of the best replaces it
+    /// (0 turns this off).
+    pub ancestor_ratio: f32,
     /// Siblings of the chosen block are taken when they score this share of it.
     pub sibling_share: f32,
     /// ... and at least this much.
@@ -76,6 +79,7 @@ impl Default for Weights {
             chunk_ratio: 0.75,
             chunk_levels: 3,
             chunk_max_link_density: 0.35,
+            ancestor_ratio: 0.8,
             sibling_share: 0.2,
             sibling_min: 10.0,
             same_class_bonus: 0.2,
