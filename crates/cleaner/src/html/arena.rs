@@ -6,7 +6,7 @@ use ego_tree::iter::Edge;
 use scraper::{Html, Node};
 
 use super::flags::*;
-use super::lexicon::class_weight;
+use super::lexicon::{class_weight, lexicon};
 use super::score::settle;
 use super::weights::Ctx;
 use crate::meta::Collected;
@@ -113,6 +113,7 @@ pub(super) fn collect<'a>(doc: &'a Html, cx: Ctx<'_>) -> Walk<'a> {
     let mut in_title = false;
     let mut in_ld = false;
     let mut in_h1: Option<usize> = None;
+    let mut in_byline: Option<usize> = None;
     for edge in doc.tree.root().traverse() {
         match edge {
             Edge::Open(node) => match node.value() {
@@ -234,6 +235,18 @@ pub(super) fn collect<'a>(doc: &'a Html, cx: Ctx<'_>) -> Walk<'a> {
                         }
                         _ => {}
                     }
+                    if in_byline.is_none()
+                        && meta.byline.is_empty()
+                        && dead_depth == 0
+                        && !matches!(tag, "meta" | "link")
+                        && (el.attr("rel").is_some_and(|r| r.contains("author"))
+                            || el.attr("itemprop") == Some("author")
+                            || class.split_ascii_whitespace().any(|c| {
+                                lexicon().author_classes.contains(&c.to_ascii_lowercase())
+                            }))
+                    {
+                        in_byline = Some(stack.len());
+                    }
                     let idx = items.len() as u32;
                     items.push(Item::new(parent, idx, flags, tag, "", weight, class));
                     stack.push(idx);
@@ -251,6 +264,10 @@ pub(super) fn collect<'a>(doc: &'a Html, cx: Ctx<'_>) -> Walk<'a> {
                     }
                     if in_h1.is_some() {
                         meta.h1.push_str(text);
+                    }
+                    if in_byline.is_some() && meta.byline.len() < 200 {
+                        meta.byline.push_str(text);
+                        meta.byline.push(' ');
                     }
                     let parent = stack.last().copied().unwrap_or(NONE);
                     let Some(p) = items.get(parent as usize) else {
@@ -286,6 +303,9 @@ pub(super) fn collect<'a>(doc: &'a Html, cx: Ctx<'_>) -> Walk<'a> {
                 };
                 if in_h1 == Some(stack.len()) {
                     in_h1 = None;
+                }
+                if in_byline == Some(stack.len()) {
+                    in_byline = None;
                 }
                 in_title = false;
                 in_ld = false;

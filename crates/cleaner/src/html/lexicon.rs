@@ -13,6 +13,7 @@ struct File {
     classes: Classes,
     furniture: BTreeMap<String, Phrases>,
     dates: Dates,
+    bylines: BTreeMap<String, Bylines>,
 }
 
 #[derive(Deserialize)]
@@ -21,6 +22,7 @@ struct Classes {
     positive: Vec<String>,
     glued_negative: Vec<String>,
     glued_positive: Vec<String>,
+    author: Vec<String>,
 }
 
 #[derive(Deserialize)]
@@ -34,6 +36,11 @@ struct Dates {
     words: Vec<String>,
 }
 
+#[derive(Deserialize)]
+struct Bylines {
+    prefixes: Vec<String>,
+}
+
 /// Class/id tokens, furniture phrases (all languages together: a line that is only "drukuj"
 /// is furniture on any page) and date words, from `data/lexicon.toml`.
 pub(super) struct Lexicon {
@@ -44,6 +51,10 @@ pub(super) struct Lexicon {
     pub(super) furniture_exact: HashSet<String>,
     pub(super) furniture_prefixes: Vec<String>,
     pub(super) date_words: HashSet<String>,
+    /// Class names of the element holding the author's name.
+    pub(super) author_classes: HashSet<String>,
+    /// Words before a name in a byline ("by", "von", "por"), all languages.
+    pub(super) byline_prefixes: Vec<String>,
 }
 
 impl Lexicon {
@@ -63,6 +74,8 @@ impl Lexicon {
             furniture_exact,
             furniture_prefixes,
             date_words: f.dates.words.into_iter().collect(),
+            author_classes: f.classes.author.into_iter().collect(),
+            byline_prefixes: f.bylines.into_values().flat_map(|b| b.prefixes).collect(),
         })
     }
 }

@@ -280,6 +280,9 @@ fn extract_doc(doc: &Html, url: &str, now: DateTime<Utc>, weights: &Weights) -> 
         })
         .unwrap_or_default()
     };
+    if authors.is_empty() {
+        authors.extend(byline_author(&c.byline));
+    }
     authors.dedup();
     let published = meta::published(&c, &ld, url, now);
     let modified = meta::modified(&c, &ld, now).filter(|(m, _)| {
@@ -309,6 +312,27 @@ fn extract_doc(doc: &Html, url: &str, now: DateTime<Utc>, weights: &Weights) -> 
         retried,
         page_chars: items.first().map_or(0, |r| r.raw as usize),
     }
+}
+
+/// The author's name from a byline element's text: "By Ana Pérez" -> "Ana Pérez"; nothing
+/// when it does not look like a name (too long, digits, a date).
+fn byline_author(text: &str) -> Option<String> {
+    let t = collapse(text);
+    let lower = t.to_lowercase();
+    let mut rest = t.as_str();
+    for p in &lexicon::lexicon().byline_prefixes {
+        if lower.starts_with(p.as_str())
+            && lower[p.len()..].starts_with([' ', ':'])
+            && t.is_char_boundary(p.len())
+        {
+            rest = t[p.len()..].trim_start_matches([' ', ':']);
+            break;
+        }
+    }
+    let rest = rest.trim().trim_end_matches([',', '|', '-', '·']).trim();
+    let words = rest.split_whitespace().count();
+    ((1..=6).contains(&words) && !rest.chars().any(|c| c.is_ascii_digit()))
+        .then(|| rest.to_string())
 }
 
 /// Debugging aid for tuning: top candidates and large boilerplate-flagged blocks of a page.
@@ -633,6 +657,19 @@ mod tests {
             extract_html(page).paragraphs,
             vec!["Extraction of hyphenated words keeps them whole, as they are read, with commas, and more words."]
         );
+    }
+
+    #[test]
+    fn author_from_a_byline_when_metadata_names_none() {
+        let page = r#"<html><body><article><h1>A headline</h1><div class="byline"><span class="author-name">By Ana Pérez</span> <time>May 3, 2024</time></div><p>The story itself, with enough words, commas, and a full stop to be a paragraph of text.</p></article></body></html>"#;
+        assert_eq!(extract_html(page).authors, vec!["Ana Pérez"]);
+        let meta = page.replace(
+            "<html>",
+            r#"<html><head><meta name="author" content="Luis Gómez"></head>"#,
+        );
+        assert_eq!(extract_html(&meta).authors, vec!["Luis Gómez"]);
+        assert_eq!(byline_author("Posted on 12 May 2024"), None);
+        assert_eq!(byline_author("von Max Müller"), Some("Max Müller".into()));
     }
 
     #[test]
