@@ -241,9 +241,13 @@ pub(super) fn collect<'a>(doc: &'a Html, cx: Ctx<'_>) -> Walk<'a> {
                         && !matches!(tag, "meta" | "link")
                         && (el.attr("rel").is_some_and(|r| r.contains("author"))
                             || el.attr("itemprop") == Some("author")
-                            || class.split_ascii_whitespace().any(|c| {
-                                lexicon().author_classes.contains(&c.to_ascii_lowercase())
-                            }))
+                            || (class.contains("uthor") || class.contains("yline"))
+                                && class.split_ascii_whitespace().any(|c| {
+                                    lexicon()
+                                        .author_classes
+                                        .iter()
+                                        .any(|a| a.eq_ignore_ascii_case(c))
+                                }))
                     {
                         in_byline = Some(stack.len());
                     }

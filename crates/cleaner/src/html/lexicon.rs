@@ -44,8 +44,10 @@ struct Bylines {
 /// Class/id tokens, furniture phrases (all languages together: a line that is only "drukuj"
 /// is furniture on any page) and date words, from `data/lexicon.toml`.
 pub(super) struct Lexicon {
-    negative: HashSet<String>,
-    positive: HashSet<String>,
+    // Sorted, searched by bisection: cheaper than hashing for a few dozen short tokens, and
+    // looked up for every class token of every element.
+    negative: Vec<String>,
+    positive: Vec<String>,
     glued_negative: Vec<String>,
     glued_positive: Vec<String>,
     pub(super) furniture_exact: HashSet<String>,
@@ -67,8 +69,8 @@ impl Lexicon {
             furniture_prefixes.extend(p.prefixes);
         }
         Ok(Lexicon {
-            negative: f.classes.negative.into_iter().collect(),
-            positive: f.classes.positive.into_iter().collect(),
+            negative: sorted(f.classes.negative),
+            positive: sorted(f.classes.positive),
             glued_negative: f.classes.glued_negative,
             glued_positive: f.classes.glued_positive,
             furniture_exact,
@@ -78,6 +80,16 @@ impl Lexicon {
             byline_prefixes: f.bylines.into_values().flat_map(|b| b.prefixes).collect(),
         })
     }
+}
+
+fn sorted(mut v: Vec<String>) -> Vec<String> {
+    v.sort();
+    v.dedup();
+    v
+}
+
+fn has(sorted: &[String], t: &str) -> bool {
+    sorted.binary_search_by(|x| x.as_str().cmp(t)).is_ok()
 }
 
 /// The embedded lexicon, parsed on first use.
@@ -130,9 +142,9 @@ pub(super) fn verdict(name: &str, buf: &mut String) -> (bool, bool) {
         buf.clear();
         buf.extend(tok.chars().map(|c| c.to_ascii_lowercase()));
         let t = buf.as_str();
-        if lex.negative.contains(t) {
+        if has(&lex.negative, t) {
             neg = true;
-        } else if lex.positive.contains(t) {
+        } else if has(&lex.positive, t) {
             pos = true;
         } else if t.len() > 8
             && lex
@@ -155,7 +167,7 @@ mod tests {
     #[test]
     fn the_lexicon_parses_and_has_every_section() {
         let l = Lexicon::parse(LEXICON).expect("parses");
-        assert!(l.negative.contains("sidebar") && l.positive.contains("content"));
+        assert!(has(&l.negative, "sidebar") && has(&l.positive, "content"));
         assert!(
             l.furniture_exact.contains("drukuj") && l.furniture_exact.contains("advertisement")
         );
