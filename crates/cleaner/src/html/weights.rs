@@ -39,7 +39,7 @@ pub struct Weights {
     /// Another candidate scoring at least this share of the best pulls the choice up to their
     /// common ancestor (an article in sibling chunks).
     pub chunk_ratio: f32,
-    /// How many levels up that common ancestor may be.
+    /// How many levels up that common ancestor may be (page builders and forums: 4-10).
     pub chunk_levels: u32,
     /// Most link density of that common ancestor.
     pub chunk_max_link_density: f32,
@@ -77,7 +77,7 @@ impl Default for Weights {
             short_block_share: 0.5,
             wrapper_share: 0.5,
             chunk_ratio: 0.75,
-            chunk_levels: 3,
+            chunk_levels: 10,
             chunk_max_link_density: 0.35,
             ancestor_ratio: 0.8,
             sibling_share: 0.2,
