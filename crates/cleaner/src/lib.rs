@@ -11,7 +11,10 @@ use model::{
     CleanArticle, CleanMeta, DatedFrom, MetaSource, Outcome, RawArticle, Repair, Versioned,
 };
 
-pub use html::{explain, extract_html, extract_html_at, nesting_estimate, HtmlExtract};
+pub use html::{
+    explain, extract_html, extract_html_at, extract_html_with, nesting_estimate, HtmlExtract,
+    Weights, WeightsError,
+};
 pub use repair::repair_paragraph;
 pub use text::{extract_text, TextExtract};
 
@@ -37,6 +40,15 @@ pub fn clean(raw: &RawArticle) -> CleanArticle {
 
 /// [`clean`] with the current time given, for refusing future dates deterministically.
 pub fn clean_at(raw: &RawArticle, now: chrono::DateTime<chrono::Utc>) -> CleanArticle {
+    clean_with(raw, now, &Weights::default())
+}
+
+/// [`clean_at`] with other scoring weights (for the extraction bench's sweeps).
+pub fn clean_with(
+    raw: &RawArticle,
+    now: chrono::DateTime<chrono::Utc>,
+    weights: &Weights,
+) -> CleanArticle {
     let media = raw
         .content_type
         .split(';')
@@ -86,7 +98,7 @@ pub fn clean_at(raw: &RawArticle, now: chrono::DateTime<chrono::Utc>) -> CleanAr
         out.outcome = Outcome::TooLarge;
         out.meta.reason = Some(format!("markup nested deeper than {MAX_NESTING} levels"));
     } else if html {
-        clean_html(raw, now, &mut out);
+        clean_html(raw, now, weights, &mut out);
     } else if text {
         let x = extract_text(&raw.body);
         out.title = x.title;
@@ -155,8 +167,13 @@ fn word_count(a: &CleanArticle) -> usize {
         .sum()
 }
 
-fn clean_html(raw: &RawArticle, now: chrono::DateTime<chrono::Utc>, out: &mut CleanArticle) {
-    let x = extract_html_at(&raw.body, &raw.url, now);
+fn clean_html(
+    raw: &RawArticle,
+    now: chrono::DateTime<chrono::Utc>,
+    weights: &Weights,
+    out: &mut CleanArticle,
+) {
+    let x = extract_html_with(&raw.body, &raw.url, now, weights);
     // The page's own headline beats the feed entry's title; the entry's is the fallback.
     if !x.title.is_empty() {
         out.title = x.title;
@@ -186,7 +203,7 @@ fn clean_html(raw: &RawArticle, now: chrono::DateTime<chrono::Utc>, out: &mut Cl
     out.confidence = x.confidence;
     let words = word_count(out);
     if words < MIN_WORDS {
-        if let Some((outcome, why)) = blocked(&raw.body) {
+        if let Some((outcome, why)) = blocked(&raw.body, x.page_chars) {
             out.outcome = outcome;
             out.meta.reason = Some(why.to_string());
             return;
@@ -195,33 +212,47 @@ fn clean_html(raw: &RawArticle, now: chrono::DateTime<chrono::Utc>, out: &mut Cl
     if x.paywall_marked && words < PAYWALL_WORDS {
         out.outcome = Outcome::Paywalled;
         out.meta.reason = Some("paywall marker on the page and little text".into());
-    } else if x.page_link_density > 0.6 && words < PAYWALL_WORDS {
+    } else if x.page_link_density > 0.6
+        && (words < PAYWALL_WORDS
+            || (x.retried && (words as f32 * (1.0 - x.page_link_density)) < PAYWALL_WORDS as f32))
+    {
+        // A listing read by the retry is judged on its running text: the text stays, the
+        // outcome flags it.
         out.outcome = Outcome::NotArticle;
         out.meta.reason = Some("mostly links, little running text".into());
     }
 }
 
+/// A page with more visible text than this is not an interstitial, whatever captcha widget or
+/// bot-management script it carries (comment forms carry reCAPTCHA and hCaptcha).
+const INTERSTITIAL_MAX_CHARS: usize = 1500;
+
 /// Pages that show a bot challenge or need JavaScript instead of an article. Only looked at
 /// when the page gave almost no text, so the scan costs nothing on ordinary articles.
-fn blocked(body: &str) -> Option<(Outcome, &'static str)> {
+fn blocked(body: &str, page_chars: usize) -> Option<(Outcome, &'static str)> {
     let head: String = body
         .get(..body.len().min(256 * 1024))
         .unwrap_or(body)
         .to_lowercase();
+    // Markers of the interstitial itself.
     const BOT: &[&str] = &[
         "cf-browser-verification",
-        "challenge-platform",
         "cf_chl_",
         "<title>just a moment",
         "attention required! | cloudflare",
         "checking your browser",
+        "<title>access denied",
+    ];
+    // Widgets and scripts that interstitials use but ordinary pages carry too (captchas on
+    // comment and contact forms, bot-management scripts): only on pages with little text.
+    const BOT_WEAK: &[&str] = &[
+        "challenge-platform",
         "px-captcha",
         "g-recaptcha",
         "h-captcha",
         "are you a robot",
         "verify you are human",
         "unusual traffic from your",
-        "<title>access denied",
     ];
     const JS: &[&str] = &[
         "enable javascript",
@@ -231,7 +262,9 @@ fn blocked(body: &str) -> Option<(Outcome, &'static str)> {
         "turn on javascript",
         "javascript must be enabled",
     ];
-    if BOT.iter().any(|m| head.contains(m)) {
+    if BOT.iter().any(|m| head.contains(m))
+        || (page_chars <= INTERSTITIAL_MAX_CHARS && BOT_WEAK.iter().any(|m| head.contains(m)))
+    {
         return Some((Outcome::BotChallenge, "bot challenge page"));
     }
     if JS.iter().any(|m| head.contains(m))
@@ -313,6 +346,33 @@ mod tests {
             clean(&raw("text/html", &index)).outcome,
             Outcome::NotArticle
         );
+    }
+
+    #[test]
+    fn captcha_in_a_comment_form_is_not_a_bot_challenge() {
+        // A real interstitial: a captcha and a few words.
+        let wall = r#"<html><head><title>Security check</title></head><body><h1>Please verify you are human</h1><form><div class="g-recaptcha" data-sitekey="k"></div></form></body></html>"#;
+        assert_eq!(
+            clean(&raw("text/html", wall)).outcome,
+            Outcome::BotChallenge
+        );
+        // An article whose text the extractor cannot pick out (short paragraphs in a grid),
+        // with a reCAPTCHA on its comment form: not a challenge, and its text stays.
+        let cells: String = (0..40)
+            .map(|i| format!("<div class=\"cell\"><span>Entry {i} of a long table of festival dates and places, with notes</span></div>"))
+            .collect();
+        let article = format!(
+            r#"<html><body><div class="grid">{cells}</div><div id="respond"><form id="commentform"><textarea name="comment"></textarea><div class="g-recaptcha" data-sitekey="k"></div></form></div></body></html>"#
+        );
+        let c = clean(&raw("text/html", &article));
+        assert_ne!(c.outcome, Outcome::BotChallenge);
+        assert!(c.text().contains("Entry 7 of a long table"));
+        // Whatever the extractor makes of it, the page's own text rules the captcha out.
+        let x = extract_html(&article);
+        assert!(x.page_chars > INTERSTITIAL_MAX_CHARS);
+        assert_eq!(blocked(&article, x.page_chars), None);
+        let x = extract_html(wall);
+        assert!(blocked(wall, x.page_chars).is_some());
     }
 
     #[test]

@@ -14,6 +14,9 @@ pub(crate) struct Collected<'a> {
     pub title_tag: String,
     /// Text of the first `<h1>` outside boilerplate.
     pub h1: String,
+    /// Text of the first element marked as the author (`rel=author`, `itemprop=author`, an
+    /// author class), for pages whose metadata names none.
+    pub byline: String,
     /// `<link rel=canonical href>`.
     pub canonical: Option<&'a str>,
     /// Bodies of `<script type=application/ld+json>`.

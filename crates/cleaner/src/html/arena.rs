@@ -1,0 +1,338 @@
+//! The arena and the walk: one iterative pass over the parsed tree builds a flat pre-order
+//! arena of elements and text nodes with tag and class flags and raw text sizes, and collects
+//! the page metadata on the way.
+
+use ego_tree::iter::Edge;
+use scraper::{Html, Node};
+
+use super::flags::*;
+use super::lexicon::{class_weight, lexicon};
+use super::score::settle;
+use super::weights::Ctx;
+use crate::meta::Collected;
+
+/// One node of the flat pre-order arena.
+pub(super) struct Item<'a> {
+    pub(super) parent: u32,
+    /// One past the last descendant.
+    pub(super) end: u32,
+    pub(super) flags: u16,
+    /// Tag name (empty for text).
+    pub(super) tag: &'a str,
+    /// The text of a text node.
+    pub(super) text: &'a str,
+    /// Class/id weight: positive for article-like names, negative for boilerplate-like ones.
+    pub(super) weight: f32,
+    /// Non-whitespace chars of text in the subtree (outside DEAD/BOILER parts).
+    pub(super) chars: u32,
+    /// Of which inside links.
+    pub(super) link_chars: u32,
+    /// Chars of this block's own flow text (text not inside a nested block).
+    pub(super) flow: u32,
+    pub(super) flow_link: u32,
+    pub(super) flow_commas: u32,
+    /// Content score received from paragraphs below.
+    pub(super) score: f32,
+    /// `class` attribute, kept to compare siblings.
+    pub(super) class: &'a str,
+    /// Non-whitespace chars of all text in the subtree outside DEAD parts, boilerplate or not.
+    pub(super) raw: u32,
+    /// For text nodes: the nearest enclosing block.
+    pub(super) blk: u32,
+}
+
+impl<'a> Item<'a> {
+    fn new(
+        parent: u32,
+        idx: u32,
+        flags: u16,
+        tag: &'a str,
+        text: &'a str,
+        weight: f32,
+        class: &'a str,
+    ) -> Self {
+        Item {
+            parent,
+            end: idx + 1,
+            flags,
+            tag,
+            text,
+            weight,
+            chars: 0,
+            link_chars: 0,
+            flow: 0,
+            flow_link: 0,
+            flow_commas: 0,
+            score: 0.0,
+            class,
+            raw: 0,
+            blk: NONE,
+        }
+    }
+}
+
+pub(super) fn non_ws_chars(s: &str) -> (u32, u32) {
+    let mut n = 0u32;
+    let mut commas = 0u32;
+    for c in s.chars() {
+        if !c.is_whitespace() {
+            n += 1;
+            if c == ',' || c == '，' || c == '、' {
+                commas += 1;
+            }
+        }
+    }
+    (n, commas)
+}
+
+/// The DOM as a flat arena, plus the metadata collected on the way.
+pub(super) struct Walk<'a> {
+    pub(super) items: Vec<Item<'a>>,
+    pub(super) meta: Collected<'a>,
+    pub(super) paywall_marked: bool,
+}
+
+pub(super) const NONE: u32 = u32::MAX;
+
+pub(super) fn walk<'a>(doc: &'a Html, cx: Ctx<'_>) -> Walk<'a> {
+    let mut w = collect(doc, cx);
+    settle(&mut w.items, cx);
+    w
+}
+
+/// Pass 1: the tree as a pre-order arena, tag and class flags, raw text sizes, metadata.
+pub(super) fn collect<'a>(doc: &'a Html, cx: Ctx<'_>) -> Walk<'a> {
+    let mut items: Vec<Item<'_>> = Vec::with_capacity(4096);
+    let mut meta = Collected::default();
+    let mut stack: Vec<u32> = Vec::with_capacity(64);
+    // Nearest enclosing block (non-inline element), to attribute flow text to its paragraph.
+    let mut blocks: Vec<u32> = Vec::with_capacity(64);
+    let mut buf = String::new();
+    let mut paywall_marked = false;
+    let mut dead_depth = 0usize;
+    let mut in_title = false;
+    let mut in_ld = false;
+    let mut in_h1: Option<usize> = None;
+    let mut in_byline: Option<usize> = None;
+    for edge in doc.tree.root().traverse() {
+        match edge {
+            Edge::Open(node) => match node.value() {
+                Node::Element(el) => {
+                    let tag = el.name();
+                    let parent = stack.last().copied().unwrap_or(NONE);
+                    let pflags = items.get(parent as usize).map_or(0, |p| p.flags);
+                    let mut flags = 0u16;
+                    if pflags & (LINK | IN_LINK) != 0 {
+                        flags |= IN_LINK;
+                    }
+                    if is_dead(tag) {
+                        flags |= DEAD;
+                        dead_depth += 1;
+                    } else if is_inline(tag) {
+                        flags |= INLINE;
+                    }
+                    match tag {
+                        // A named anchor without href (`<a name>`) is a target, not a link;
+                        // left unclosed it would turn the rest of the page into link text.
+                        "a" if el.attr("href").is_some() || el.attr("name").is_none() => {
+                            flags |= LINK
+                        }
+                        "br" | "hr" => flags |= BR,
+                        "h1" | "h2" | "h3" | "h4" | "h5" | "h6" => flags |= HEADING,
+                        "ul" | "ol" | "dl" => flags |= LIST,
+                        "p" | "pre" | "blockquote" => flags |= PARA,
+                        _ => {}
+                    }
+                    if is_boiler_tag(tag) {
+                        flags |= TAG_BOILER;
+                    }
+                    let class = el.attr("class").unwrap_or("");
+                    let id = el.id().unwrap_or("");
+                    let (sign, neg) = if class.is_empty() && id.is_empty() {
+                        (0.0, false)
+                    } else {
+                        class_weight(class, id, &mut buf)
+                    };
+                    let mut weight = if sign > 0.0 {
+                        cx.w.class_positive
+                    } else if sign < 0.0 {
+                        -cx.w.class_negative
+                    } else {
+                        0.0
+                    };
+                    if is_soft_boiler_tag(tag)
+                        || neg && !matches!(tag, "body" | "html" | "main" | "article" | "a")
+                    {
+                        flags |= CLASS_NEG;
+                    }
+                    if class.contains("paywall") || id.contains("paywall") {
+                        paywall_marked = true;
+                    }
+                    if el.attr("hidden").is_some()
+                        || el.attr("aria-hidden").is_some_and(|v| v == "true")
+                        || el.attr("style").is_some_and(hidden_style)
+                    {
+                        flags |= HIDDEN;
+                    }
+                    if let Some(role) = el.attr("role") {
+                        if matches!(
+                            role,
+                            "navigation"
+                                | "complementary"
+                                | "banner"
+                                | "contentinfo"
+                                | "menu"
+                                | "menubar"
+                                | "dialog"
+                                | "alertdialog"
+                                | "search"
+                        ) {
+                            flags |= TAG_BOILER;
+                        }
+                    }
+                    if matches!(el.attr("itemprop"), Some("articleBody" | "text")) {
+                        weight += cx.w.itemprop_body;
+                    }
+                    if tag == "article" {
+                        weight += cx.w.article_tag;
+                    }
+                    match tag {
+                        "meta" => {
+                            let key = el
+                                .attr("property")
+                                .or_else(|| el.attr("name"))
+                                .or_else(|| el.attr("itemprop"))
+                                .or_else(|| el.attr("http-equiv"));
+                            if let (Some(k), Some(c)) = (key, el.attr("content")) {
+                                meta.metas.push((k, c));
+                            }
+                        }
+                        "link"
+                            if meta.canonical.is_none()
+                                && el
+                                    .attr("rel")
+                                    .is_some_and(|r| r.eq_ignore_ascii_case("canonical")) =>
+                        {
+                            meta.canonical = el.attr("href");
+                        }
+                        "title" => in_title = meta.title_tag.is_empty(),
+                        "script" => {
+                            in_ld = el
+                                .attr("type")
+                                .is_some_and(|t| t.eq_ignore_ascii_case("application/ld+json"));
+                        }
+                        "time" => {
+                            if let Some(dt) = el.attr("datetime") {
+                                let marked = el.attr("pubdate").is_some()
+                                    || el.attr("itemprop").is_some_and(|p| p == "datePublished")
+                                    || class.contains("publish");
+                                meta.times.push((dt, marked));
+                            }
+                        }
+                        "html" => meta.lang = el.attr("lang").or_else(|| el.attr("xml:lang")),
+                        "h1" if in_h1.is_none() && meta.h1.is_empty() && dead_depth == 0 => {
+                            in_h1 = Some(stack.len());
+                        }
+                        _ => {}
+                    }
+                    if in_byline.is_none()
+                        && meta.byline.is_empty()
+                        && dead_depth == 0
+                        && !matches!(tag, "meta" | "link")
+                        && (el.attr("rel").is_some_and(|r| r.contains("author"))
+                            || el.attr("itemprop") == Some("author")
+                            || (class.contains("uthor") || class.contains("yline"))
+                                && class.split_ascii_whitespace().any(|c| {
+                                    lexicon()
+                                        .author_classes
+                                        .iter()
+                                        .any(|a| a.eq_ignore_ascii_case(c))
+                                }))
+                    {
+                        in_byline = Some(stack.len());
+                    }
+                    let idx = items.len() as u32;
+                    items.push(Item::new(parent, idx, flags, tag, "", weight, class));
+                    stack.push(idx);
+                    if flags & INLINE == 0 {
+                        blocks.push(idx);
+                    }
+                }
+                Node::Text(t) => {
+                    let text: &str = t;
+                    if in_title {
+                        meta.title_tag.push_str(text);
+                    }
+                    if in_ld {
+                        meta.ld_json.push(text);
+                    }
+                    if in_h1.is_some() {
+                        meta.h1.push_str(text);
+                    }
+                    if in_byline.is_some() && meta.byline.len() < 200 {
+                        meta.byline.push_str(text);
+                        meta.byline.push(' ');
+                    }
+                    let parent = stack.last().copied().unwrap_or(NONE);
+                    let Some(p) = items.get(parent as usize) else {
+                        continue;
+                    };
+                    let mut flags = TEXT;
+                    if p.flags & (LINK | IN_LINK) != 0 {
+                        flags |= IN_LINK;
+                    }
+                    let idx = items.len() as u32;
+                    let mut it = Item::new(parent, idx, flags, "", text, 0.0, "");
+                    if dead_depth == 0 {
+                        let (n, commas) = non_ws_chars(text);
+                        it.chars = n;
+                        it.raw = n;
+                        it.flow_commas = commas;
+                        it.blk = blocks.last().copied().unwrap_or(NONE);
+                    }
+                    let n = it.raw;
+                    items.push(it);
+                    if let Some(p) = items.get_mut(parent as usize) {
+                        p.raw += n;
+                    }
+                }
+                _ => {}
+            },
+            Edge::Close(node) => {
+                let Node::Element(_) = node.value() else {
+                    continue;
+                };
+                let Some(idx) = stack.pop() else {
+                    continue;
+                };
+                if in_h1 == Some(stack.len()) {
+                    in_h1 = None;
+                }
+                if in_byline == Some(stack.len()) {
+                    in_byline = None;
+                }
+                in_title = false;
+                in_ld = false;
+                let end = items.len() as u32;
+                let i = idx as usize;
+                items[i].end = end;
+                let flags = items[i].flags;
+                if flags & INLINE == 0 {
+                    blocks.pop();
+                }
+                if flags & DEAD != 0 {
+                    dead_depth = dead_depth.saturating_sub(1);
+                }
+                let (raw, parent) = (items[i].raw, items[i].parent);
+                if let Some(p) = items.get_mut(parent as usize) {
+                    p.raw += raw;
+                }
+            }
+        }
+    }
+    Walk {
+        items,
+        meta,
+        paywall_marked,
+    }
+}
