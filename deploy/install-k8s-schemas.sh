@@ -7,9 +7,13 @@ set -euo pipefail
 WHEEL_VERSION=1.37.0
 WHEEL_SHA256=85136d018a27b50ec7fc049d902bfa5193f5976807e6c0f408e3ab6fe078cad9
 K8S_VERSION=v1.33.0
-KINDS=(_definitions configmap-v1 deployment-apps-v1 job-batch-v1 service-v1)
+KINDS=(_definitions configmap-v1 deployment-apps-v1 service-v1)
 dest="${NEWSFLOW_K8S_SCHEMAS:-${XDG_CACHE_HOME:-$HOME/.cache}/newsflow/k8s-schemas-${WHEEL_VERSION}/${K8S_VERSION}}"
-if [ -s "$dest/_definitions.json" ] && [ -s "$dest/deployment-apps-v1.json" ] && [ -s "$dest/service-v1.json" ]; then
+have=1
+for kind in "${KINDS[@]}"; do
+  [ -s "$dest/$kind.json" ] || have=0
+done
+if [ "$have" = 1 ]; then
   echo "$dest"
   exit 0
 fi

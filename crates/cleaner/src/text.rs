@@ -87,15 +87,16 @@ fn key(s: &str) -> String {
 
 /// A line that reads like a headline: short, no final full stop, most words capitalised.
 fn is_title_like(line: &str) -> bool {
-    // A byline, a photo caption or credit, or a date line is never the title.
-    if lexicon::lexicon().is_non_title_line(line) {
-        return false;
-    }
     let words: Vec<&str> = line.split_whitespace().collect();
     if words.len() < 2 || words.len() > 20 || line.chars().count() > 160 {
         return false;
     }
     if line.ends_with('.') || line.ends_with(',') || line.ends_with(':') {
+        return false;
+    }
+    // A byline, a photo caption or credit, or a date line is never the title (checked after the
+    // cheap tests: it folds the line and looks for dates).
+    if lexicon::lexicon().is_non_title_line(line) {
         return false;
     }
     let capitalised = words

@@ -330,16 +330,8 @@ impl Gazetteer {
 pub(crate) fn add_places(text: &str, taken: &[(usize, usize)], found: &mut Vec<EntityRef>) {
     let p = lexicon::places::places();
     let toks = tokenize(text);
-    let folded: Vec<std::borrow::Cow<'_, str>> = toks
-        .iter()
-        .map(|t| {
-            if t.folded.contains('.') {
-                std::borrow::Cow::Owned(t.folded.replace('.', ""))
-            } else {
-                std::borrow::Cow::Borrowed(t.folded.as_str())
-            }
-        })
-        .collect();
+    // Token folding already drops dots ("U.S." and "US" meet).
+    let folded: Vec<&str> = toks.iter().map(|t| t.folded.as_str()).collect();
     let capital = |t: &Token<'_>| t.raw.chars().next().is_some_and(char::is_uppercase);
     let mut window: Vec<&str> = Vec::with_capacity(5);
     let free = |s: usize, e: usize| !taken.iter().any(|&(a, b)| s < b && a < e);
@@ -350,11 +342,7 @@ pub(crate) fn add_places(text: &str, taken: &[(usize, usize)], found: &mut Vec<E
             continue;
         }
         window.clear();
-        window.extend(
-            folded[i..(i + 5).min(toks.len())]
-                .iter()
-                .map(|c| c.as_ref()),
-        );
+        window.extend_from_slice(&folded[i..(i + 5).min(toks.len())]);
         let Some((place, n)) = p.longest_at(&window) else {
             i += 1;
             continue;

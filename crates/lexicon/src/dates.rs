@@ -191,7 +191,17 @@ pub fn find_dates(text: &str) -> Vec<DateMention> {
     let mut out = Vec::new();
     numeric(text, &mut out);
     let toks = tokens(text);
-    let folded: Vec<String> = toks.iter().map(|t| fold(t.raw)).collect();
+    // Folded only where the word could be a calendar word: the rest is most of the text.
+    let folded: Vec<String> = toks
+        .iter()
+        .map(|t| {
+            if lx.may_be_date_word(t.raw.chars().count()) {
+                fold(t.raw)
+            } else {
+                String::new()
+            }
+        })
+        .collect();
     // Only spaces, a comma or a dot (and joiners) between the parts of one date.
     let gap_ok = |a: usize, b: usize| {
         text[toks[a].end..toks[b].start]

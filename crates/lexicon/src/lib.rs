@@ -102,6 +102,9 @@ pub struct Lexicon {
     weekdays: HashMap<String, u32>,
     relative: HashMap<String, i64>,
     date_joiners: HashSet<String>,
+    /// Longest month, relative-day or joiner word in characters: folding never shortens a word,
+    /// so a longer token cannot be one and need not be folded.
+    date_word_chars: usize,
     date_line_words: Vec<String>,
     time_words: HashSet<String>,
     titles: HashSet<String>,
@@ -266,6 +269,14 @@ impl Lexicon {
             .collect();
         lx.stop.extend(cal);
         lx.hedges.sort_by_key(|h| std::cmp::Reverse(h.0.len()));
+        lx.date_word_chars = lx
+            .months
+            .keys()
+            .chain(lx.relative.keys())
+            .chain(lx.date_joiners.iter())
+            .map(|w| w.chars().count())
+            .max()
+            .unwrap_or(0);
         lx.demonym_endings
             .sort_by(|a, b| b.len().cmp(&a.len()).then_with(|| a.cmp(b)));
         lx
@@ -289,6 +300,11 @@ impl Lexicon {
     /// Days from the reference a relative-day word means ("yesterday" is -1).
     pub fn relative_day(&self, folded: &str) -> Option<i64> {
         self.relative.get(folded).copied()
+    }
+
+    /// Whether a word of this many characters can be a month, relative day or date joiner.
+    pub fn may_be_date_word(&self, chars: usize) -> bool {
+        chars <= self.date_word_chars
     }
 
     /// Words allowed between the parts of a date ("18 de julio de 2025").
@@ -319,7 +335,7 @@ impl Lexicon {
     /// Capitalised words that are not names on their own.
     pub fn is_not_name(&self, folded: &str) -> bool {
         self.not_names.contains(folded)
-            || self.months.contains_key(folded) && self.full_months.contains(folded)
+            || self.full_months.contains(folded)
             || self.weekdays.contains_key(folded)
             || self.relative.contains_key(folded)
     }

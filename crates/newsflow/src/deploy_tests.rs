@@ -672,7 +672,6 @@ fn k8s_validators() -> BTreeMap<&'static str, jsonschema::Validator> {
     for (kind, file) in [
         ("ConfigMap", "configmap-v1.json"),
         ("Deployment", "deployment-apps-v1.json"),
-        ("Job", "job-batch-v1.json"),
         ("Service", "service-v1.json"),
     ] {
         let v = jsonschema::options()

@@ -13,20 +13,8 @@ mod chromium;
 use std::path::PathBuf;
 use std::time::Duration;
 
-use common::{free_port, scratch, write_config, Newsflow};
+use common::{free_port, get_json, scratch, seed_id, write_config, Newsflow};
 use serde_json::Value;
-
-async fn get_json(client: &reqwest::Client, url: &str) -> Option<Value> {
-    let r = client.get(url).send().await.ok()?;
-    if !r.status().is_success() {
-        return None;
-    }
-    serde_json::from_str(&r.text().await.ok()?).ok()
-}
-
-fn seed_id(file: &str) -> String {
-    model::article_id(&model::urn_for_file("seed", file))
-}
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn pages_render_in_chromium_and_follow_live() {

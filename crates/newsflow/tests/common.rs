@@ -310,3 +310,17 @@ pub async fn validate_topic(brokers: &str, topic: &str, file: &str) -> usize {
     }
     records.len()
 }
+
+/// GET a JSON body; `None` on any failure or a non-success status (callers poll).
+pub async fn get_json(client: &reqwest::Client, url: &str) -> Option<serde_json::Value> {
+    let r = client.get(url).send().await.ok()?;
+    if !r.status().is_success() {
+        return None;
+    }
+    serde_json::from_str(&r.text().await.ok()?).ok()
+}
+
+/// The article id of a seed file.
+pub fn seed_id(file: &str) -> String {
+    model::article_id(&model::urn_for_file("seed", file))
+}

@@ -10,21 +10,13 @@ mod openapi;
 
 use std::time::Duration;
 
-use common::{free_port, scratch, write_config, Newsflow};
+use common::{free_port, get_json, scratch, seed_id, write_config, Newsflow};
 use serde_json::Value;
 
 const HOSTILE: &str = "Markup <script>alert(1)</script> in a headline\n\n\
 Officials in El Salvador said <img src=x onerror=alert(2)> that Nayib Bukele met envoys; \
 see <a href=\"javascript:alert(3)\">the statement</a> and javascript:alert(4) for details. \
 The prisoner exchange with Venezuela was confirmed by officials in Caracas on Friday.\n";
-
-async fn get_json(client: &reqwest::Client, url: &str) -> Option<Value> {
-    let r = client.get(url).send().await.ok()?;
-    if !r.status().is_success() {
-        return None;
-    }
-    serde_json::from_str(&r.text().await.ok()?).ok()
-}
 
 async fn get_text(client: &reqwest::Client, url: &str) -> (u16, String) {
     let r = client
@@ -76,10 +68,6 @@ fn committed(brokers: &str, group: &str, topic: &str) -> Vec<rdkafka::Offset> {
         .iter()
         .map(|e| e.offset())
         .collect()
-}
-
-fn seed_id(file: &str) -> String {
-    model::article_id(&model::urn_for_file("seed", file))
 }
 
 /// The largest story: the seeds' prisoner exchange (000–003 and demo reports).

@@ -898,23 +898,29 @@ impl View {
         }
     }
 
-    fn matches(&self, id: &str, s: &StoryEntry, q: &StoryQuery, words: &[String]) -> bool {
+    /// `words` and `entity` are the query's, lower-cased once per query.
+    fn matches(
+        &self,
+        id: &str,
+        s: &StoryEntry,
+        q: &StoryQuery,
+        words: &[String],
+        entity: &str,
+    ) -> bool {
         if s.event.change == StoryChange::Merged {
             return false;
         }
         if !words.iter().all(|w| s.search.contains(w.as_str())) {
             return false;
         }
-        if !q.entity.is_empty() {
-            let e = lower(&q.entity);
-            if !s
+        if !q.entity.is_empty()
+            && !s
                 .event
                 .top_entities
                 .iter()
-                .any(|t| t.id == q.entity || lower(&t.name).contains(&e))
-            {
-                return false;
-            }
+                .any(|t| t.id == q.entity || lower(&t.name).contains(entity))
+        {
+            return false;
         }
         if !q.source.is_empty()
             && !s
@@ -951,6 +957,7 @@ impl View {
     pub fn stories(&self, q: &StoryQuery) -> StoryPage {
         let q = q.clone().normalise();
         let words: Vec<String> = q.words.split_whitespace().map(lower).collect();
+        let entity = lower(&q.entity);
         let skip = (q.page - 1).saturating_mul(q.per_page);
         let mut total = 0;
         let mut out = Vec::new();
@@ -958,7 +965,7 @@ impl View {
             let Some(s) = self.stories.get(id) else {
                 continue;
             };
-            if !self.matches(id, s, &q, &words) {
+            if !self.matches(id, s, &q, &words, &entity) {
                 continue;
             }
             if total >= skip && out.len() < q.per_page {
