@@ -90,6 +90,7 @@ pub async fn ensure_topics(settings: &KafkaSettings, specs: &[TopicSpec]) -> Res
                     .map(|s| s.name.as_str())
                     .collect::<Vec<_>>()
                     .join(","),
+                code: e.rdkafka_error_code(),
                 reason: e.to_string(),
             })?;
     for r in results {
@@ -101,6 +102,7 @@ pub async fn ensure_topics(settings: &KafkaSettings, specs: &[TopicSpec]) -> Res
             Err((name, code)) => {
                 return Err(BusError::CreateTopic {
                     topic: name,
+                    code: Some(code),
                     reason: code.to_string(),
                 })
             }

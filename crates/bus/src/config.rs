@@ -20,37 +20,62 @@ pub fn is_secret_option(key: &str) -> bool {
     .any(|s| k.contains(s))
 }
 
-/// The options with secret values replaced by `[redacted]`, for logs and `Debug`.
-pub fn redacted_options(options: &BTreeMap<String, String>) -> BTreeMap<String, String> {
-    options
-        .iter()
-        .map(|(k, v)| {
-            let v = if is_secret_option(k) {
-                "[redacted]".to_string()
-            } else {
-                v.clone()
-            };
-            (k.clone(), v)
-        })
-        .collect()
+/// librdkafka options passed through as given (`security.protocol`, `sasl.*`, ...). A map like
+/// any other, except that `Debug` shows secret values ([`is_secret_option`]) as `[redacted]`, so
+/// settings can be logged and printed whole.
+#[derive(Clone, Default, PartialEq, Eq, serde::Deserialize)]
+#[serde(transparent)]
+pub struct KafkaOptions(BTreeMap<String, String>);
+
+impl std::fmt::Debug for KafkaOptions {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_map()
+            .entries(self.0.iter().map(|(k, v)| {
+                let v = if is_secret_option(k) {
+                    "[redacted]"
+                } else {
+                    v.as_str()
+                };
+                (k, v)
+            }))
+            .finish()
+    }
+}
+
+impl std::ops::Deref for KafkaOptions {
+    type Target = BTreeMap<String, String>;
+    fn deref(&self) -> &Self::Target {
+        &self.0
+    }
+}
+
+impl std::ops::DerefMut for KafkaOptions {
+    fn deref_mut(&mut self) -> &mut Self::Target {
+        &mut self.0
+    }
+}
+
+impl<'a> IntoIterator for &'a KafkaOptions {
+    type Item = (&'a String, &'a String);
+    type IntoIter = std::collections::btree_map::Iter<'a, String, String>;
+    fn into_iter(self) -> Self::IntoIter {
+        self.0.iter()
+    }
+}
+
+impl FromIterator<(String, String)> for KafkaOptions {
+    fn from_iter<I: IntoIterator<Item = (String, String)>>(iter: I) -> Self {
+        Self(iter.into_iter().collect())
+    }
 }
 
 /// Where the cluster is and how to talk to it.
-#[derive(Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct KafkaSettings {
     /// Comma-separated `host:port` list.
     pub brokers: String,
-    /// librdkafka options passed through as given (`security.protocol`, `sasl.*`, ...).
-    pub options: BTreeMap<String, String>,
-}
-
-impl std::fmt::Debug for KafkaSettings {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("KafkaSettings")
-            .field("brokers", &self.brokers)
-            .field("options", &redacted_options(&self.options))
-            .finish()
-    }
+    /// librdkafka options passed through as given; secret ones shown redacted.
+    pub options: KafkaOptions,
 }
 
 impl KafkaSettings {
@@ -58,7 +83,7 @@ impl KafkaSettings {
     pub fn new(brokers: impl Into<String>) -> Self {
         Self {
             brokers: brokers.into(),
-            options: BTreeMap::new(),
+            options: KafkaOptions::default(),
         }
     }
 

@@ -11,7 +11,7 @@ pub const MAX_DEAD_PAYLOAD: usize = 64 * 1024;
 /// Build a dead letter for a message read from `topic/partition/offset`.
 pub fn dead_letter(
     stage: &str,
-    error_class: &str,
+    error_class: model::ErrorClass,
     reason: &str,
     source: (&str, i32, i64),
     key: Option<&[u8]>,
@@ -33,7 +33,7 @@ pub fn dead_letter(
     DeadLetter {
         schema: DeadLetter::schema_tag(),
         stage: stage.to_string(),
-        error_class: error_class.to_string(),
+        error_class,
         reason: reason.to_string(),
         time: Utc::now(),
         source_topic: source.0.to_string(),
@@ -69,7 +69,7 @@ mod tests {
     fn utf8_payload_kept_as_text_and_bytes_as_base64() {
         let d = dead_letter(
             "cleaner",
-            "malformed",
+            model::ErrorClass::Malformed,
             "bad",
             ("t", 0, 5),
             Some(b"k"),
@@ -80,7 +80,7 @@ mod tests {
         assert_eq!(d.key.as_deref(), Some("k"));
         let d = dead_letter(
             "cleaner",
-            "malformed",
+            model::ErrorClass::Malformed,
             "bad",
             ("t", 0, 5),
             None,
@@ -94,7 +94,14 @@ mod tests {
     #[test]
     fn oversized_payload_is_cut_and_not_replayable() {
         let big = vec![b'a'; MAX_DEAD_PAYLOAD + 10];
-        let d = dead_letter("cleaner", "oversized", "big", ("t", 0, 1), None, Some(&big));
+        let d = dead_letter(
+            "cleaner",
+            model::ErrorClass::Oversized,
+            "big",
+            ("t", 0, 1),
+            None,
+            Some(&big),
+        );
         assert!(d.truncated);
         assert_eq!(d.payload_bytes, MAX_DEAD_PAYLOAD + 10);
         assert_eq!(d.payload.as_ref().map(String::len), Some(MAX_DEAD_PAYLOAD));

@@ -12,7 +12,7 @@ mod reader;
 mod worker;
 
 pub use admin::{ensure_topics, TopicSpec};
-pub use config::{is_secret_option, redacted_options, KafkaSettings, Topics};
+pub use config::{is_secret_option, KafkaOptions, KafkaSettings, Topics};
 pub use dlq::{dead_letter, original_payload, MAX_DEAD_PAYLOAD};
 pub use health::{probe_broker, ClientHealth, PartitionLag};
 pub use local::{tansu_path, LocalBroker};
@@ -32,6 +32,8 @@ pub enum BusError {
     CreateTopic {
         /// Topic name.
         topic: String,
+        /// The broker's error code, when it gave one.
+        code: Option<rdkafka::types::RDKafkaErrorCode>,
         /// Broker's reason.
         reason: String,
     },
@@ -74,9 +76,21 @@ impl BusError {
         use rdkafka::types::RDKafkaErrorCode as C;
         match self {
             BusError::Config(_) | BusError::LocalBroker(_) => false,
-            BusError::CreateTopic { reason, .. } => !matches!(
-                reason.as_str(),
-                r if r.contains("Invalid") || r.contains("Policy") || r.contains("Authorization")
+            // A request the broker refuses as such: asking again gets the same answer.
+            BusError::CreateTopic { code, .. } => !matches!(
+                code,
+                Some(
+                    C::InvalidTopic
+                        | C::InvalidPartitions
+                        | C::InvalidReplicationFactor
+                        | C::InvalidReplicaAssignment
+                        | C::InvalidConfig
+                        | C::InvalidRequest
+                        | C::InvalidArgument
+                        | C::PolicyViolation
+                        | C::TopicAuthorizationFailed
+                        | C::ClusterAuthorizationFailed
+                )
             ),
             BusError::Kafka { source, .. } => !matches!(
                 source.rdkafka_error_code(),

@@ -135,6 +135,7 @@ async fn partition_ids(consumer: &BaseConsumer, topic: &str) -> Result<Vec<i32>,
         if Instant::now() > deadline {
             return Err(BusError::CreateTopic {
                 topic: topic.to_string(),
+                code: None,
                 reason: "topic does not exist or has no partitions".into(),
             });
         }

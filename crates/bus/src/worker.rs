@@ -31,17 +31,17 @@ pub struct Output {
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error("{class}: {reason}")]
 pub struct StageError {
-    /// Short stable class, e.g. `malformed`, `unknown_schema`, `unprocessable`.
-    pub class: String,
+    /// Class, e.g. `malformed`, `unknown_schema`, `unprocessable`.
+    pub class: model::ErrorClass,
     /// What went wrong, naming the input.
     pub reason: String,
 }
 
 impl StageError {
     /// A stage error of `class` with `reason`.
-    pub fn new(class: impl Into<String>, reason: impl Into<String>) -> Self {
+    pub fn new(class: model::ErrorClass, reason: impl Into<String>) -> Self {
         Self {
-            class: class.into(),
+            class,
             reason: reason.into(),
         }
     }
@@ -188,7 +188,7 @@ pub async fn run_worker<S: Stage>(
                     Err(err) => {
                         stats.dead_lettered.fetch_add(1, Ordering::Relaxed);
                         tracing::warn!(stage = stage.name(), topic = %opts.input, partition, offset, class = %err.class, reason = %err.reason, "message dead-lettered");
-                        let letter = dead_letter(stage.name(), &err.class, &err.reason, (&opts.input, partition, offset), key, msg.payload());
+                        let letter = dead_letter(stage.name(), err.class.clone(), &err.reason, (&opts.input, partition, offset), key, msg.payload());
                         vec![Output {
                             topic: opts.dlq.clone(),
                             key: key.and_then(|k| std::str::from_utf8(k).ok()).unwrap_or("").to_string(),
@@ -256,7 +256,7 @@ fn process_guarded<S: Stage>(
 ) -> Result<Vec<Output>, StageError> {
     if payload.len() > max_bytes {
         return Err(StageError::new(
-            "oversized",
+            model::ErrorClass::Oversized,
             format!(
                 "message of {} bytes exceeds the limit of {max_bytes} bytes",
                 payload.len()
@@ -274,7 +274,10 @@ fn process_guarded<S: Stage>(
                 .map(|s| s.to_string())
                 .or_else(|| panic.downcast_ref::<String>().cloned())
                 .unwrap_or_else(|| "unknown panic".into());
-            Err(StageError::new("panic", format!("stage panicked: {what}")))
+            Err(StageError::new(
+                model::ErrorClass::Panic,
+                format!("stage panicked: {what}"),
+            ))
         }
     }
 }
@@ -360,10 +363,10 @@ mod tests {
     fn panics_and_oversized_inputs_become_stage_errors_and_the_stage_goes_on() {
         let mut s = Echo;
         let e = process_guarded(&mut s, None, b"boom", 100).expect_err("panic");
-        assert_eq!(e.class, "panic");
+        assert_eq!(e.class, model::ErrorClass::Panic);
         assert!(e.reason.contains("cannot handle boom"), "{}", e.reason);
         let e = process_guarded(&mut s, None, &[b'x'; 101], 100).expect_err("oversized");
-        assert_eq!(e.class, "oversized");
+        assert_eq!(e.class, model::ErrorClass::Oversized);
         assert!(e.reason.contains("101 bytes"), "{}", e.reason);
         let out = process_guarded(&mut s, None, b"fine", 100).expect("next message");
         assert_eq!(out[0].payload, b"fine");

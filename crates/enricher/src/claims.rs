@@ -324,7 +324,7 @@ mod tests {
             .expect("gazetteer");
         find_claims(text, &g.find(text))
             .into_iter()
-            .map(|c| (c.kind, c.value, c.subject, c.hedge))
+            .map(|c| (c.kind.to_string(), c.value, c.subject, c.hedge))
             .collect()
     }
 

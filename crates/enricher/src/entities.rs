@@ -304,7 +304,7 @@ impl Gazetteer {
                         found.push(EntityRef {
                             id: e.id.clone(),
                             name: e.name.clone(),
-                            kind: e.kind.clone(),
+                            kind: e.kind.as_str().into(),
                             mentions: Vec::new(),
                         });
                         found.len() - 1

@@ -333,13 +333,13 @@ fn add_mention(
         found.push(EntityRef {
             id,
             name: surface.to_string(),
-            kind: kind.to_string(),
+            kind: kind.into(),
             mentions: Vec::new(),
         });
         found.len() - 1
     });
-    if found[k].kind == "unknown" && kind != "unknown" {
-        found[k].kind = kind.to_string();
+    if found[k].kind == model::EntityKind::Unknown && kind != "unknown" {
+        found[k].kind = kind.into();
     }
     found[k].mentions.push(Mention {
         start,
@@ -355,7 +355,7 @@ mod tests {
     fn names(text: &str) -> Vec<(String, String)> {
         find_names(text, &[], "en")
             .into_iter()
-            .map(|e| (e.name, e.kind))
+            .map(|e| (e.name, e.kind.to_string()))
             .collect()
     }
 

@@ -506,7 +506,7 @@ impl StoryIndex {
             self.entity_info.entry(f).or_insert_with(|| EntityInfo {
                 id: e.id.clone(),
                 name: e.name.clone(),
-                weight: kind_weight(&e.kind),
+                weight: kind_weight(e.kind.as_str()),
             });
             entities.push(f);
         }
@@ -537,10 +537,10 @@ impl StoryIndex {
         let claims = a
             .claims
             .iter()
-            .filter(|c| c.kind != "date")
+            .filter(|c| c.kind != model::ClaimKind::Date)
             .map(|c| {
                 (
-                    c.kind.clone(),
+                    c.kind.to_string(),
                     c.subject.clone(),
                     c.value,
                     c.hedge.clone(),
@@ -1641,12 +1641,12 @@ impl StoryIndex {
             // migrants deported" are different rows; so are hostages freed and hostages held).
             let row = match rows
                 .iter_mut()
-                .position(|r| r.kind == c.kind && r.subject == c.subject && r.event == c.event)
+                .position(|r| r.kind == *c.kind && r.subject == c.subject && r.event == c.event)
             {
                 Some(i) => &mut rows[i],
                 None => {
                     rows.push(ClaimRow {
-                        kind: c.kind.clone(),
+                        kind: c.kind.as_str().into(),
                         subject: c.subject.clone(),
                         event: c.event.clone(),
                         values: Vec::new(),

@@ -108,9 +108,8 @@ async fn main() {
         );
         feeds.push(FeedSpec {
             name: format!("feed{f}"),
-            url: s.url(&path),
-            interval: Duration::from_secs(300),
-            adaptive: true,
+            url: s.url(&path).into(),
+            cadence: fetcher::Cadence::Adaptive(Duration::from_secs(300)),
             access: Default::default(),
         });
     }
@@ -119,10 +118,7 @@ async fn main() {
         dirs: Vec::new(),
         feeds: feeds.clone(),
         http: HttpOptions {
-            addresses: AddressPolicy {
-                allow_loopback: true,
-                allow_private: false,
-            },
+            addresses: AddressPolicy::Loopback,
             host_min_interval: Duration::ZERO,
             ..HttpOptions::default()
         },

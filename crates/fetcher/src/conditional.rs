@@ -101,7 +101,7 @@ mod tests {
     use super::*;
 
     fn state(etag: &str, hash: &str) -> FeedState {
-        let mut s = FeedState::new("f", "http://h/f");
+        let mut s = FeedState::new("f", &"http://h/f".into());
         s.etag = Some(etag.into());
         s.body_hash = Some(hash.into());
         s
@@ -116,7 +116,7 @@ mod tests {
 
     #[test]
     fn validators_are_sent_and_checked_every_n_polls() {
-        let mut s = FeedState::new("f", "http://h/f");
+        let mut s = FeedState::new("f", &"http://h/f".into());
         assert_eq!(plan(&s, 5).send, None, "nothing to send yet");
         s.etag = Some("\"a\"".into());
         assert_eq!(plan(&s, 5).send, Some(v("\"a\"")));

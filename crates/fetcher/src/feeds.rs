@@ -21,7 +21,7 @@ use crate::{
 #[error("parsing feed {url}: {reason}")]
 pub struct FeedError {
     /// Feed URL.
-    pub url: String,
+    pub url: model::SecretUrl,
     /// What the parser said.
     pub reason: String,
 }
@@ -50,7 +50,7 @@ pub struct FeedEntry {
 /// Parse feed bytes into a feed.
 pub fn parse_feed(url: &str, bytes: &[u8]) -> Result<feed_rs::model::Feed, FeedError> {
     feed_rs::parser::parse(bytes).map_err(|e| FeedError {
-        url: model::redact_url(url),
+        url: url.into(),
         reason: e.to_string(),
     })
 }
@@ -99,9 +99,6 @@ fn hex_hash(bytes: &[u8]) -> String {
         .collect()
 }
 
-/// Dead-letter class of fetches refused by the address policy.
-pub(crate) const REFUSED_CLASS: &str = "refused_address";
-
 /// Failures in a row of a discovered feed after which the site is searched again.
 const REDISCOVER_AFTER: u32 = 3;
 
@@ -124,7 +121,7 @@ pub(crate) async fn poll_loop<S: Sink>(
     ctx: Arc<Ctx<S>>,
     cancel: CancellationToken,
 ) {
-    if st.url != model::redact_url(&feed.url) {
+    if st.url != feed.url.redacted() {
         st = FeedState::new(&feed.name, &feed.url);
     }
     ctx.stats.set_feed(st.clone());
@@ -182,18 +179,19 @@ async fn poll_once<S: Sink>(
     let now = Utc::now();
     st.last_poll = Some(now);
     let mut hints = Hints {
-        interval: feed.interval,
-        adaptive: feed.adaptive,
+        cadence: feed.cadence,
         ..Hints::default()
     };
     // Two rounds at most: a site page found to announce a feed is followed at once.
     for _round in 0..2 {
         FetcherStats::bump(&stats.polls);
         let plan = conditional::plan(st, ctx.poll.validator_check_every);
-        let url = st.resolved_url.clone().unwrap_or_else(|| feed.url.clone());
-        // What logs show: the feed URL may carry credentials or a token.
-        let shown = model::redact_url(&url);
-        match client.fetch(&url, plan.send.as_ref()).await {
+        // May carry credentials or a token: shown redacted, exposed to the client only.
+        let url = st
+            .resolved_url
+            .clone()
+            .map_or_else(|| feed.url.clone(), model::SecretUrl::from);
+        match client.fetch(url.expose(), plan.send.as_ref()).await {
             Ok(Fetched::NotModified(meta)) => {
                 FetcherStats::bump(&stats.not_modified);
                 st.not_modified += 1;
@@ -201,7 +199,7 @@ async fn poll_once<S: Sink>(
                 succeeded(st, now);
                 hints.max_age = meta.max_age;
                 hints.expires_in = meta.expires_in;
-                tracing::debug!(feed = %feed.name, url = %shown, "feed not modified");
+                tracing::debug!(feed = %feed.name, url = %url, "feed not modified");
             }
             Ok(Fetched::Page(page)) => {
                 hints.max_age = page.meta.max_age;
@@ -212,7 +210,7 @@ async fn poll_once<S: Sink>(
                     FetcherStats::bump(&stats.validators_distrusted);
                     tracing::warn!(
                         feed = %feed.name,
-                        url = %shown,
+                        url = %url,
                         "feed changed under unchanged validators, no longer sending them"
                     );
                 }
@@ -223,13 +221,13 @@ async fn poll_once<S: Sink>(
                     plan.verify,
                     judgement,
                 );
-                match parse_feed(&url, &page.bytes) {
+                match parse_feed(url.expose(), &page.bytes) {
                     Ok(parsed) => {
                         *last_bad_feed = None;
                         st.ttl_secs = parsed.ttl.map(|m| u64::from(m) * 60);
                         st.update_period_secs =
                             schedule::syndication_period(&page.bytes).map(|d| d.as_secs());
-                        let entries = entries_of(&parsed, &url);
+                        let entries = entries_of(&parsed, url.expose());
                         st.items = entries.len();
                         let mut times: Vec<_> = entries
                             .iter()
@@ -259,7 +257,7 @@ async fn poll_once<S: Sink>(
                         match discover_feed(client, &page).await {
                             Some(found) => {
                                 FetcherStats::bump(&stats.discovered);
-                                tracing::info!(feed = %feed.name, site = %shown, feed_url = %model::redact_url(&found), "feed discovered");
+                                tracing::info!(feed = %feed.name, site = %url, feed_url = %model::SecretUrl::new(&found), "feed discovered");
                                 st.resolved_url = Some(found);
                                 st.etag = None;
                                 st.last_modified = None;
@@ -269,23 +267,23 @@ async fn poll_once<S: Sink>(
                             None => {
                                 FetcherStats::bump(&stats.errors);
                                 let msg = format!("{e}; no feed announced or at common paths");
-                                tracing::warn!(feed = %feed.name, url = %shown, error = %msg, "no feed found");
+                                tracing::warn!(feed = %feed.name, url = %url, error = %msg, "no feed found");
                                 failed(st, now, &msg);
                             }
                         }
                     }
                     Err(e) => {
                         FetcherStats::bump(&stats.errors);
-                        tracing::warn!(feed = %feed.name, url = %shown, error = %e, "malformed feed");
+                        tracing::warn!(feed = %feed.name, url = %url, error = %e, "malformed feed");
                         failed(st, now, &e.to_string());
                         // One dead letter per distinct bad body, not one per poll.
                         if last_bad_feed.as_deref() != Some(hash.as_str()) {
                             dead_letter(
                                 &*ctx.sink,
                                 stats,
-                                "malformed_feed",
+                                model::ErrorClass::MalformedFeed,
                                 &e.to_string(),
-                                &url,
+                                url.expose(),
                                 &page.bytes,
                             )
                             .await;
@@ -301,8 +299,15 @@ async fn poll_once<S: Sink>(
                     // One dead letter per distinct refusal, not one per poll.
                     let key = format!("refused:{reason}");
                     if last_bad_feed.as_deref() != Some(key.as_str()) {
-                        dead_letter(&*ctx.sink, stats, REFUSED_CLASS, &e.to_string(), &url, b"")
-                            .await;
+                        dead_letter(
+                            &*ctx.sink,
+                            stats,
+                            model::ErrorClass::RefusedAddress,
+                            &e.to_string(),
+                            url.expose(),
+                            b"",
+                        )
+                        .await;
                         *last_bad_feed = Some(key);
                     }
                 }
@@ -310,7 +315,7 @@ async fn poll_once<S: Sink>(
                     FetcherStats::bump(&stats.throttled);
                 }
                 hints.retry_after = e.retry_after();
-                tracing::warn!(feed = %feed.name, url = %shown, error = %e, failures = st.failures + 1, "feed fetch failed");
+                tracing::warn!(feed = %feed.name, url = %url, error = %e, failures = st.failures + 1, "feed fetch failed");
                 failed(st, now, &e.to_string());
             }
         }
@@ -350,7 +355,7 @@ async fn discover_feed(client: &HttpClient, page: &crate::Page) -> Option<String
 async fn dead_letter<S: Sink>(
     sink: &S,
     stats: &FetcherStats,
-    class: &str,
+    class: model::ErrorClass,
     reason: &str,
     url: &str,
     bytes: &[u8],
@@ -358,20 +363,20 @@ async fn dead_letter<S: Sink>(
     let letter = model::DeadLetter {
         schema: model::DeadLetter::schema_tag(),
         stage: "fetcher".into(),
-        error_class: class.into(),
+        error_class: class,
         reason: reason.into(),
         time: Utc::now(),
         source_topic: String::new(),
         partition: -1,
         offset: -1,
-        key: Some(model::redact_url(url)),
+        key: Some(model::SecretUrl::new(url).redacted()),
         payload: std::str::from_utf8(bytes).ok().map(str::to_string),
         payload_base64: None,
         payload_bytes: bytes.len(),
         truncated: false,
     };
     if let Err(e) = sink.dead_letter(letter).await {
-        tracing::warn!(url = %model::redact_url(url), error = %e, "dead letter failed");
+        tracing::warn!(url = %model::SecretUrl::new(url), error = %e, "dead letter failed");
     }
     FetcherStats::bump(&stats.dead_lettered);
 }
@@ -390,7 +395,7 @@ async fn ingest_entry<S: Sink>(
                 (u, Some(fetch))
             }
             Err(e) => {
-                tracing::warn!(feed = %feed.name, link = %model::redact_url(link), error = %model::redact_urls_in(&e.to_string()), "entry link unusable");
+                tracing::warn!(feed = %feed.name, link = %model::SecretUrl::new(link), error = %model::Redacted(&e), "entry link unusable");
                 return true;
             }
         },
@@ -398,7 +403,7 @@ async fn ingest_entry<S: Sink>(
         None if entry.content.is_some() => (
             model::urn_for_file(
                 "feed-entry",
-                &model::article_id(&format!("{}#{}", model::redact_url(&feed.url), entry.id)),
+                &model::article_id(&format!("{}#{}", feed.url, entry.id)),
             ),
             None,
         ),
@@ -493,7 +498,7 @@ async fn ingest_claimed<S: Sink>(
                             drop(seen);
                             if duplicate {
                                 FetcherStats::bump(&stats.duplicates);
-                                tracing::info!(feed = %feed.name, url = %model::redact_url(&url), canonical = %model::redact_url(&canon), "same article through another link, not published again");
+                                tracing::info!(feed = %feed.name, url = %model::SecretUrl::new(&url), canonical = %model::SecretUrl::new(&canon), "same article through another link, not published again");
                                 crate::remember(
                                     sink,
                                     &ctx.seen,
@@ -515,7 +520,7 @@ async fn ingest_claimed<S: Sink>(
             }
             Err(HttpError::RobotsDisallowed { .. }) => {
                 FetcherStats::bump(&stats.robots_denied);
-                tracing::info!(feed = %feed.name, url = %model::redact_url(&url), "page disallowed by robots.txt, skipped");
+                tracing::info!(feed = %feed.name, url = %model::SecretUrl::new(&url), "page disallowed by robots.txt, skipped");
                 crate::remember(
                     sink,
                     &ctx.seen,
@@ -532,17 +537,17 @@ async fn ingest_claimed<S: Sink>(
                 if e.retry_after().is_some() {
                     FetcherStats::bump(&stats.throttled);
                 }
-                tracing::warn!(feed = %feed.name, url = %model::redact_url(&url), error = %e, "page fetch failed, will retry");
+                tracing::warn!(feed = %feed.name, url = %model::SecretUrl::new(&url), error = %e, "page fetch failed, will retry");
                 return false;
             }
             Err(e) => {
                 let class = if let HttpError::Refused { kind, .. } = &e {
                     stats.refused.bump(*kind);
-                    tracing::warn!(feed = %feed.name, url = %model::redact_url(&url), reason = kind.label(), error = %e, "page refused by the address policy");
-                    REFUSED_CLASS
+                    tracing::warn!(feed = %feed.name, url = %model::SecretUrl::new(&url), reason = kind.label(), error = %e, "page refused by the address policy");
+                    model::ErrorClass::RefusedAddress
                 } else {
-                    tracing::warn!(feed = %feed.name, url = %model::redact_url(&url), error = %e, "page unusable");
-                    "unfetchable_page"
+                    tracing::warn!(feed = %feed.name, url = %model::SecretUrl::new(&url), error = %e, "page unusable");
+                    model::ErrorClass::UnfetchablePage
                 };
                 dead_letter(sink, stats, class, &e.to_string(), &url, b"").await;
                 crate::remember(
@@ -568,9 +573,9 @@ async fn ingest_claimed<S: Sink>(
         article_id: id.clone(),
         url: url.clone(),
         source: SourceRef {
-            kind: "feed".into(),
+            kind: model::SourceKind::Feed,
             name: feed.name.clone(),
-            origin: Some(model::redact_url(&feed.url)),
+            origin: Some(feed.url.redacted()),
         },
         fetched_at: Utc::now(),
         content_type,
@@ -585,7 +590,7 @@ async fn ingest_claimed<S: Sink>(
     };
     if let Err(e) = sink.publish(article).await {
         FetcherStats::bump(&stats.errors);
-        tracing::warn!(feed = %feed.name, url = %model::redact_url(&url), error = %e, "publish failed, will retry");
+        tracing::warn!(feed = %feed.name, url = %model::SecretUrl::new(&url), error = %e, transient = e.is_transient(), "publish failed, will retry");
         return false;
     }
     if id != link_id {
@@ -601,7 +606,7 @@ async fn ingest_claimed<S: Sink>(
     }
     crate::remember(sink, &ctx.seen, SeenEntry { key: id, version }).await;
     FetcherStats::bump(&stats.published);
-    tracing::info!(feed = %feed.name, url = %model::redact_url(&url), "article published");
+    tracing::info!(feed = %feed.name, url = %model::SecretUrl::new(&url), "article published");
     true
 }
 

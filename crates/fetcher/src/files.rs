@@ -144,14 +144,14 @@ pub(crate) async fn watch_dir<S: Sink>(
     // scans. Seeds are in place before the start.
     let mut observed = std::collections::HashMap::new();
     loop {
-        let stable = (dir.kind == "inbox").then_some(&mut observed);
+        let stable = (dir.kind == model::SourceKind::Inbox).then_some(&mut observed);
         match scan_dir_stable(&dir.path, stable) {
             Ok(files) => {
                 for f in files {
                     if shutdown.is_cancelled() {
                         return;
                     }
-                    let urn = model::urn_for_file(&dir.kind, &f.file_name);
+                    let urn = model::urn_for_file(dir.kind.as_str(), &f.file_name);
                     let id = model::article_id(&urn);
                     if ctx.seen.lock().await.is_current(&id, &f.hash) {
                         FetcherStats::bump(&stats.unchanged);

@@ -61,7 +61,7 @@ pub enum HttpError {
     #[error("fetching {url}: {reason}")]
     Transient {
         /// URL.
-        url: String,
+        url: model::SecretUrl,
         /// Why.
         reason: String,
         /// How long the server asked us to wait (429/503 `Retry-After`).
@@ -71,7 +71,7 @@ pub enum HttpError {
     #[error("fetching {url}: {reason}")]
     Permanent {
         /// URL.
-        url: String,
+        url: model::SecretUrl,
         /// Why.
         reason: String,
     },
@@ -79,7 +79,7 @@ pub enum HttpError {
     #[error("fetching {url}: http status {status}")]
     Status {
         /// URL.
-        url: String,
+        url: model::SecretUrl,
         /// HTTP status.
         status: u16,
     },
@@ -87,7 +87,7 @@ pub enum HttpError {
     #[error("fetching {url}: refused: {reason}")]
     Refused {
         /// URL.
-        url: String,
+        url: model::SecretUrl,
         /// Why, naming the address and the allowance that did not cover it.
         reason: String,
         /// What was refused (the `reason` label of `newsflow_fetcher_refused_total`).
@@ -97,7 +97,7 @@ pub enum HttpError {
     #[error("fetching {url}: disallowed by robots.txt")]
     RobotsDisallowed {
         /// URL.
-        url: String,
+        url: model::SecretUrl,
     },
 }
 
@@ -369,18 +369,19 @@ impl HttpClient {
         if feed.access.is_none() {
             return Ok(c);
         }
-        let origin = url::Url::parse(&feed.url)
+        let origin = url::Url::parse(feed.url.expose())
             .ok()
             .as_ref()
             .and_then(Origin::of)
             .ok_or_else(|| HttpError::Permanent {
-                url: model::redact_url(&feed.url),
+                url: feed.url.clone(),
                 reason: "feed url has no host and port to bind its allowance to".into(),
             })?;
         let global = self.opts.addresses;
-        let policy = AddressPolicy {
-            allow_loopback: global.allow_loopback || feed.access.allow_private,
-            allow_private: global.allow_private || feed.access.allow_private,
+        let policy = if feed.access.allow_private {
+            AddressPolicy::Private
+        } else {
+            global
         };
         let named: Arc<[IpAddr]> = Arc::from(feed.access.allow_link_local.clone());
         c.scope = Some(Arc::new(Scope {
@@ -403,7 +404,7 @@ impl HttpClient {
         match self.fetch(url, None).await? {
             Fetched::Page(p) => Ok(p),
             Fetched::NotModified(_) => Err(HttpError::Permanent {
-                url: model::redact_url(url),
+                url: url.into(),
                 reason: "unexpected 304 without validators".into(),
             }),
         }
@@ -418,9 +419,7 @@ impl HttpClient {
         if self.opts.robots {
             let v = self.robots_verdict(&parsed).await;
             if !v.allowed {
-                return Err(HttpError::RobotsDisallowed {
-                    url: model::redact_url(url),
-                });
+                return Err(HttpError::RobotsDisallowed { url: url.into() });
             }
             crawl_delay = v.crawl_delay;
         }
@@ -429,7 +428,7 @@ impl HttpClient {
         match self.request(url, &parsed, None, &mut permit).await? {
             Fetched::Page(p) => Ok(p),
             Fetched::NotModified(_) => Err(HttpError::Permanent {
-                url: model::redact_url(url),
+                url: url.into(),
                 reason: "unexpected 304 without validators".into(),
             }),
         }
@@ -454,7 +453,7 @@ impl HttpClient {
         policy
             .check_url_named(parsed, named)
             .map_err(|r| HttpError::Refused {
-                url: model::redact_url(url),
+                url: url.into(),
                 reason: format!("{}{}", r.reason, self.refusal_context(on_origin)),
                 kind: r.kind,
             })
@@ -484,7 +483,7 @@ impl HttpClient {
                         return robots::verdict(&robots::Rules::AllowAll, url.as_str())
                     }
                     Err(e) => {
-                        tracing::debug!(url = %model::redact_url(&robots_url), error = %e, "robots.txt unavailable");
+                        tracing::debug!(url = %model::SecretUrl::new(&robots_url), error = %e, "robots.txt unavailable");
                         robots::Rules::AllowAll
                     }
                 };
@@ -512,7 +511,7 @@ impl HttpClient {
             (Some(s), true) => format!(
                 " (feed {:?} is allowed {} on its own host {}; link-local and metadata addresses need allow_link_local)",
                 s.feed,
-                if s.policy.allow_private { "private addresses" } else { "only the addresses it names" },
+                if s.policy == AddressPolicy::Private { "private addresses" } else { "only the addresses it names" },
                 s.origin
             ),
             (Some(s), false) => format!(
@@ -531,7 +530,7 @@ impl HttpClient {
         permit: &mut Permit,
     ) -> Result<Fetched, HttpError> {
         // Errors end up in logs, dead letters and feed state: never with credentials in them.
-        let shown = model::redact_url(url);
+        let shown = model::SecretUrl::from(url);
         let transient = |reason: String, retry_after: Option<Duration>| HttpError::Transient {
             url: shown.clone(),
             reason,
@@ -553,7 +552,7 @@ impl HttpClient {
         let mut resp = loop {
             let (client, policy, named, on_origin) = self.route(&current);
             let via = if hops > 0 {
-                format!("redirect to {}: ", model::redact_url(current.as_str()))
+                format!("redirect to {}: ", model::SecretUrl::new(current.as_str()))
             } else {
                 String::new()
             };
@@ -612,7 +611,7 @@ impl HttpClient {
             current = current.join(location).map_err(|e| {
                 permanent(format!(
                     "{via}redirect location {:?}: {e}",
-                    model::redact_url(location)
+                    model::SecretUrl::new(location)
                 ))
             })?;
         };
@@ -680,7 +679,7 @@ impl HttpClient {
 /// request URL may carry secret query parameters).
 fn reqwest_reason(mut e: reqwest::Error) -> String {
     if let Some(u) = e.url_mut() {
-        if let Ok(r) = url::Url::parse(&model::redact_url(u.as_str())) {
+        if let Ok(r) = url::Url::parse(&model::SecretUrl::new(u.as_str()).redacted()) {
             *u = r;
         }
     }
@@ -689,7 +688,7 @@ fn reqwest_reason(mut e: reqwest::Error) -> String {
 
 fn parse_url(url: &str) -> Result<url::Url, HttpError> {
     url::Url::parse(url).map_err(|e| HttpError::Permanent {
-        url: model::redact_url(url),
+        url: url.into(),
         reason: format!("invalid url: {e}"),
     })
 }
@@ -719,8 +718,7 @@ mod tests {
         let spec = crate::FeedSpec {
             name: "meta".into(),
             url: "http://169.254.169.254/feed.xml".into(),
-            interval: Duration::from_secs(60),
-            adaptive: true,
+            cadence: crate::Cadence::Adaptive(Duration::from_secs(60)),
             access: crate::FeedAccess {
                 allow_private: true,
                 allow_link_local: vec!["169.254.169.254".parse().expect("ip")],

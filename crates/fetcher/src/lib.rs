@@ -39,13 +39,40 @@ pub use safety::{
     classify, effective, AddressClass, AddressPolicy, FeedAccess, GuardedResolver, Origin, Refusal,
     Refused, METADATA_ADDRESSES,
 };
-pub use schedule::{next_delay, publishing_interval, syndication_period, Bounds, Hints};
+pub use schedule::{next_delay, publishing_interval, syndication_period, Bounds, Cadence, Hints};
 pub use state::{FeedState, SeenEntry, SeenState, StoredState};
 
-/// A sink failed; the fetcher retries later.
+/// A sink failed; the fetcher retries later. Keeps the cause and whether asking again may
+/// succeed, so the caller need not guess from its text.
 #[derive(Debug, thiserror::Error)]
-#[error("sink: {0}")]
-pub struct SinkError(pub String);
+#[error("sink: {source}")]
+pub struct SinkError {
+    source: Box<dyn std::error::Error + Send + Sync>,
+    transient: bool,
+}
+
+impl SinkError {
+    /// A failure that may go away (a broker timeout, a full queue).
+    pub fn transient(source: impl Into<Box<dyn std::error::Error + Send + Sync>>) -> Self {
+        Self {
+            source: source.into(),
+            transient: true,
+        }
+    }
+
+    /// A failure that asking again will not mend (a refused config, an unencodable value).
+    pub fn permanent(source: impl Into<Box<dyn std::error::Error + Send + Sync>>) -> Self {
+        Self {
+            source: source.into(),
+            transient: false,
+        }
+    }
+
+    /// Whether asking again may succeed.
+    pub fn is_transient(&self) -> bool {
+        self.transient
+    }
+}
 
 /// Where fetched articles go. Implemented over Kafka by the binary.
 pub trait Sink: Send + Sync + 'static {
@@ -61,30 +88,16 @@ pub trait Sink: Send + Sync + 'static {
 }
 
 /// One configured feed.
-#[derive(Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct FeedSpec {
     /// Name used in logs, metrics and `source.name`.
     pub name: String,
-    /// Feed URL (RSS 2.0, Atom or JSON Feed); may carry credentials, used for fetching only.
-    pub url: String,
-    /// Poll interval when no publishing rate is known (or always, when not adaptive).
-    pub interval: Duration,
-    /// Follow the feed's observed publishing rate; false when the config fixes `interval_secs`.
-    pub adaptive: bool,
+    /// Feed URL (RSS 2.0, Atom or JSON Feed); may carry credentials, shown redacted.
+    pub url: model::SecretUrl,
+    /// Poll interval, and whether the feed's observed publishing rate overrides it.
+    pub cadence: Cadence,
     /// Non-public addresses this feed's own host may have.
     pub access: FeedAccess,
-}
-
-impl std::fmt::Debug for FeedSpec {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("FeedSpec")
-            .field("name", &self.name)
-            .field("url", &model::redact_url(&self.url))
-            .field("interval", &self.interval)
-            .field("adaptive", &self.adaptive)
-            .field("access", &self.access)
-            .finish()
-    }
 }
 
 /// Feed scheduling settings.
@@ -112,7 +125,7 @@ impl Default for PollOptions {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct DirSpec {
     /// Source kind written into messages: `seed` or `inbox`.
-    pub kind: String,
+    pub kind: model::SourceKind,
     /// Name used in logs and `source.name`.
     pub name: String,
     /// The directory.

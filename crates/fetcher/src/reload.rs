@@ -47,7 +47,8 @@ pub fn owned_feeds(
     feeds
         .iter()
         .filter(|f| {
-            i32::try_from(host_partition(&f.url, total)).is_ok_and(|p| partitions.contains(&p))
+            i32::try_from(host_partition(f.url.expose(), total))
+                .is_ok_and(|p| partitions.contains(&p))
         })
         .cloned()
         .collect()
@@ -99,8 +100,7 @@ mod tests {
         FeedSpec {
             name: name.into(),
             url: url.into(),
-            interval: Duration::from_secs(60),
-            adaptive: true,
+            cadence: crate::Cadence::Adaptive(Duration::from_secs(60)),
             access: Default::default(),
         }
     }
@@ -147,10 +147,11 @@ mod tests {
         );
         assert_eq!(a.len() + b.len(), 40);
         for x in &a {
-            assert!(b
-                .iter()
-                .all(|y| crate::host_key(&url::Url::parse(&y.url).expect("u"))
-                    != crate::host_key(&url::Url::parse(&x.url).expect("u"))));
+            assert!(b.iter().all(|y| crate::host_key(
+                &url::Url::parse(y.url.expose()).expect("u")
+            ) != crate::host_key(
+                &url::Url::parse(x.url.expose()).expect("u")
+            )));
         }
     }
 }

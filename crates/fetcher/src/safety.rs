@@ -133,24 +133,30 @@ fn classify_v4(ip: Ipv4Addr) -> AddressClass {
 /// by default and in every shipped config; a feed on an internal host gets a [`FeedAccess`]
 /// instead. Link-local and metadata addresses are never allowed by these switches.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
-pub struct AddressPolicy {
-    /// Allow loopback addresses everywhere (`fetcher.allow_loopback`).
-    pub allow_loopback: bool,
-    /// Allow private and loopback addresses everywhere (`fetcher.allow_private_addresses`).
-    pub allow_private: bool,
+pub enum AddressPolicy {
+    /// Public addresses only (the default).
+    #[default]
+    PublicOnly,
+    /// Loopback addresses too (`fetcher.allow_loopback`).
+    Loopback,
+    /// Private and loopback addresses too (`fetcher.allow_private_addresses`, or a feed's
+    /// `allow_private` on its own origin); link-local and metadata addresses still refused.
+    Private,
 }
 
 impl AddressPolicy {
-    /// Loopback and private addresses allowed (tests, trusted networks); link-local and metadata
-    /// addresses still refused.
-    pub const ALLOW_ALL: AddressPolicy = AddressPolicy {
-        allow_loopback: true,
-        allow_private: true,
-    };
+    /// The policy of the two config switches; the private one implies loopback.
+    pub fn from_switches(allow_loopback: bool, allow_private: bool) -> Self {
+        match (allow_loopback, allow_private) {
+            (_, true) => AddressPolicy::Private,
+            (true, false) => AddressPolicy::Loopback,
+            (false, false) => AddressPolicy::PublicOnly,
+        }
+    }
 
-    /// True when any switch is on.
+    /// True when more than public addresses are allowed.
     pub fn is_override(&self) -> bool {
-        self.allow_loopback || self.allow_private
+        *self != AddressPolicy::PublicOnly
     }
 
     /// True when the fetcher may connect to `ip`.
@@ -163,8 +169,8 @@ impl AddressPolicy {
         let class = classify(ip);
         let ok = match class {
             AddressClass::Public => true,
-            AddressClass::Loopback => self.allow_loopback || self.allow_private,
-            AddressClass::Private => self.allow_private,
+            AddressClass::Loopback => self.is_override(),
+            AddressClass::Private => *self == AddressPolicy::Private,
             // Named by the address a connection reaches, so `::ffff:169.254.169.254` matches a
             // named 169.254.169.254 and nothing else does.
             AddressClass::LinkLocal | AddressClass::Metadata => {
@@ -432,7 +438,7 @@ mod tests {
             let r = strict.check_url(&u(s)).expect_err(s);
             assert_eq!(r.kind, Refusal::Address(AddressClass::Metadata), "{s}");
             // Not even the global switches let them through.
-            let r = AddressPolicy::ALLOW_ALL.check_url(&u(s)).expect_err(s);
+            let r = AddressPolicy::Private.check_url(&u(s)).expect_err(s);
             assert_eq!(r.kind.label(), "metadata", "{s}: {r}");
         }
         for s in ["http://2130706433/", "http://0x7f000001/", "http://0177.1/"] {
@@ -443,7 +449,7 @@ mod tests {
 
     #[test]
     fn link_local_and_metadata_only_when_named() {
-        let all = AddressPolicy::ALLOW_ALL;
+        let all = AddressPolicy::Private;
         assert!(all.check_ip(ip("169.254.169.254"), &[]).is_err());
         assert!(all.check_ip(ip("fe80::1"), &[]).is_err());
         let named = [ip("169.254.169.254")];
@@ -464,15 +470,12 @@ mod tests {
         assert!(strict.allows(ip("8.8.8.8")));
         assert!(!strict.allows(ip("127.0.0.1")));
         assert!(!strict.allows(ip("169.254.169.254")));
-        let loopback = AddressPolicy {
-            allow_loopback: true,
-            allow_private: false,
-        };
+        let loopback = AddressPolicy::Loopback;
         assert!(loopback.allows(ip("127.0.0.1")));
         assert!(!loopback.allows(ip("192.168.0.1")));
-        assert!(AddressPolicy::ALLOW_ALL.allows(ip("192.168.0.1")));
-        assert!(!AddressPolicy::ALLOW_ALL.allows(ip("0.0.0.0")));
-        assert!(!AddressPolicy::ALLOW_ALL.allows(ip("169.254.1.1")));
+        assert!(AddressPolicy::Private.allows(ip("192.168.0.1")));
+        assert!(!AddressPolicy::Private.allows(ip("0.0.0.0")));
+        assert!(!AddressPolicy::Private.allows(ip("169.254.1.1")));
     }
 
     #[test]

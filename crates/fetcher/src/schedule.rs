@@ -16,13 +16,35 @@ pub struct Bounds {
     pub max: Duration,
 }
 
+/// How a feed's poll delay is chosen when it is healthy.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Cadence {
+    /// Follow the feed's observed publishing rate; this interval until one is known.
+    Adaptive(Duration),
+    /// Always this interval (the config fixes `interval_secs`).
+    Fixed(Duration),
+}
+
+impl Cadence {
+    /// The configured interval: the delay when no rate is known, and the backoff base.
+    pub fn interval(self) -> Duration {
+        match self {
+            Cadence::Adaptive(d) | Cadence::Fixed(d) => d,
+        }
+    }
+}
+
+impl Default for Cadence {
+    fn default() -> Self {
+        Cadence::Fixed(Duration::ZERO)
+    }
+}
+
 /// Everything the next delay depends on.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Hints {
-    /// Configured interval: the delay when no rate is known, or always when `adaptive` is false.
-    pub interval: Duration,
-    /// Follow the observed publishing rate.
-    pub adaptive: bool,
+    /// The configured interval, and whether the publishing rate overrides it.
+    pub cadence: Cadence,
     /// Publication times of recent entries (any order).
     pub entry_times: Vec<DateTime<Utc>>,
     /// RSS `<ttl>`.
@@ -46,17 +68,20 @@ const RATE_WINDOW: usize = 20;
 pub fn next_delay(h: &Hints, bounds: Bounds, now: DateTime<Utc>) -> Duration {
     let clamp = |d: Duration| d.clamp(bounds.min, bounds.max.max(bounds.min));
     if h.failures > 0 {
-        let base = h.interval.max(bounds.min).max(Duration::from_secs(1));
+        let base = h
+            .cadence
+            .interval()
+            .max(bounds.min)
+            .max(Duration::from_secs(1));
         let factor = 1u32 << (h.failures - 1).min(20);
         let backoff = base.saturating_mul(factor);
         return clamp(backoff.max(h.retry_after.unwrap_or_default()));
     }
-    let base = if h.adaptive {
-        publishing_interval(&h.entry_times, now)
+    let base = match h.cadence {
+        Cadence::Adaptive(interval) => publishing_interval(&h.entry_times, now)
             .map(|i| i / 2)
-            .unwrap_or(h.interval)
-    } else {
-        h.interval
+            .unwrap_or(interval),
+        Cadence::Fixed(interval) => interval,
     };
     // The publisher's hints say "nothing new before": they only lengthen the delay.
     let hinted = [
@@ -153,8 +178,7 @@ mod tests {
             .collect();
         assert_eq!(publishing_interval(&times, now()), Some(s(3600)));
         let h = Hints {
-            interval: s(300),
-            adaptive: true,
+            cadence: Cadence::Adaptive(s(300)),
             entry_times: times,
             ..Hints::default()
         };
@@ -164,7 +188,7 @@ mod tests {
         assert_eq!(next_delay(&h, B, later), s(86_400));
         // Not adaptive: the configured interval.
         let fixed = Hints {
-            adaptive: false,
+            cadence: Cadence::Fixed(s(300)),
             ..h.clone()
         };
         assert_eq!(next_delay(&fixed, B, now()), s(300));
@@ -173,8 +197,7 @@ mod tests {
     #[test]
     fn unknown_rate_uses_the_interval_and_hints_lengthen_it() {
         let h = Hints {
-            interval: s(300),
-            adaptive: true,
+            cadence: Cadence::Adaptive(s(300)),
             ..Hints::default()
         };
         assert_eq!(next_delay(&h, B, now()), s(300));
@@ -229,8 +252,7 @@ mod tests {
     #[test]
     fn clamped_to_bounds() {
         let h = Hints {
-            interval: s(5),
-            adaptive: false,
+            cadence: Cadence::Fixed(s(5)),
             ..Hints::default()
         };
         assert_eq!(next_delay(&h, B, now()), s(60));
@@ -244,8 +266,7 @@ mod tests {
     #[test]
     fn failures_back_off_exponentially_up_to_max_and_never_stop() {
         let h = |failures| Hints {
-            interval: s(300),
-            adaptive: true,
+            cadence: Cadence::Adaptive(s(300)),
             failures,
             ..Hints::default()
         };

@@ -85,7 +85,7 @@ pub struct StoredState {
 pub struct FeedState {
     /// Feed name from the config.
     pub name: String,
-    /// Configured URL, redacted ([`model::redact_url`]: the state is published and printed); a
+    /// Configured URL, redacted ([`model::SecretUrl`]: the state is published and printed); a
     /// changed URL starts the state afresh.
     pub url: String,
     /// The feed URL found by autodiscovery when `url` is a site page.
@@ -128,10 +128,10 @@ pub struct FeedState {
 
 impl FeedState {
     /// Fresh state for a feed.
-    pub fn new(name: &str, url: &str) -> Self {
+    pub fn new(name: &str, url: &model::SecretUrl) -> Self {
         Self {
             name: name.to_string(),
-            url: model::redact_url(url),
+            url: url.redacted(),
             validators_trusted: true,
             ..Self::default()
         }

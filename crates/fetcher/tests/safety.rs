@@ -15,10 +15,7 @@ fn client(policy: AddressPolicy) -> HttpClient {
     HttpClient::new(&o).unwrap_or_else(|e| panic!("client: {e}"))
 }
 
-const LOOPBACK: AddressPolicy = AddressPolicy {
-    allow_loopback: true,
-    allow_private: false,
-};
+const LOOPBACK: AddressPolicy = AddressPolicy::Loopback;
 
 #[tokio::test]
 async fn loopback_is_refused_unless_allowed_also_after_dns() {

@@ -86,7 +86,7 @@ fn is_secret_param(name: &str) -> bool {
 /// A URL fit for logs, messages and command output: credentials (`user:password@`) removed and the
 /// values of secret-looking query parameters (`token`, `key`, `api_key`, `password`, `secret`,
 /// `sig`, ...) replaced by `redacted`. Text that does not parse as a URL is redacted as text.
-pub fn redact_url(input: &str) -> String {
+pub(crate) fn redact_url(input: &str) -> String {
     let Ok(mut url) = Url::parse(input.trim()) else {
         return redact_text(input);
     };
@@ -117,7 +117,7 @@ pub fn redact_url(input: &str) -> String {
 
 /// Free text (an error message, a config snippet) with every `scheme://...` URL in it passed
 /// through [`redact_url`].
-pub fn redact_urls_in(text: &str) -> String {
+pub(crate) fn redact_urls_in(text: &str) -> String {
     let mut out = String::with_capacity(text.len());
     let mut rest = text;
     while let Some(at) = rest.find("://") {

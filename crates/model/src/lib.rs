@@ -2,11 +2,13 @@
 //! canonicalisation. Nothing here knows about Kafka.
 
 mod id;
+mod kinds;
 mod messages;
 mod schemas;
+mod secret;
 
-pub use id::{
-    article_id, canonical_url, content_hash, redact_url, redact_urls_in, urn_for_file, UrlError,
-};
+pub use id::{article_id, canonical_url, content_hash, urn_for_file, UrlError};
+pub use kinds::{ClaimKind, EntityKind, ErrorClass, SourceKind};
 pub use messages::*;
 pub use schemas::json_schemas;
+pub use secret::{Redacted, Secret, SecretUrl};

@@ -41,11 +41,11 @@ pub enum DecodeError {
 }
 
 impl DecodeError {
-    /// Short stable class name for metrics and dead letters.
-    pub fn class(&self) -> &'static str {
+    /// Class for metrics and dead letters.
+    pub fn class(&self) -> crate::ErrorClass {
         match self {
-            DecodeError::Malformed { .. } => "malformed",
-            DecodeError::Schema { .. } => "unknown_schema",
+            DecodeError::Malformed { .. } => crate::ErrorClass::Malformed,
+            DecodeError::Schema { .. } => crate::ErrorClass::UnknownSchema,
         }
     }
 }
@@ -92,7 +92,7 @@ pub fn encode<T: Versioned>(msg: &T) -> Vec<u8> {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 pub struct SourceRef {
     /// `seed`, `feed`, `inbox`.
-    pub kind: String,
+    pub kind: crate::SourceKind,
     /// Configured name of the source.
     pub name: String,
     /// Feed URL or directory the article was found through.
@@ -330,7 +330,7 @@ pub struct EntityRef {
     /// Canonical name.
     pub name: String,
     /// `person`, `organization`, `place`, `law`, `facility`, `event`.
-    pub kind: String,
+    pub kind: crate::EntityKind,
     /// Where it is mentioned.
     pub mentions: Vec<Mention>,
 }
@@ -412,7 +412,7 @@ pub struct NearDuplicate {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 pub struct Claim {
     /// `count`, `percent`, `amount`, `year` or `date`.
-    pub kind: String,
+    pub kind: crate::ClaimKind,
     /// The number (a year for `year`, `yyyymmdd` for `date`).
     pub value: f64,
     /// Normalised subject, language-independent where known: `venezuelans`, `american citizens`,
@@ -490,7 +490,7 @@ pub struct ClaimValue {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 pub struct ClaimRow {
     /// Claim kind (`count`, `year`, ...).
-    pub kind: String,
+    pub kind: crate::ClaimKind,
     /// Normalised subject.
     pub subject: String,
     /// What happened to the subject (`freed`, `held`, ...), when the articles say.
@@ -557,7 +557,7 @@ pub struct DeadLetter {
     /// Stage that gave up: `fetcher`, `cleaner`, `enricher`.
     pub stage: String,
     /// Short error class, e.g. `malformed`, `unknown_schema`, `unprocessable`.
-    pub error_class: String,
+    pub error_class: crate::ErrorClass,
     /// Human-readable reason.
     pub reason: String,
     /// When it was dead-lettered.
@@ -594,6 +594,7 @@ impl Versioned for DeadLetter {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::ErrorClass;
 
     fn raw() -> RawArticle {
         RawArticle {
@@ -601,7 +602,7 @@ mod tests {
             article_id: "abc".into(),
             url: "https://example.com/a".into(),
             source: SourceRef {
-                kind: "feed".into(),
+                kind: crate::SourceKind::Feed,
                 name: "example".into(),
                 origin: None,
             },
@@ -629,19 +630,39 @@ mod tests {
         assert!(decode::<RawArticle>(&serde_json::to_vec(&v).expect("json")).is_ok());
         v["schema"] = "newsflow.raw/2".into();
         let err = decode::<RawArticle>(&serde_json::to_vec(&v).expect("json")).expect_err("v2");
-        assert_eq!(err.class(), "unknown_schema");
+        assert_eq!(err.class(), ErrorClass::UnknownSchema);
         assert!(err.to_string().contains("newsflow.raw/2"));
         v["schema"] = "newsflow.clean/1".into();
         assert!(decode::<RawArticle>(&serde_json::to_vec(&v).expect("json")).is_err());
     }
 
     #[test]
+    fn kinds_this_build_does_not_know_decode_and_pass_through() {
+        // An older message (known kinds) and a newer one (a kind added later): both decode, and
+        // encoding gives the same strings back.
+        for kind in ["inbox", "satellite"] {
+            let mut v = serde_json::to_value(raw()).expect("json");
+            v["source"]["kind"] = kind.into();
+            let back: RawArticle = decode(&serde_json::to_vec(&v).expect("json")).expect("decodes");
+            assert_eq!(back.source.kind.as_str(), kind);
+            let again: serde_json::Value = serde_json::from_slice(&encode(&back)).expect("json");
+            assert_eq!(again, v);
+        }
+        let letter = br#"{"schema":"newsflow.dlq/1","stage":"cleaner","error_class":"quota","reason":"r","time":"2026-01-01T00:00:00Z","source_topic":"t","partition":0,"offset":1}"#;
+        let d: DeadLetter = decode(letter).expect("decodes");
+        assert_eq!(d.error_class, crate::ErrorClass::Other("quota".into()));
+        let known = String::from_utf8_lossy(letter).replace("quota", "malformed");
+        let d: DeadLetter = decode(known.as_bytes()).expect("decodes");
+        assert_eq!(d.error_class, crate::ErrorClass::Malformed);
+    }
+
+    #[test]
     fn garbage_is_malformed() {
         let err = decode::<RawArticle>(b"{not json").expect_err("garbage");
-        assert_eq!(err.class(), "malformed");
+        assert_eq!(err.class(), ErrorClass::Malformed);
         let err = decode::<RawArticle>(&[0xff, 0xfe, 0x00]).expect_err("bytes");
-        assert_eq!(err.class(), "malformed");
+        assert_eq!(err.class(), ErrorClass::Malformed);
         let err = decode::<RawArticle>(br#"{"schema":"newsflow.raw/1"}"#).expect_err("fields");
-        assert_eq!(err.class(), "malformed");
+        assert_eq!(err.class(), ErrorClass::Malformed);
     }
 }

@@ -24,7 +24,10 @@ fn check<T: Versioned>(bytes: &[u8]) {
             );
         }
         Err(e) => {
-            assert!(matches!(e.class(), "malformed" | "unknown_schema"));
+            assert!(matches!(
+                e.class(),
+                model::ErrorClass::Malformed | model::ErrorClass::UnknownSchema
+            ));
             assert!(!e.to_string().is_empty());
         }
     }
@@ -84,5 +87,5 @@ fn valid_corpus_messages_decode() {
     assert!(decode::<DeadLetter>(&ok("dlq-valid.json")).is_ok());
     assert!(decode::<DeadLetter>(&ok("dlq-fetcher.json")).is_ok());
     let err = decode::<RawArticle>(&ok("unknown-major.json")).expect_err("v2");
-    assert_eq!(err.class(), "unknown_schema");
+    assert_eq!(err.class(), model::ErrorClass::UnknownSchema);
 }

@@ -57,7 +57,7 @@ fn shipped_files_allow_private_addresses_to_the_demo_feed_only() {
         .find(|f| f.name == "demo")
         .expect("demo feed");
     assert!(demo.allow_private);
-    let url = url::Url::parse(&demo.url).expect("url");
+    let url = url::Url::parse(demo.url.expose()).expect("url");
     assert_eq!(
         format!(
             "{}:{}",
@@ -99,7 +99,7 @@ fn shipped_files_allow_private_addresses_to_the_demo_feed_only() {
                 .find(|f| f.name == "demo")
                 .expect("compose demo feed");
             assert!(
-                demo.allow_private && demo.url.contains("demo-feed:"),
+                demo.allow_private && demo.url.expose().contains("demo-feed:"),
                 "{}",
                 demo.url
             );

@@ -1,7 +1,6 @@
 //! The config file (`config/newsflow.toml`), environment overrides and validation. Pipeline meaning
 //! lives here; process behaviour (which stage to run) lives in CLI flags.
 
-use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
@@ -71,22 +70,14 @@ impl Default for PipelineConfig {
 }
 
 /// Where the cluster is.
-#[derive(Clone, Default, Deserialize)]
+#[derive(Debug, Clone, Default, Deserialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct KafkaConfig {
     /// `host:port,...`; empty means `newsflow run` starts a local broker.
     pub brokers: String,
     /// librdkafka options passed through (`security.protocol`, `sasl.mechanism`, ...).
-    pub options: BTreeMap<String, String>,
-}
-
-impl std::fmt::Debug for KafkaConfig {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("KafkaConfig")
-            .field("brokers", &self.brokers)
-            .field("options", &bus::redacted_options(&self.options))
-            .finish()
-    }
+    /// Secret values (`sasl.password`, ...) are shown redacted.
+    pub options: bus::KafkaOptions,
 }
 
 /// One directory of article files.
@@ -94,7 +85,7 @@ impl std::fmt::Debug for KafkaConfig {
 #[serde(deny_unknown_fields)]
 pub struct DirConfig {
     /// `seed` or `inbox`.
-    pub kind: String,
+    pub kind: model::SourceKind,
     /// Source name.
     pub name: String,
     /// Directory, relative to the repository root (the config directory's parent).
@@ -109,13 +100,13 @@ fn default_rescan() -> u64 {
 }
 
 /// One feed.
-#[derive(Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct FeedConfig {
     /// Source name.
     pub name: String,
-    /// Feed URL.
-    pub url: String,
+    /// Feed URL; may carry credentials or a token, shown redacted.
+    pub url: model::SecretUrl,
     /// Seconds between polls (default: `fetcher.poll_interval_secs`).
     #[serde(default)]
     pub interval_secs: Option<u64>,
@@ -128,18 +119,6 @@ pub struct FeedConfig {
     /// resolve to, named one by one; refused otherwise, `allow_private` or not.
     #[serde(default)]
     pub allow_link_local: Vec<std::net::IpAddr>,
-}
-
-impl std::fmt::Debug for FeedConfig {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("FeedConfig")
-            .field("name", &self.name)
-            .field("url", &model::redact_url(&self.url))
-            .field("interval_secs", &self.interval_secs)
-            .field("allow_private", &self.allow_private)
-            .field("allow_link_local", &self.allow_link_local)
-            .finish()
-    }
 }
 
 /// The feed list file.
@@ -400,14 +379,25 @@ pub struct ObservabilityConfig {
     /// Address of the `/metrics`, `/healthz` and `/readyz` server; empty turns it off.
     pub listen: String,
     /// Log format: `text` for people, `json` for log shippers.
-    pub log_format: String,
+    pub log_format: LogFormat,
+}
+
+/// How log lines are written.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum LogFormat {
+    /// Human-readable lines.
+    #[default]
+    Text,
+    /// One JSON object per line.
+    Json,
 }
 
 impl Default for ObservabilityConfig {
     fn default() -> Self {
         Self {
             listen: "127.0.0.1:9464".into(),
-            log_format: "text".into(),
+            log_format: LogFormat::Text,
         }
     }
 }
@@ -500,7 +490,7 @@ impl Config {
     ) -> Result<Config> {
         // Errors quote config text, and feed URLs may carry credentials: redact every URL in them.
         Self::parse_unredacted(text, path, env)
-            .map_err(|e| anyhow::anyhow!("{}", model::redact_urls_in(&format!("{e:#}"))))
+            .map_err(|e| anyhow::anyhow!("{}", model::Redacted(format!("{e:#}"))))
     }
 
     fn parse_unredacted(
@@ -561,12 +551,6 @@ impl Config {
                 o.listen
             );
         }
-        if !matches!(o.log_format.as_str(), "text" | "json") {
-            bail!(
-                "observability.log_format {:?}: must be \"text\" or \"json\"",
-                o.log_format
-            );
-        }
         let w = &self.web;
         if !w.listen.is_empty() && w.listen.parse::<std::net::SocketAddr>().is_err() {
             bail!(
@@ -608,7 +592,7 @@ impl Config {
         }
         self.enricher.validate()?;
         for (i, d) in self.fetcher.dirs.iter().enumerate() {
-            if !matches!(d.kind.as_str(), "seed" | "inbox") {
+            if !matches!(d.kind, model::SourceKind::Seed | model::SourceKind::Inbox) {
                 bail!(
                     "fetcher.dirs[{i}].kind {:?}: must be \"seed\" or \"inbox\"",
                     d.kind
@@ -617,11 +601,10 @@ impl Config {
         }
         for f in self.feeds()? {
             // Feed URLs may carry credentials: errors show them redacted.
-            let shown = model::redact_url(&f.url);
-            let u = url::Url::parse(&f.url)
-                .with_context(|| format!("feed {:?}: url {shown:?}", f.name))?;
+            let u = url::Url::parse(f.url.expose())
+                .with_context(|| format!("feed {:?}: url {:?}", f.name, f.url))?;
             if !matches!(u.scheme(), "http" | "https") {
-                bail!("feed {:?}: url {shown:?} must be http or https", f.name);
+                bail!("feed {:?}: url {:?} must be http or https", f.name, f.url);
             }
             for ip in &f.allow_link_local {
                 let class = fetcher::classify(*ip);
@@ -717,10 +700,13 @@ impl Config {
                 .map(|c| fetcher::FeedSpec {
                     name: c.name,
                     url: c.url,
-                    interval: Duration::from_secs(
-                        c.interval_secs.unwrap_or(f.poll_interval_secs).max(1),
-                    ),
-                    adaptive: c.interval_secs.is_none(),
+                    // A fixed interval in the feed's entry overrides the publishing rate.
+                    cadence: match c.interval_secs {
+                        Some(secs) => fetcher::Cadence::Fixed(Duration::from_secs(secs.max(1))),
+                        None => fetcher::Cadence::Adaptive(Duration::from_secs(
+                            f.poll_interval_secs.max(1),
+                        )),
+                    },
                     access: fetcher::FeedAccess {
                         allow_private: c.allow_private,
                         allow_link_local: c.allow_link_local,
@@ -734,10 +720,10 @@ impl Config {
                 timeout: Duration::from_secs(f.timeout_secs.max(1)),
                 max_body_bytes: f.max_body_bytes,
                 max_redirects: f.max_redirects,
-                addresses: fetcher::AddressPolicy {
-                    allow_loopback: f.allow_loopback,
-                    allow_private: f.allow_private_addresses,
-                },
+                addresses: fetcher::AddressPolicy::from_switches(
+                    f.allow_loopback,
+                    f.allow_private_addresses,
+                ),
                 host_min_interval: Duration::from_millis(f.host_min_interval_ms),
                 robots: f.respect_robots,
             },

@@ -236,7 +236,7 @@ fn compose_services_run_real_commands_with_real_files() {
         // A feed served by another compose service has a private address: that feed (and only
         // that feed) must be allowed it.
         for feed in cfg.feeds().expect("feeds") {
-            let host = url::Url::parse(&feed.url)
+            let host = url::Url::parse(feed.url.expose())
                 .ok()
                 .and_then(|u| u.host_str().map(str::to_string))
                 .unwrap_or_default();

@@ -319,8 +319,8 @@ pub fn shown_feeds(cfg: &Config, mut states: Vec<FeedState>) -> Result<Vec<(Feed
     states.sort_by(|a, b| a.name.cmp(&b.name));
     // States saved by older versions may still hold a feed URL with credentials.
     for s in &mut states {
-        s.url = model::redact_url(&s.url);
-        s.last_error = s.last_error.as_deref().map(model::redact_urls_in);
+        s.url = model::SecretUrl::new(&s.url).redacted();
+        s.last_error = s.last_error.take().map(|e| model::Redacted(e).to_string());
     }
     Ok(states
         .into_iter()

@@ -137,7 +137,7 @@ fn init_logs(json: bool) {
 async fn main() -> Result<()> {
     let cli = Cli::parse();
     let cfg = Config::load(&cli.config)?;
-    init_logs(cli.log_json || cfg.observability.log_format == "json");
+    init_logs(cli.log_json || cfg.observability.log_format == config::LogFormat::Json);
     match cli.command {
         Command::Run => run_all(cfg, cli.config.clone()).await,
         Command::Fetcher => {

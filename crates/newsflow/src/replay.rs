@@ -14,7 +14,7 @@ pub struct Selection {
     pub stage: Option<String>,
     /// Only letters of this error class (`malformed`, `unknown_schema`, `oversized`, `panic`, ...).
     #[arg(long)]
-    pub class: Option<String>,
+    pub class: Option<model::ErrorClass>,
     /// Only the letters at these dead-letter positions, `partition:offset` (repeatable).
     #[arg(long = "at")]
     pub at: Vec<String>,

@@ -33,7 +33,11 @@ impl KafkaSink {
 }
 
 fn err(e: bus::BusError) -> SinkError {
-    SinkError(e.to_string())
+    if e.is_transient() {
+        SinkError::transient(e)
+    } else {
+        SinkError::permanent(e)
+    }
 }
 
 impl Sink for KafkaSink {
@@ -46,7 +50,7 @@ impl Sink for KafkaSink {
     }
 
     async fn mark_seen(&self, entry: SeenEntry) -> Result<(), SinkError> {
-        let payload = serde_json::to_vec(&entry).map_err(|e| SinkError(e.to_string()))?;
+        let payload = serde_json::to_vec(&entry).map_err(SinkError::permanent)?;
         self.publisher
             .publish(
                 &self.topics.fetcher_state,
@@ -58,7 +62,7 @@ impl Sink for KafkaSink {
     }
 
     async fn save_feed(&self, state: FeedState) -> Result<(), SinkError> {
-        let payload = serde_json::to_vec(&state).map_err(|e| SinkError(e.to_string()))?;
+        let payload = serde_json::to_vec(&state).map_err(SinkError::permanent)?;
         self.publisher
             .publish(
                 &self.topics.fetcher_state,

@@ -215,7 +215,7 @@ mod tests {
             std::iter::empty(),
         )
         .expect("config");
-        let mut gone = FeedState::new("a", "https://a.example/feed");
+        let mut gone = FeedState::new("a", &"https://a.example/feed".into());
         gone.last_error = Some("GET https://x:pw@a.example/feed failed".into());
         let rows = feed_rows(&cfg, vec![gone]);
         let names: Vec<(&str, bool)> = rows.iter().map(|r| (r.name.as_str(), r.removed)).collect();

@@ -457,7 +457,7 @@ pub fn article(v: &View, id: &str) -> Option<String> {
         format!(
             "{} ({}){}",
             esc(&a.source.name),
-            esc(&a.source.kind),
+            esc(a.source.kind.as_str()),
             a.source
                 .origin
                 .as_deref()

@@ -1038,7 +1038,7 @@ impl View {
                     .or_insert_with(|| EntityCount {
                         id: e.id.clone(),
                         name: e.name.clone(),
-                        kind: e.kind.clone(),
+                        kind: e.kind.to_string(),
                         articles: 0,
                         mentions: 0,
                     });
@@ -1101,7 +1101,7 @@ impl View {
             })
             .collect();
         ClaimRowView {
-            kind: r.kind.clone(),
+            kind: r.kind.to_string(),
             subject: r.subject.clone(),
             event: None,
             agree: values.iter().all(|v| v.agrees),
@@ -1187,7 +1187,7 @@ pub fn segments(a: &EnrichedArticle) -> Vec<Segment> {
         }
         out.push(Segment {
             text: text[s..e].to_string(),
-            entity: Some((ent.id.clone(), ent.name.clone(), ent.kind.clone())),
+            entity: Some((ent.id.clone(), ent.name.clone(), ent.kind.to_string())),
         });
         at = e;
     }

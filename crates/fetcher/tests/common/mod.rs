@@ -109,10 +109,7 @@ pub fn http() -> HttpOptions {
         timeout: Duration::from_secs(5),
         max_body_bytes: 64 * 1024,
         max_redirects: 3,
-        addresses: AddressPolicy {
-            allow_loopback: true,
-            allow_private: false,
-        },
+        addresses: AddressPolicy::Loopback,
         host_min_interval: Duration::from_millis(0),
         robots: true,
     }
@@ -123,8 +120,7 @@ pub fn feed(name: &str, url: &str, ms: u64) -> FeedSpec {
     FeedSpec {
         name: name.into(),
         url: url.into(),
-        interval: Duration::from_millis(ms),
-        adaptive: false,
+        cadence: fetcher::Cadence::Fixed(Duration::from_millis(ms)),
         access: Default::default(),
     }
 }
