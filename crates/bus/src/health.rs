@@ -28,6 +28,30 @@ pub struct ClientHealth {
     assignments: AtomicU64,
 }
 
+/// What the broker probe found, read at each scrape.
+#[derive(Debug)]
+struct BrokerProbe(Arc<ClientHealth>);
+
+impl telemetry::prometheus_client::collector::Collector for BrokerProbe {
+    fn encode(
+        &self,
+        mut e: telemetry::prometheus_client::encoding::DescriptorEncoder,
+    ) -> std::fmt::Result {
+        telemetry::gauge(
+            &mut e,
+            "newsflow_broker_up",
+            "1 if a broker answered the last metadata probe",
+            f64::from(u8::from(self.0.broker_up())),
+        )?;
+        telemetry::gauge(
+            &mut e,
+            "newsflow_broker_last_seen_timestamp_seconds",
+            "When a broker last answered (Unix time, 0 if never)",
+            self.0.last_ok_ms() as f64 / 1000.0,
+        )
+    }
+}
+
 /// One owned partition and its consumer lag (-1 while unknown).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct PartitionLag {
@@ -43,6 +67,12 @@ impl ClientHealth {
     /// A fresh, shareable health record.
     pub fn new() -> Arc<Self> {
         Arc::new(Self::default())
+    }
+
+    /// Register the broker probe's gauges, `newsflow_broker_up` and
+    /// `newsflow_broker_last_seen_timestamp_seconds` (read at each scrape).
+    pub fn register(self: &Arc<Self>, r: &mut telemetry::Registry) {
+        r.register_collector(Box::new(BrokerProbe(self.clone())));
     }
 
     /// Whether the last broker probe succeeded.

@@ -4,6 +4,7 @@
 mod admin;
 mod config;
 mod dlq;
+mod events;
 mod health;
 mod local;
 mod membership;

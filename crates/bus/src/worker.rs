@@ -1,7 +1,6 @@
 //! The consume→process→produce loop. At-least-once: an input offset is stored only after every
 //! message it produced (outputs or its dead letter) is acknowledged, in input order per partition.
 
-use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -9,8 +8,15 @@ use futures::stream::{FuturesOrdered, StreamExt};
 use rdkafka::consumer::{CommitMode, Consumer, StreamConsumer};
 use rdkafka::message::Message;
 use rdkafka::producer::DeliveryFuture;
+use telemetry::prometheus_client::metrics::counter::Counter;
+use telemetry::prometheus_client::metrics::gauge::Gauge;
+use telemetry::InternalEvent;
 use tokio_util::sync::CancellationToken;
 
+use crate::events::{
+    DeliveryRetried, MessageConsumed, MessageDeadLettered, MessageProcessed, OffsetStored,
+    OutputDelivered, OutputRefused,
+};
 use crate::health::WorkerContext;
 use crate::producer::is_transient;
 use crate::{dead_letter, BusError, ClientHealth, KafkaSettings, Publisher};
@@ -78,25 +84,109 @@ pub struct WorkerOptions {
     pub max_message_bytes: usize,
 }
 
-/// Counters a worker keeps; shared so that metrics can read them while it runs.
+/// Counters a worker keeps, bumped by its events (`crate::events`) and registered as
+/// `newsflow_<stage>_<field>` ([`WorkerStats::register`]).
 #[derive(Debug, Default)]
 pub struct WorkerStats {
     /// Input messages consumed.
-    pub consumed: AtomicU64,
+    pub consumed: Counter,
     /// Input messages processed into outputs.
-    pub processed: AtomicU64,
+    pub processed: Counter,
     /// Output messages acknowledged.
-    pub produced: AtomicU64,
+    pub produced: Counter,
     /// Input messages sent to the dead-letter topic.
-    pub dead_lettered: AtomicU64,
+    pub dead_lettered: Counter,
     /// Deliveries retried after a transient failure.
-    pub retried: AtomicU64,
+    pub retried: Counter,
     /// Offsets stored for commit.
-    pub committed: AtomicU64,
+    pub committed: Counter,
     /// Input messages whose outputs are not yet acknowledged.
-    pub in_flight: AtomicU64,
+    pub in_flight: Gauge,
     /// Broker reachability, owned partitions and their lag.
     pub health: Arc<ClientHealth>,
+}
+
+impl WorkerStats {
+    /// Register the worker's metrics as `newsflow_<stage>_...`: the counters, the in-flight
+    /// gauge, and its owned partitions with their lag (read at each scrape).
+    pub fn register(self: &Arc<Self>, stage: &str, registry: &mut telemetry::Registry) {
+        let n = |what: &str| format!("newsflow_{stage}_{what}");
+        for (what, help, c) in [
+            ("consumed", "Input messages consumed", &self.consumed),
+            (
+                "processed",
+                "Input messages processed into outputs",
+                &self.processed,
+            ),
+            (
+                "produced",
+                "Output messages acknowledged by the broker",
+                &self.produced,
+            ),
+            (
+                "dead_lettered",
+                "Messages sent to the dead-letter topic",
+                &self.dead_lettered,
+            ),
+            (
+                "retried",
+                "Deliveries retried after a transient failure",
+                &self.retried,
+            ),
+            (
+                "committed",
+                "Input offsets stored for commit",
+                &self.committed,
+            ),
+        ] {
+            registry.register(n(what), help, c.clone());
+        }
+        registry.register(
+            n("in_flight"),
+            "Input messages whose outputs are not yet acknowledged",
+            self.in_flight.clone(),
+        );
+        registry.register_collector(Box::new(Partitions {
+            stage: stage.to_string(),
+            stats: self.clone(),
+        }));
+    }
+}
+
+/// The partitions a worker owns and their lag, read at each scrape.
+#[derive(Debug)]
+struct Partitions {
+    stage: String,
+    stats: Arc<WorkerStats>,
+}
+
+impl telemetry::prometheus_client::collector::Collector for Partitions {
+    fn encode(
+        &self,
+        mut e: telemetry::prometheus_client::encoding::DescriptorEncoder,
+    ) -> std::fmt::Result {
+        let parts = self.stats.health.partitions();
+        telemetry::gauge(
+            &mut e,
+            &format!("newsflow_{}_assigned_partitions", self.stage),
+            "Input partitions owned by this worker",
+            parts.len() as f64,
+        )?;
+        telemetry::gauge_family(
+            &mut e,
+            &format!("newsflow_{}_consumer_lag", self.stage),
+            "Messages not yet consumed per owned partition (-1 while unknown)",
+            parts.into_iter().map(|p| {
+                (
+                    vec![
+                        ("topic".to_string(), p.topic),
+                        ("partition".to_string(), p.partition.to_string()),
+                    ],
+                    p.lag as f64,
+                )
+            }),
+        )
+    }
 }
 
 struct Pending {
@@ -157,9 +247,7 @@ pub async fn run_worker<S: Stage>(
 
     let mut in_flight = FuturesOrdered::new();
     loop {
-        stats
-            .in_flight
-            .store(in_flight.len() as u64, Ordering::Relaxed);
+        stats.in_flight.set(in_flight.len() as i64);
         tokio::select! {
             biased;
             _ = shutdown.cancelled() => break,
@@ -175,19 +263,17 @@ pub async fn run_worker<S: Stage>(
                         continue;
                     }
                 };
-                stats.consumed.fetch_add(1, Ordering::Relaxed);
                 let (partition, offset) = (msg.partition(), msg.offset());
+                MessageConsumed { stats: &stats, partition, offset }.emit();
                 let key = msg.key();
                 let payload = msg.payload().unwrap_or_default();
                 let outputs = match process_guarded(&mut stage, key, payload, opts.max_message_bytes) {
                     Ok(outs) => {
-                        stats.processed.fetch_add(1, Ordering::Relaxed);
-                        tracing::debug!(stage = stage.name(), partition, offset, outputs = outs.len(), "message processed");
+                        MessageProcessed { stats: &stats, stage: stage.name(), partition, offset, outputs: outs.len() }.emit();
                         outs
                     }
                     Err(err) => {
-                        stats.dead_lettered.fetch_add(1, Ordering::Relaxed);
-                        tracing::warn!(stage = stage.name(), topic = %opts.input, partition, offset, class = %err.class, reason = %err.reason, "message dead-lettered");
+                        MessageDeadLettered { stats: &stats, stage: stage.name(), topic: &opts.input, partition, offset, error: &err }.emit();
                         let letter = dead_letter(stage.name(), err.class.clone(), &err.reason, (&opts.input, partition, offset), key, msg.payload());
                         vec![Output {
                             topic: opts.dlq.clone(),
@@ -221,9 +307,7 @@ pub async fn run_worker<S: Stage>(
     let drain = async {
         while let Some(done) = in_flight.next().await {
             store(&consumer, &opts.input, done, &stats);
-            stats
-                .in_flight
-                .store(in_flight.len() as u64, Ordering::Relaxed);
+            stats.in_flight.set(in_flight.len() as i64);
         }
     };
     let deadline = tokio::time::Instant::now() + opts.shutdown_timeout;
@@ -290,9 +374,12 @@ fn store(
 ) {
     // store_offset stores offset + 1, the next message to read.
     match consumer.store_offset(topic, partition, offset) {
-        Ok(()) => {
-            stats.committed.fetch_add(1, Ordering::Relaxed);
+        Ok(()) => OffsetStored {
+            stats,
+            partition,
+            offset,
         }
+        .emit(),
         // The partition moved to another member: it will re-process from the last commit.
         Err(e) => tracing::info!(topic, partition, offset, error = %e, "offset not stored"),
     }
@@ -304,22 +391,40 @@ async fn await_delivery(publisher: &Publisher, p: Pending, stats: &WorkerStats) 
     loop {
         match &result {
             Ok(Ok(_)) => {
-                stats.produced.fetch_add(1, Ordering::Relaxed);
+                OutputDelivered {
+                    stats,
+                    topic: &p.topic,
+                }
+                .emit();
                 return;
             }
             Ok(Err((e, _))) if !is_transient(e) => {
                 // The broker refuses this output for good; nothing more can be done with it, and
                 // holding the partition would stop every message behind it.
-                tracing::error!(topic = %p.topic, key = %p.key, error = %e, "output refused by broker");
-                stats.dead_lettered.fetch_add(1, Ordering::Relaxed);
+                OutputRefused {
+                    stats,
+                    topic: &p.topic,
+                    key: &p.key,
+                    error: e,
+                }
+                .emit();
                 return;
             }
-            Ok(Err((e, _))) => {
-                tracing::warn!(topic = %p.topic, key = %p.key, error = %e, "delivery failed, retrying");
+            Ok(Err((e, _))) => DeliveryRetried {
+                stats,
+                topic: &p.topic,
+                key: &p.key,
+                error: Some(e),
             }
-            Err(_) => tracing::warn!(topic = %p.topic, "delivery cancelled, retrying"),
+            .emit(),
+            Err(_) => DeliveryRetried {
+                stats,
+                topic: &p.topic,
+                key: &p.key,
+                error: None,
+            }
+            .emit(),
         }
-        stats.retried.fetch_add(1, Ordering::Relaxed);
         tokio::time::sleep(backoff).await;
         backoff = (backoff * 2).min(Duration::from_secs(10));
         result = match publisher.enqueue(&p.topic, &p.key, &p.payload).await {

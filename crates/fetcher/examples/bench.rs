@@ -163,7 +163,7 @@ async fn main() {
         sink.bytes.load(Ordering::Relaxed),
         elapsed.as_secs_f64(),
         published as f64 / elapsed.as_secs_f64(),
-        stats.polls.load(Ordering::Relaxed),
+        stats.polls.get(),
         peak_rss_kib() as f64 / 1024.0,
         rss_before as f64 / 1024.0,
     );

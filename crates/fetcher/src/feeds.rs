@@ -7,9 +7,14 @@ use std::time::Duration;
 use chrono::{DateTime, Utc};
 use model::{EntryHints, RawArticle, SourceRef, Versioned};
 use sha2::{Digest, Sha256};
+use telemetry::InternalEvent;
 use tokio_util::sync::CancellationToken;
 
 use crate::conditional::{self, Judgement};
+use crate::events::{
+    ArticlePublished, DuplicateLink, FeedDiscovered, FeedFailed, FeedFailure, FeedNotModified,
+    FetchRefused, PageFetchFailed, PublishFailed, RobotsDenied, ValidatorsDistrusted,
+};
 use crate::schedule::{self, Hints};
 use crate::{
     discover, Ctx, FeedSpec, FeedState, Fetched, FetcherStats, HttpClient, HttpError, SeenEntry,
@@ -184,7 +189,7 @@ async fn poll_once<S: Sink>(
     };
     // Two rounds at most: a site page found to announce a feed is followed at once.
     for _round in 0..2 {
-        FetcherStats::bump(&stats.polls);
+        stats.polls.inc();
         let plan = conditional::plan(st, ctx.poll.validator_check_every);
         // May carry credentials or a token: shown redacted, exposed to the client only.
         let url = st
@@ -193,13 +198,17 @@ async fn poll_once<S: Sink>(
             .map_or_else(|| feed.url.clone(), model::SecretUrl::from);
         match client.fetch(url.expose(), plan.send.as_ref()).await {
             Ok(Fetched::NotModified(meta)) => {
-                FetcherStats::bump(&stats.not_modified);
                 st.not_modified += 1;
                 st.polls_since_check = st.polls_since_check.saturating_add(1);
                 succeeded(st, now);
                 hints.max_age = meta.max_age;
                 hints.expires_in = meta.expires_in;
-                tracing::debug!(feed = %feed.name, url = %url, "feed not modified");
+                FeedNotModified {
+                    stats,
+                    feed: &feed.name,
+                    url: &url,
+                }
+                .emit();
             }
             Ok(Fetched::Page(page)) => {
                 hints.max_age = page.meta.max_age;
@@ -207,12 +216,12 @@ async fn poll_once<S: Sink>(
                 let hash = hex_hash(&page.bytes);
                 let judgement = conditional::judge(st, &page.meta.validators, &hash, plan.verify);
                 if judgement == Judgement::Distrust {
-                    FetcherStats::bump(&stats.validators_distrusted);
-                    tracing::warn!(
-                        feed = %feed.name,
-                        url = %url,
-                        "feed changed under unchanged validators, no longer sending them"
-                    );
+                    ValidatorsDistrusted {
+                        stats,
+                        feed: &feed.name,
+                        url: &url,
+                    }
+                    .emit();
                 }
                 conditional::record_full(
                     st,
@@ -256,8 +265,13 @@ async fn poll_once<S: Sink>(
                     Err(e) if st.resolved_url.is_none() && page.media_type.contains("html") => {
                         match discover_feed(client, &page).await {
                             Some(found) => {
-                                FetcherStats::bump(&stats.discovered);
-                                tracing::info!(feed = %feed.name, site = %url, feed_url = %model::SecretUrl::new(&found), "feed discovered");
+                                FeedDiscovered {
+                                    stats,
+                                    feed: &feed.name,
+                                    site: &url,
+                                    found: &found,
+                                }
+                                .emit();
                                 st.resolved_url = Some(found);
                                 st.etag = None;
                                 st.last_modified = None;
@@ -265,16 +279,30 @@ async fn poll_once<S: Sink>(
                                 continue;
                             }
                             None => {
-                                FetcherStats::bump(&stats.errors);
                                 let msg = format!("{e}; no feed announced or at common paths");
-                                tracing::warn!(feed = %feed.name, url = %url, error = %msg, "no feed found");
+                                FeedFailed {
+                                    stats,
+                                    feed: &feed.name,
+                                    url: &url,
+                                    error: &msg,
+                                    failures: st.failures + 1,
+                                    what: FeedFailure::NoFeedFound,
+                                }
+                                .emit();
                                 failed(st, now, &msg);
                             }
                         }
                     }
                     Err(e) => {
-                        FetcherStats::bump(&stats.errors);
-                        tracing::warn!(feed = %feed.name, url = %url, error = %e, "malformed feed");
+                        FeedFailed {
+                            stats,
+                            feed: &feed.name,
+                            url: &url,
+                            error: &e,
+                            failures: st.failures + 1,
+                            what: FeedFailure::Malformed,
+                        }
+                        .emit();
                         failed(st, now, &e.to_string());
                         // One dead letter per distinct bad body, not one per poll.
                         if last_bad_feed.as_deref() != Some(hash.as_str()) {
@@ -293,7 +321,6 @@ async fn poll_once<S: Sink>(
                 }
             }
             Err(e) => {
-                FetcherStats::bump(&stats.errors);
                 if let HttpError::Refused { kind, reason, .. } = &e {
                     stats.refused.bump(*kind);
                     // One dead letter per distinct refusal, not one per poll.
@@ -312,10 +339,18 @@ async fn poll_once<S: Sink>(
                     }
                 }
                 if e.retry_after().is_some() {
-                    FetcherStats::bump(&stats.throttled);
+                    stats.throttled.inc();
                 }
                 hints.retry_after = e.retry_after();
-                tracing::warn!(feed = %feed.name, url = %url, error = %e, failures = st.failures + 1, "feed fetch failed");
+                FeedFailed {
+                    stats,
+                    feed: &feed.name,
+                    url: &url,
+                    error: &e,
+                    failures: st.failures + 1,
+                    what: FeedFailure::Fetch,
+                }
+                .emit();
                 failed(st, now, &e.to_string());
             }
         }
@@ -378,7 +413,7 @@ async fn dead_letter<S: Sink>(
     if let Err(e) = sink.dead_letter(letter).await {
         tracing::warn!(url = %model::SecretUrl::new(url), error = %e, "dead letter failed");
     }
-    FetcherStats::bump(&stats.dead_lettered);
+    stats.dead_lettered.inc();
 }
 
 /// Ingest one entry; false when it is to be retried at the next poll.
@@ -418,12 +453,12 @@ async fn ingest_entry<S: Sink>(
     {
         let mut seen = ctx.seen.lock().await;
         if seen.is_current(&link_id, &version) {
-            FetcherStats::bump(&ctx.stats.unchanged);
+            ctx.stats.unchanged.inc();
             return true;
         }
         if !seen.claim(&link_id) {
             // Another feed is publishing it right now.
-            FetcherStats::bump(&ctx.stats.unchanged);
+            ctx.stats.unchanged.inc();
             return true;
         }
     }
@@ -497,8 +532,13 @@ async fn ingest_claimed<S: Sink>(
                                 || !seen.claim(&canon_id);
                             drop(seen);
                             if duplicate {
-                                FetcherStats::bump(&stats.duplicates);
-                                tracing::info!(feed = %feed.name, url = %model::SecretUrl::new(&url), canonical = %model::SecretUrl::new(&canon), "same article through another link, not published again");
+                                DuplicateLink {
+                                    stats,
+                                    feed: &feed.name,
+                                    url: model::SecretUrl::new(url.as_str()),
+                                    canonical: model::SecretUrl::new(canon.as_str()),
+                                }
+                                .emit();
                                 crate::remember(
                                     sink,
                                     &ctx.seen,
@@ -519,8 +559,12 @@ async fn ingest_claimed<S: Sink>(
                 (page.media_type.clone(), body)
             }
             Err(HttpError::RobotsDisallowed { .. }) => {
-                FetcherStats::bump(&stats.robots_denied);
-                tracing::info!(feed = %feed.name, url = %model::SecretUrl::new(&url), "page disallowed by robots.txt, skipped");
+                RobotsDenied {
+                    stats,
+                    feed: &feed.name,
+                    url: model::SecretUrl::new(url.as_str()),
+                }
+                .emit();
                 crate::remember(
                     sink,
                     &ctx.seen,
@@ -533,17 +577,25 @@ async fn ingest_claimed<S: Sink>(
                 return true;
             }
             Err(e) if e.is_transient() => {
-                FetcherStats::bump(&stats.errors);
-                if e.retry_after().is_some() {
-                    FetcherStats::bump(&stats.throttled);
+                PageFetchFailed {
+                    stats,
+                    feed: &feed.name,
+                    url: model::SecretUrl::new(url.as_str()),
+                    error: &e,
                 }
-                tracing::warn!(feed = %feed.name, url = %model::SecretUrl::new(&url), error = %e, "page fetch failed, will retry");
+                .emit();
                 return false;
             }
             Err(e) => {
                 let class = if let HttpError::Refused { kind, .. } = &e {
-                    stats.refused.bump(*kind);
-                    tracing::warn!(feed = %feed.name, url = %model::SecretUrl::new(&url), reason = kind.label(), error = %e, "page refused by the address policy");
+                    FetchRefused {
+                        stats,
+                        feed: &feed.name,
+                        url: model::SecretUrl::new(url.as_str()),
+                        kind: *kind,
+                        error: &e,
+                    }
+                    .emit();
                     model::ErrorClass::RefusedAddress
                 } else {
                     tracing::warn!(feed = %feed.name, url = %model::SecretUrl::new(&url), error = %e, "page unusable");
@@ -589,8 +641,13 @@ async fn ingest_claimed<S: Sink>(
         config_version: ctx.version.get(),
     };
     if let Err(e) = sink.publish(article).await {
-        FetcherStats::bump(&stats.errors);
-        tracing::warn!(feed = %feed.name, url = %model::SecretUrl::new(&url), error = %e, transient = e.is_transient(), "publish failed, will retry");
+        PublishFailed {
+            stats,
+            feed: &feed.name,
+            url: model::SecretUrl::new(url.as_str()),
+            error: &e,
+        }
+        .emit();
         return false;
     }
     if id != link_id {
@@ -605,8 +662,12 @@ async fn ingest_claimed<S: Sink>(
         .await;
     }
     crate::remember(sink, &ctx.seen, SeenEntry { key: id, version }).await;
-    FetcherStats::bump(&stats.published);
-    tracing::info!(feed = %feed.name, url = %model::SecretUrl::new(&url), "article published");
+    ArticlePublished {
+        stats,
+        feed: &feed.name,
+        url: model::SecretUrl::new(url.as_str()),
+    }
+    .emit();
     true
 }
 

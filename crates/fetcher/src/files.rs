@@ -10,7 +10,10 @@ use model::{EntryHints, RawArticle, SourceRef, Versioned};
 use sha2::{Digest, Sha256};
 use tokio_util::sync::CancellationToken;
 
-use crate::{Ctx, DirSpec, FetcherStats, SeenEntry, Sink};
+use telemetry::InternalEvent;
+
+use crate::events::{FilePublishFailed, FilePublished, ScanFailed};
+use crate::{Ctx, DirSpec, SeenEntry, Sink};
 
 /// A file that is ready to ingest.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -154,7 +157,7 @@ pub(crate) async fn watch_dir<S: Sink>(
                     let urn = model::urn_for_file(dir.kind.as_str(), &f.file_name);
                     let id = model::article_id(&urn);
                     if ctx.seen.lock().await.is_current(&id, &f.hash) {
-                        FetcherStats::bump(&stats.unchanged);
+                        stats.unchanged.inc();
                         continue;
                     }
                     let article = RawArticle {
@@ -173,8 +176,12 @@ pub(crate) async fn watch_dir<S: Sink>(
                         config_version: ctx.version.get(),
                     };
                     if let Err(e) = ctx.sink.publish(article).await {
-                        tracing::warn!(file = %f.file_name, error = %e, "publish failed, will retry");
-                        FetcherStats::bump(&stats.errors);
+                        FilePublishFailed {
+                            stats,
+                            file: &f.file_name,
+                            error: &e,
+                        }
+                        .emit();
                         continue;
                     }
                     let entry = SeenEntry {
@@ -182,14 +189,20 @@ pub(crate) async fn watch_dir<S: Sink>(
                         version: f.hash,
                     };
                     crate::remember(&*ctx.sink, &ctx.seen, entry).await;
-                    FetcherStats::bump(&stats.published);
-                    tracing::info!(source = %dir.name, file = %f.file_name, "file article published");
+                    FilePublished {
+                        stats,
+                        source: &dir.name,
+                        file: &f.file_name,
+                    }
+                    .emit();
                 }
             }
-            Err(e) => {
-                tracing::warn!(dir = %dir.path.display(), error = %e, "cannot scan directory");
-                FetcherStats::bump(&stats.errors);
+            Err(e) => ScanFailed {
+                stats,
+                dir: &dir.path,
+                error: &e,
             }
+            .emit(),
         }
         tokio::select! {
             _ = shutdown.cancelled() => return,

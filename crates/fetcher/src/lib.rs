@@ -4,6 +4,7 @@
 
 mod conditional;
 mod discover;
+mod events;
 mod feeds;
 mod files;
 mod http;
@@ -17,11 +18,11 @@ mod state;
 use std::collections::{BTreeMap, HashMap};
 use std::future::Future;
 use std::path::PathBuf;
-use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, RwLock};
 use std::time::Duration;
 
 use model::{DeadLetter, RawArticle};
+pub use telemetry::prometheus_client::metrics::counter::Counter;
 use tokio_util::sync::CancellationToken;
 
 pub use conditional::{judge, plan, record_full, Judgement, Plan};
@@ -149,38 +150,38 @@ pub struct FetcherConfig {
     pub config_version: String,
 }
 
-/// Counters of fetcher outcomes, exported as `newsflow_fetcher_<field>_total`, and the state of
-/// every running feed.
+/// Counters of fetcher outcomes, registered as `newsflow_fetcher_<field>_total`
+/// ([`FetcherStats::register`]), and the state of every running feed.
 #[derive(Debug, Default)]
 pub struct FetcherStats {
     /// Articles published.
-    pub published: AtomicU64,
+    pub published: Counter,
     /// Entries skipped because they were published before.
-    pub unchanged: AtomicU64,
+    pub unchanged: Counter,
     /// Feed polls done.
-    pub polls: AtomicU64,
+    pub polls: Counter,
     /// Feed polls answered 304 Not Modified.
-    pub not_modified: AtomicU64,
+    pub not_modified: Counter,
     /// Feeds whose validators stopped being trusted (same validators, changed body).
-    pub validators_distrusted: AtomicU64,
+    pub validators_distrusted: Counter,
     /// Fetch failures that will be retried.
-    pub errors: AtomicU64,
+    pub errors: Counter,
     /// Answers 429/503 with `Retry-After` that slowed a host down.
-    pub throttled: AtomicU64,
+    pub throttled: Counter,
     /// Article pages not fetched because robots.txt disallows them.
-    pub robots_denied: AtomicU64,
+    pub robots_denied: Counter,
     /// Fetches refused by the address policy, by reason (address class or scheme).
     pub refused: Refusals,
     /// Articles reached through a second link and recognised by their canonical URL.
-    pub duplicates: AtomicU64,
+    pub duplicates: Counter,
     /// Feeds found by autodiscovery from a site URL.
-    pub discovered: AtomicU64,
+    pub discovered: Counter,
     /// Permanent failures sent to the dead-letter topic.
-    pub dead_lettered: AtomicU64,
+    pub dead_lettered: Counter,
     /// Feed list changes applied without a restart.
-    pub config_reloads: AtomicU64,
+    pub config_reloads: Counter,
     /// Edited configs refused (the previous config keeps running).
-    pub config_reload_failures: AtomicU64,
+    pub config_reload_failures: Counter,
     /// Whether the config on disk was refused at its last check (cleared by a valid edit).
     pub config_refused: std::sync::atomic::AtomicBool,
     /// State of each running feed, by name.
@@ -188,11 +189,6 @@ pub struct FetcherStats {
 }
 
 impl FetcherStats {
-    /// Add one to a counter.
-    pub fn bump(counter: &AtomicU64) {
-        counter.fetch_add(1, Ordering::Relaxed);
-    }
-
     /// A snapshot of every running feed's state.
     pub fn feed_states(&self) -> Vec<FeedState> {
         self.lock_feeds().values().cloned().collect()
@@ -205,31 +201,181 @@ impl FetcherStats {
     fn set_feed(&self, st: FeedState) {
         self.lock_feeds().insert(st.name.clone(), st);
     }
+
+    /// Register the fetcher's metrics: its counters as `newsflow_fetcher_<what>_total`, refusals
+    /// by reason, and each running feed's health (read at each scrape).
+    pub fn register(self: &Arc<Self>, r: &mut telemetry::Registry) {
+        let counters: [(&str, &str, &Counter); 13] = [
+            (
+                "published",
+                "Articles published to the raw topic",
+                &self.published,
+            ),
+            (
+                "unchanged",
+                "Entries skipped because they were published before",
+                &self.unchanged,
+            ),
+            ("polls", "Feed polls done", &self.polls),
+            (
+                "not_modified",
+                "Feed polls answered 304 Not Modified",
+                &self.not_modified,
+            ),
+            (
+                "validators_distrusted",
+                "Feeds whose validators stopped being trusted",
+                &self.validators_distrusted,
+            ),
+            (
+                "errors",
+                "Fetch failures that will be retried",
+                &self.errors,
+            ),
+            (
+                "throttled",
+                "429/503 answers with Retry-After that slowed a host down",
+                &self.throttled,
+            ),
+            (
+                "robots_denied",
+                "Article pages not fetched because robots.txt disallows them",
+                &self.robots_denied,
+            ),
+            (
+                "duplicates",
+                "Articles reached through a second link, recognised by canonical URL",
+                &self.duplicates,
+            ),
+            (
+                "discovered",
+                "Feeds found by autodiscovery",
+                &self.discovered,
+            ),
+            (
+                "dead_lettered",
+                "Permanent failures sent to the dead-letter topic",
+                &self.dead_lettered,
+            ),
+            (
+                "config_reloads",
+                "Feed list changes applied without a restart",
+                &self.config_reloads,
+            ),
+            (
+                "config_reload_failures",
+                "Edited configs refused; the previous config keeps running",
+                &self.config_reload_failures,
+            ),
+        ];
+        for (what, help, c) in counters {
+            r.register(format!("newsflow_fetcher_{what}"), help, c.clone());
+        }
+        r.register(
+            "newsflow_fetcher_refused",
+            "Fetches refused by the address policy, by reason (address class or scheme)",
+            self.refused.0.clone(),
+        );
+        r.register_collector(Box::new(FeedHealth(self.clone())));
+    }
 }
 
-/// Counts of refused fetches by [`Refusal`], exported as
-/// `newsflow_fetcher_refused_total{reason=...}`.
-#[derive(Debug, Default)]
-pub struct Refusals(Mutex<BTreeMap<Refusal, u64>>);
+/// One per-feed gauge's value.
+type FeedValue<'a> = dyn Fn(&FeedState) -> f64 + 'a;
+
+/// Each running feed's health, read at each scrape.
+#[derive(Debug)]
+struct FeedHealth(Arc<FetcherStats>);
+
+impl telemetry::prometheus_client::collector::Collector for FeedHealth {
+    fn encode(
+        &self,
+        mut e: telemetry::prometheus_client::encoding::DescriptorEncoder,
+    ) -> std::fmt::Result {
+        let feeds = self.0.feed_states();
+        telemetry::gauge(
+            &mut e,
+            "newsflow_fetcher_feeds",
+            "Feeds running",
+            feeds.len() as f64,
+        )?;
+        let ts = |t: Option<chrono::DateTime<chrono::Utc>>| {
+            t.map_or(0.0, |t| t.timestamp_millis() as f64 / 1000.0)
+        };
+        let per_feed: [(&str, &str, &FeedValue<'_>); 5] = [
+            (
+                "last_success_timestamp_seconds",
+                "When the feed was last fetched successfully (0 if never)",
+                &|f| ts(f.last_success),
+            ),
+            (
+                "next_poll_timestamp_seconds",
+                "When the feed is polled next",
+                &|f| ts(f.next_poll),
+            ),
+            (
+                "consecutive_failures",
+                "Failures in a row (0 when healthy)",
+                &|f| f64::from(f.failures),
+            ),
+            ("items", "Entries in the feed at the last full poll", &|f| {
+                f.items as f64
+            }),
+            (
+                "validators_trusted",
+                "1 while the feed's ETag/Last-Modified are trusted",
+                &|f| f64::from(u8::from(f.validators_trusted)),
+            ),
+        ];
+        for (what, help, value) in per_feed {
+            telemetry::gauge_family(
+                &mut e,
+                &format!("newsflow_fetcher_feed_{what}"),
+                help,
+                feeds
+                    .iter()
+                    .map(|f| (telemetry::label("feed", f.name.as_str()), value(f))),
+            )?;
+        }
+        Ok(())
+    }
+}
+
+/// Counts of refused fetches by [`Refusal`], registered as
+/// `newsflow_fetcher_refused_total{reason=...}`, every reason listed (0 until seen) so that
+/// rates start from zero.
+#[derive(Debug)]
+pub struct Refusals(telemetry::CounterFamily);
+
+impl Default for Refusals {
+    fn default() -> Self {
+        let f = telemetry::CounterFamily::default();
+        for k in Refusal::ALL {
+            let _ = f.get_or_create(&telemetry::label("reason", k.label()));
+        }
+        Self(f)
+    }
+}
 
 impl Refusals {
     /// Count one refusal.
     pub fn bump(&self, kind: Refusal) {
-        *self
-            .0
-            .lock()
-            .unwrap_or_else(|p| p.into_inner())
-            .entry(kind)
-            .or_default() += 1;
+        self.0
+            .get_or_create(&telemetry::label("reason", kind.label()))
+            .inc();
     }
 
-    /// Each reason label with its count, every reason listed (0 until seen) so that rates
-    /// start from zero.
+    /// Each reason label with its count.
     pub fn snapshot(&self) -> Vec<(&'static str, u64)> {
-        let seen = self.0.lock().unwrap_or_else(|p| p.into_inner());
         Refusal::ALL
             .iter()
-            .map(|k| (k.label(), seen.get(k).copied().unwrap_or(0)))
+            .map(|k| {
+                let n = self
+                    .0
+                    .get_or_create(&telemetry::label("reason", k.label()))
+                    .get();
+                (k.label(), n)
+            })
             .collect()
     }
 
@@ -383,7 +529,7 @@ pub async fn run_with_updates<S: Sink>(
                         ctx.seen.lock().await.merge(&r.seen);
                     }
                     apply(list, &mut running, &mut tasks);
-                    FetcherStats::bump(&ctx.stats.config_reloads);
+                    ctx.stats.config_reloads.inc();
                 }
                 Err(_) => listening = false,
             },

@@ -13,7 +13,7 @@ use testkit::{rss, Reply, ScriptServer};
 const RSS: &str = "application/rss+xml";
 const SECS: Duration = Duration::from_secs(15);
 
-fn count(c: &std::sync::atomic::AtomicU64) -> u64 {
+fn count(c: &fetcher::Counter) -> u64 {
     Running::count(c)
 }
 

@@ -43,9 +43,23 @@ impl AddressOverrides {
         })
     }
 
-    /// The switches in force.
-    pub fn in_force(&self) -> &[&'static str] {
-        &self.in_force
+    /// Register `newsflow_fetcher_address_override{key}`: 1 per switch in force (read at start,
+    /// so set once).
+    pub fn register(&self, r: &mut telemetry::Registry) {
+        let gauges = telemetry::prometheus_client::metrics::family::Family::<
+            telemetry::Labels,
+            telemetry::prometheus_client::metrics::gauge::Gauge,
+        >::default();
+        for key in Self::KEYS {
+            gauges
+                .get_or_create(&telemetry::label("key", key))
+                .set(i64::from(self.in_force.contains(&key)));
+        }
+        r.register(
+            "newsflow_fetcher_address_override",
+            "1 while a global switch lets every feed reach non-public addresses",
+            gauges,
+        );
     }
 
     /// Note the switches of an edited config: one turned on is logged at warn level with its key.
@@ -177,7 +191,7 @@ pub async fn watch_config(
                 }
             }
             Err(e) => {
-                FetcherStats::bump(&stats.config_reload_failures);
+                stats.config_reload_failures.inc();
                 stats
                     .config_refused
                     .store(true, std::sync::atomic::Ordering::Relaxed);
@@ -410,9 +424,7 @@ mod tests {
             .unwrap_or_else(|_| {
                 panic!(
                     "no reload within 10 s; refused edits: {}; load: {:?}",
-                    stats
-                        .config_reload_failures
-                        .load(std::sync::atomic::Ordering::Relaxed),
+                    stats.config_reload_failures.get(),
                     Config::load(&config).map(|c| c.version)
                 )
             })
@@ -426,11 +438,7 @@ mod tests {
             "[[feed]]\nname = \"a\"\nurl = \"ftp://a.example/f\"\n",
         );
         let end = tokio::time::Instant::now() + Duration::from_secs(10);
-        while stats
-            .config_reload_failures
-            .load(std::sync::atomic::Ordering::Relaxed)
-            == 0
-        {
+        while stats.config_reload_failures.get() == 0 {
             assert!(
                 tokio::time::Instant::now() < end,
                 "invalid edit not noticed"

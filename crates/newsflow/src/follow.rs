@@ -133,14 +133,14 @@ impl Follower {
         }
     }
 
-    async fn wait_caught_up(&self, tail: bool) -> Result<()> {
+    async fn wait_caught_up(&self, resume: crate::stages::Resume) -> Result<()> {
         for n in 0..2 {
             let highs = self.reader(n).high_watermarks().await?;
             while !self.reached(n, &highs) {
                 tokio::time::sleep(Duration::from_millis(20)).await;
             }
         }
-        if tail {
+        if resume == crate::stages::Resume::AfterRebalance {
             // Records past the reported watermark arrive with the reader's next fetch, which
             // the local broker holds for up to librdkafka's 500 ms fetch wait.
             let until = std::time::Instant::now() + TAIL_MAX;
@@ -161,13 +161,13 @@ impl Follower {
 }
 
 impl crate::stages::CatchUp for Follower {
-    fn catch_up(&self, after_rebalance: bool) {
+    fn catch_up(&self, resume: crate::stages::Resume) {
         let handle = tokio::runtime::Handle::current();
         let started = std::time::Instant::now();
         let r = tokio::task::block_in_place(|| {
             handle.block_on(tokio::time::timeout(
                 CATCH_UP_BOUND,
-                self.wait_caught_up(after_rebalance),
+                self.wait_caught_up(resume),
             ))
         });
         match r {

@@ -6,6 +6,7 @@ mod config;
 mod demo;
 #[cfg(test)]
 mod deploy_tests;
+mod events;
 mod fetching;
 mod follow;
 mod observe;
@@ -16,7 +17,6 @@ mod startup;
 mod webview;
 
 use std::path::{Path, PathBuf};
-use std::sync::atomic::AtomicU64;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
@@ -215,7 +215,7 @@ fn enrich_files(cfg: &Config, files: &[PathBuf]) -> Result<()> {
     let mut enrich = stages::EnricherStage {
         enricher: enricher::Enricher::with_tracked(gazetteer, tracker),
         assign_topic: assign_topic(cfg),
-        already_enriched: Arc::new(AtomicU64::new(0)),
+        already_enriched: Default::default(),
     };
     let story_counts = Arc::new(stages::StoryCounts::default());
     let mut stories = stages::StoryStage {
@@ -225,7 +225,7 @@ fn enrich_files(cfg: &Config, files: &[PathBuf]) -> Result<()> {
         enriched_topic: topics.enriched.clone(),
         stories_topic: topics.stories.clone(),
         tracked_topics: Vec::new(),
-        already_assigned: Arc::new(AtomicU64::new(0)),
+        already_assigned: Default::default(),
         catch_up: None,
         last: None,
         health: None,
@@ -281,7 +281,7 @@ fn start_observer(cfg: &Config, brokers: &str, shutdown: &CancellationToken) -> 
             tracing::warn!(error = %e, "broker probe failed to start");
         }
     });
-    obs.add_source(observe::broker_source(health.clone()));
+    obs.register(|r| health.register(r));
     obs.add_check("broker_reachable", move || health.broker_up());
     obs
 }
@@ -488,13 +488,13 @@ async fn run_fetcher(
         cfg.max_message_bytes(),
     )?);
     let stats = Arc::new(fetcher::FetcherStats::default());
-    obs.add_source(observe::fetcher_source(stats.clone()));
+    obs.register(|r| stats.register(r));
     let s = stats.clone();
     obs.add_check("fetcher_config_valid", move || {
         !s.config_refused.load(std::sync::atomic::Ordering::Relaxed)
     });
     let overrides = fetching::AddressOverrides::new(cfg);
-    obs.add_source(observe::address_override_source(overrides.clone()));
+    obs.register(|r| overrides.register(r));
     let o = overrides.clone();
     obs.add_note("fetcher_address_override", move || o.describe());
     let (config_tx, config_rx) = tokio::sync::watch::channel(cfg.feed_list()?);
@@ -536,8 +536,10 @@ async fn run_cleaner(
         counts: counts.clone(),
     };
     let stats = Arc::new(bus::WorkerStats::default());
-    obs.add_source(observe::worker_source("cleaner", stats.clone()));
-    obs.add_source(observe::cleaner_source(counts));
+    obs.register(|r| {
+        stats.register("cleaner", r);
+        telemetry::Register::register(counts.as_ref(), r);
+    });
     observe::add_worker_checks(obs, "cleaner", &stats);
     bus::run_worker(
         &cfg.kafka(brokers),
@@ -619,19 +621,27 @@ async fn run_enricher(
     }
     let following = tokio::spawn(follower.clone().follow(shutdown.clone()));
 
-    let already_enriched = Arc::new(AtomicU64::new(0));
-    let already_assigned = Arc::new(AtomicU64::new(0));
-    obs.add_source(observe::enricher_source(
-        already_enriched.clone(),
-        already_assigned.clone(),
-    ));
+    let already_enriched = telemetry::prometheus_client::metrics::counter::Counter::default();
+    let already_assigned = telemetry::prometheus_client::metrics::counter::Counter::default();
+    obs.register(|r| {
+        r.register(
+            "newsflow_enricher_already_enriched",
+            "Inputs skipped because the same id and text were enriched before",
+            already_enriched.clone(),
+        );
+        r.register(
+            "newsflow_stories_already_assigned",
+            "Articles skipped by the story stage because they were assigned before",
+            already_assigned.clone(),
+        );
+    });
     let enrich = stages::EnricherStage {
         enricher: e,
         assign_topic: assign.clone(),
         already_enriched,
     };
     let story_counts = Arc::new(stages::StoryCounts::default());
-    obs.add_source(observe::story_source(story_counts.clone()));
+    obs.register(|r| telemetry::Register::register(story_counts.as_ref(), r));
     let enrich_stats = Arc::new(bus::WorkerStats::default());
     let story_stats = Arc::new(bus::WorkerStats::default());
     let stories = stages::StoryStage {
@@ -648,8 +658,10 @@ async fn run_enricher(
     };
     let enrich_opts = worker_options(cfg, &topics.clean, "enricher");
     let story_opts = worker_options(cfg, &assign, "enricher-stories");
-    obs.add_source(observe::worker_source("enricher", enrich_stats.clone()));
-    obs.add_source(observe::worker_source("stories", story_stats.clone()));
+    obs.register(|r| {
+        enrich_stats.register("enricher", r);
+        story_stats.register("stories", r);
+    });
     // Only the enricher's own partitions count for readiness: the story partition is owned by one
     // instance at a time, the others stand by.
     observe::add_worker_checks(obs, "enricher", &enrich_stats);

@@ -6,40 +6,41 @@
 //! [`StoryStage`] assigns stories and marks duplicates; that depends on the order of articles, so
 //! it reads a single-partition internal topic that exactly one member of its group owns at a time.
 
-use std::collections::BTreeMap;
-use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use bus::{Output, Stage, StageError};
 use enricher::{Assignment, Decision, Enricher, StoryIndex};
 use model::{CleanArticle, EnrichedArticle, RawArticle};
+use telemetry::prometheus_client::metrics::counter::Counter;
+use telemetry::{label, CounterFamily, InternalEvent, Register, Registry};
 
-/// Counts by name (outcome, repair kind), for metrics with a label.
-#[derive(Debug, Default)]
-pub struct Tally(Mutex<BTreeMap<String, u64>>);
-
-impl Tally {
-    /// Count one `name`.
-    pub fn add(&self, name: &str) {
-        let mut m = self.0.lock().unwrap_or_else(|p| p.into_inner());
-        *m.entry(name.to_string()).or_default() += 1;
-    }
-
-    /// Every name with its count.
-    pub fn snapshot(&self) -> Vec<(String, u64)> {
-        let m = self.0.lock().unwrap_or_else(|p| p.into_inner());
-        m.iter().map(|(k, v)| (k.clone(), *v)).collect()
-    }
-}
+use crate::events::{
+    AlreadyAssigned, AlreadyEnriched, ArticleCleaned, ArticleEnriched, StoryChanged,
+};
 
 /// What the cleaner made of its input, for metrics.
 #[derive(Debug, Default)]
 pub struct CleanerCounts {
     /// Articles by outcome (`ok`, `too_short`, ...).
-    pub outcomes: Tally,
+    pub outcomes: CounterFamily,
     /// Text repairs by kind.
-    pub repairs: Tally,
+    pub repairs: CounterFamily,
+}
+
+impl Register for CleanerCounts {
+    fn register(&self, r: &mut Registry) {
+        r.register(
+            "newsflow_cleaner_outcomes",
+            "Cleaned documents by outcome",
+            self.outcomes.clone(),
+        );
+        r.register(
+            "newsflow_cleaner_repairs",
+            "Text repairs made, by kind",
+            self.repairs.clone(),
+        );
+    }
 }
 
 /// Raw document → clean article.
@@ -58,10 +59,11 @@ impl Stage for CleanerStage {
     fn process(&mut self, _key: Option<&[u8]>, payload: &[u8]) -> Result<Vec<Output>, StageError> {
         let raw: RawArticle = model::decode(payload)?;
         let clean = cleaner::clean(&raw);
-        self.counts.outcomes.add(&outcome_name(&clean.outcome));
-        for r in &clean.repairs {
-            self.counts.repairs.add(&r.kind);
+        ArticleCleaned {
+            counts: &self.counts,
+            article: &clean,
         }
+        .emit();
         Ok(vec![Output {
             topic: self.clean_topic.clone(),
             key: clean.article_id.clone(),
@@ -85,8 +87,9 @@ pub struct EnricherStage {
     pub enricher: Enricher,
     /// Output topic: the story stage's input.
     pub assign_topic: String,
-    /// Articles skipped because the same id and hash were enriched before.
-    pub already_enriched: Arc<AtomicU64>,
+    /// Articles skipped because the same id and hash were enriched before
+    /// (`newsflow_enricher_already_enriched_total`).
+    pub already_enriched: Counter,
 }
 
 impl Stage for EnricherStage {
@@ -106,8 +109,12 @@ impl Stage for EnricherStage {
                 article_id,
                 revision,
             } => {
-                self.already_enriched.fetch_add(1, Ordering::Relaxed);
-                tracing::debug!(article_id, revision, "already enriched");
+                AlreadyEnriched {
+                    counter: &self.already_enriched,
+                    article_id: &article_id,
+                    revision,
+                }
+                .emit();
                 Ok(Vec::new())
             }
         }
@@ -121,7 +128,17 @@ pub trait CatchUp: Send + Sync {
     /// Block until the index has seen everything published so far; after a rebalance also what
     /// the broker's high watermark leaves out (the local broker reports the start of the last
     /// batch, and the previous owner's last batch is what would be published twice).
-    fn catch_up(&self, after_rebalance: bool);
+    fn catch_up(&self, resume: Resume);
+}
+
+/// Why the story stage catches its index up before the next message.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Resume {
+    /// After a pause: what other instances published up to the high watermarks.
+    AfterPause,
+    /// After this consumer's partitions were reassigned: also the records past the reported
+    /// watermark (the previous owner's last batch).
+    AfterRebalance,
 }
 
 /// Enriched article without story → enriched article with story and duplicate links, story
@@ -135,8 +152,9 @@ pub struct StoryStage {
     pub stories_topic: String,
     /// Tracked story name → topic for its relevant articles.
     pub tracked_topics: Vec<(String, String)>,
-    /// Articles skipped because the same id and hash were assigned before.
-    pub already_assigned: Arc<AtomicU64>,
+    /// Articles skipped because the same id and hash were assigned before
+    /// (`newsflow_stories_already_assigned_total`).
+    pub already_assigned: Counter,
     /// Catches the index up after a pause; `None` when this process is the only writer.
     pub catch_up: Option<Arc<dyn CatchUp>>,
     /// When the last message was processed.
@@ -150,18 +168,58 @@ pub struct StoryStage {
 }
 
 /// What the story stage published, for metrics.
-#[derive(Debug, Default)]
+#[derive(Debug)]
 pub struct StoryCounts {
     /// Articles published to the enriched topic.
-    pub enriched: AtomicU64,
+    pub enriched: Counter,
     /// Published articles that are a new revision of a known id.
-    pub revisions: AtomicU64,
-    /// Published articles marked as a copy of another (same text).
-    pub exact_duplicates: AtomicU64,
-    /// Published articles marked as a near-duplicate or rewrite of another.
-    pub near_duplicates: AtomicU64,
+    pub revisions: Counter,
+    /// Published articles marked as a duplicate of another, by `kind`: `exact` (same text) or
+    /// `near` (a rewrite).
+    pub duplicates: CounterFamily,
     /// Story events by change (`created`, `updated`, `merged`).
-    pub events: Tally,
+    pub events: CounterFamily,
+}
+
+impl Default for StoryCounts {
+    fn default() -> Self {
+        let duplicates = CounterFamily::default();
+        // Both kinds listed from the start, so that rates start from zero.
+        for kind in ["exact", "near"] {
+            let _ = duplicates.get_or_create(&label("kind", kind));
+        }
+        Self {
+            enriched: Counter::default(),
+            revisions: Counter::default(),
+            duplicates,
+            events: CounterFamily::default(),
+        }
+    }
+}
+
+impl Register for StoryCounts {
+    fn register(&self, r: &mut Registry) {
+        r.register(
+            "newsflow_enricher_enriched",
+            "Articles published to the enriched topic",
+            self.enriched.clone(),
+        );
+        r.register(
+            "newsflow_enricher_revisions",
+            "Published articles that are a new revision of a known id",
+            self.revisions.clone(),
+        );
+        r.register(
+            "newsflow_enricher_duplicates",
+            "Published articles marked as duplicates of another, by kind",
+            self.duplicates.clone(),
+        );
+        r.register(
+            "newsflow_stories_events",
+            "Story events published, by change",
+            self.events.clone(),
+        );
+    }
 }
 
 /// A pause after which another instance may have owned the story partition.
@@ -178,7 +236,11 @@ impl Stage for StoryStage {
             let assignments = self.health.as_ref().map_or(0, |h| h.assignments());
             let moved = assignments != self.assignments_seen;
             if moved || self.last.is_none_or(|t| t.elapsed() > IDLE) {
-                c.catch_up(moved);
+                c.catch_up(if moved {
+                    Resume::AfterRebalance
+                } else {
+                    Resume::AfterPause
+                });
                 self.assignments_seen = assignments;
             }
         }
@@ -188,31 +250,11 @@ impl Stage for StoryStage {
         let mut index = self.index.lock().unwrap_or_else(|p| p.into_inner());
         match index.assign(article) {
             Assignment::Assigned { article: a, events } => {
-                tracing::info!(
-                    article_id = %a.article_id,
-                    title = %a.title,
-                    language = %a.language.code,
-                    entities = a.entities.len(),
-                    claims = a.claims.len(),
-                    revision = a.revision,
-                    story_id = a.story_id.as_deref().unwrap_or(""),
-                    duplicate_of = a.duplicate_of.as_deref().unwrap_or(""),
-                    near_duplicate_of = a.near_duplicate_of.as_ref().map(|n| n.article_id.as_str()).unwrap_or(""),
-                    "article enriched"
-                );
-                let c = &self.counts;
-                c.enriched.fetch_add(1, Ordering::Relaxed);
-                if a.revision > 1 {
-                    c.revisions.fetch_add(1, Ordering::Relaxed);
+                ArticleEnriched {
+                    counts: &self.counts,
+                    article: &a,
                 }
-                if a.duplicate_of.is_some() {
-                    c.exact_duplicates.fetch_add(1, Ordering::Relaxed);
-                } else if a.near_duplicate_of.is_some() {
-                    c.near_duplicates.fetch_add(1, Ordering::Relaxed);
-                }
-                for ev in &events {
-                    c.events.add(&format!("{:?}", ev.change).to_lowercase());
-                }
+                .emit();
                 let body = model::encode(a.as_ref());
                 let mut out = vec![Output {
                     topic: self.enriched_topic.clone(),
@@ -220,7 +262,11 @@ impl Stage for StoryStage {
                     payload: body.clone(),
                 }];
                 for ev in events {
-                    tracing::info!(story_id = %ev.story_id, change = ?ev.change, version = ev.version, articles = ev.article_ids.len(), title = %ev.title, "story event");
+                    StoryChanged {
+                        counts: &self.counts,
+                        event: &ev,
+                    }
+                    .emit();
                     out.push(Output {
                         topic: self.stories_topic.clone(),
                         key: ev.story_id.clone(),
@@ -244,8 +290,12 @@ impl Stage for StoryStage {
                 article_id,
                 story_id,
             } => {
-                self.already_assigned.fetch_add(1, Ordering::Relaxed);
-                tracing::debug!(article_id, story_id, "story already assigned");
+                AlreadyAssigned {
+                    counter: &self.already_assigned,
+                    article_id: &article_id,
+                    story_id: &story_id,
+                }
+                .emit();
                 Ok(Vec::new())
             }
         }

@@ -183,8 +183,8 @@ impl Running {
         }
     }
 
-    pub fn count(c: &std::sync::atomic::AtomicU64) -> u64 {
-        c.load(std::sync::atomic::Ordering::Relaxed)
+    pub fn count(c: &fetcher::Counter) -> u64 {
+        c.get()
     }
 
     /// Stop and wait for the fetcher to finish.
