@@ -11,4 +11,4 @@ pub use id::{article_id, canonical_url, content_hash, urn_for_file, UrlError};
 pub use kinds::{ClaimKind, EntityKind, ErrorClass, SourceKind};
 pub use messages::*;
 pub use schemas::json_schemas;
-pub use secret::{Redacted, Secret, SecretUrl};
+pub use secret::{Redacted, SecretUrl};

@@ -1,5 +1,5 @@
 //! Values that must never reach a log line, a message or command output as written: URLs with
-//! credentials or token parameters, free text quoting such URLs, secret options. Their `Debug`
+//! credentials or token parameters, free text quoting such URLs. Their `Debug`
 //! and `Display` redact, so a log field or an error built from them is safe by construction;
 //! only an explicit [`SecretUrl::expose`] gives the text back (to fetch with it).
 
@@ -29,18 +29,6 @@ impl<S: AsRef<str>> SecretUrl<S> {
     /// The URL fit for logs, messages and command output.
     pub fn redacted(&self) -> String {
         redact_url(self.0.as_ref())
-    }
-
-    /// A borrowed view, for a log field.
-    pub fn borrowed(&self) -> SecretUrl<&str> {
-        SecretUrl(self.0.as_ref())
-    }
-}
-
-impl SecretUrl<String> {
-    /// The URL as written, secrets included.
-    pub fn into_exposed(self) -> String {
-        self.0
     }
 }
 
@@ -101,35 +89,6 @@ impl<T: fmt::Display> fmt::Debug for Redacted<T> {
     }
 }
 
-/// A value that is secret as a whole (a password, a SASL option): shown as `[redacted]`.
-#[derive(Clone, Default, PartialEq, Eq, serde::Deserialize)]
-#[serde(transparent)]
-pub struct Secret<T>(T);
-
-impl<T> Secret<T> {
-    /// Wrap a secret.
-    pub fn new(value: T) -> Self {
-        Self(value)
-    }
-
-    /// The secret itself: for the client that needs it, never for showing.
-    pub fn expose(&self) -> &T {
-        &self.0
-    }
-}
-
-impl<T> fmt::Display for Secret<T> {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("[redacted]")
-    }
-}
-
-impl<T> fmt::Debug for Secret<T> {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("[redacted]")
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -140,7 +99,7 @@ mod tests {
         for shown in [
             u.to_string(),
             format!("{u:?}"),
-            format!("{:?}", u.borrowed()),
+            format!("{}", SecretUrl::new(u.expose())),
         ] {
             assert!(!shown.contains("pw") && !shown.contains("abc"), "{shown}");
             assert!(
@@ -157,15 +116,16 @@ mod tests {
     }
 
     #[test]
-    fn text_with_urls_and_whole_secrets_redact() {
+    fn text_quoting_urls_is_redacted() {
         let e = "fetching http://u:pw@h/x?api_key=k1 (refused)";
         assert_eq!(
             Redacted(e).to_string(),
             "fetching http://h/x?api_key=redacted (refused)"
         );
-        let s = Secret::new("hunter2".to_string());
-        assert_eq!(format!("{s} {s:?}"), "[redacted] [redacted]");
-        assert_eq!(s.expose(), "hunter2");
+        assert_eq!(
+            format!("{:?}", Redacted("see https://h/?sig=abc")),
+            "\"see https://h/?sig=redacted\""
+        );
     }
 
     #[test]
