@@ -56,7 +56,7 @@ impl InternalEvent for FeedDiscovered<'_> {
 }
 
 /// A feed poll failed in a way retried at the next poll (`what` says how: `no feed found`,
-/// `malformed feed`, `feed fetch failed`).
+/// `malformed feed`, `feed fetch failed`); a 429/503 with `Retry-After` also slowed its host down.
 pub(crate) struct FeedFailed<'a, E: Display> {
     pub stats: &'a FetcherStats,
     pub feed: &'a str,
@@ -64,6 +64,7 @@ pub(crate) struct FeedFailed<'a, E: Display> {
     pub error: E,
     pub failures: u32,
     pub what: FeedFailure,
+    pub throttled: bool,
 }
 
 /// How a feed poll failed.
@@ -92,6 +93,63 @@ impl<E: Display> InternalEvent for FeedFailed<'_, E> {
             }
         }
         self.stats.errors.inc();
+        if self.throttled {
+            self.stats.throttled.inc();
+        }
+    }
+}
+
+/// A feed was polled (a conditional or full GET of its URL).
+pub(crate) struct FeedPolled<'a> {
+    pub stats: &'a FetcherStats,
+    pub feed: &'a str,
+}
+
+impl InternalEvent for FeedPolled<'_> {
+    fn emit(self) {
+        tracing::trace!(feed = self.feed, "feed polled");
+        self.stats.polls.inc();
+    }
+}
+
+/// An entry or file was skipped: published before in this version, or being published by
+/// another feed right now.
+pub(crate) struct EntryUnchanged<'a> {
+    pub stats: &'a FetcherStats,
+    pub id: &'a str,
+}
+
+impl InternalEvent for EntryUnchanged<'_> {
+    fn emit(self) {
+        tracing::trace!(article_id = self.id, "entry unchanged, skipped");
+        self.stats.unchanged.inc();
+    }
+}
+
+/// A permanent failure went to the dead-letter topic.
+pub(crate) struct FetchDeadLettered<'a> {
+    pub stats: &'a FetcherStats,
+    pub url: SecretUrl<&'a str>,
+    pub class: &'a model::ErrorClass,
+}
+
+impl InternalEvent for FetchDeadLettered<'_> {
+    fn emit(self) {
+        tracing::debug!(url = %self.url, class = %self.class, "dead-lettered");
+        self.stats.dead_lettered.inc();
+    }
+}
+
+/// A changed feed list was applied without a restart.
+pub(crate) struct FeedListReloaded<'a> {
+    pub stats: &'a FetcherStats,
+    pub version: &'a str,
+}
+
+impl InternalEvent for FeedListReloaded<'_> {
+    fn emit(self) {
+        tracing::debug!(version = self.version, "feed list reload counted");
+        self.stats.config_reloads.inc();
     }
 }
 
@@ -99,7 +157,7 @@ impl<E: Display> InternalEvent for FeedFailed<'_, E> {
 pub(crate) struct PageFetchFailed<'a> {
     pub stats: &'a FetcherStats,
     pub feed: &'a str,
-    pub url: SecretUrl<&'a str>,
+    pub url: &'a SecretUrl,
     pub error: &'a HttpError,
 }
 
@@ -117,7 +175,7 @@ impl InternalEvent for PageFetchFailed<'_> {
 pub(crate) struct FetchRefused<'a> {
     pub stats: &'a FetcherStats,
     pub feed: &'a str,
-    pub url: SecretUrl<&'a str>,
+    pub url: &'a SecretUrl,
     pub kind: crate::Refusal,
     pub error: &'a HttpError,
 }
@@ -133,7 +191,7 @@ impl InternalEvent for FetchRefused<'_> {
 pub(crate) struct RobotsDenied<'a> {
     pub stats: &'a FetcherStats,
     pub feed: &'a str,
-    pub url: SecretUrl<&'a str>,
+    pub url: &'a SecretUrl,
 }
 
 impl InternalEvent for RobotsDenied<'_> {
@@ -148,13 +206,13 @@ impl InternalEvent for RobotsDenied<'_> {
 pub(crate) struct DuplicateLink<'a> {
     pub stats: &'a FetcherStats,
     pub feed: &'a str,
-    pub url: SecretUrl<&'a str>,
-    pub canonical: SecretUrl<&'a str>,
+    pub url: &'a SecretUrl,
+    pub canonical: &'a str,
 }
 
 impl InternalEvent for DuplicateLink<'_> {
     fn emit(self) {
-        tracing::info!(feed = self.feed, url = %self.url, canonical = %self.canonical, "same article through another link, not published again");
+        tracing::info!(feed = self.feed, url = %self.url, canonical = %SecretUrl::new(self.canonical), "same article through another link, not published again");
         self.stats.duplicates.inc();
     }
 }
@@ -163,7 +221,7 @@ impl InternalEvent for DuplicateLink<'_> {
 pub(crate) struct PublishFailed<'a> {
     pub stats: &'a FetcherStats,
     pub feed: &'a str,
-    pub url: SecretUrl<&'a str>,
+    pub url: &'a SecretUrl,
     pub error: &'a crate::SinkError,
 }
 
@@ -178,7 +236,7 @@ impl InternalEvent for PublishFailed<'_> {
 pub(crate) struct ArticlePublished<'a> {
     pub stats: &'a FetcherStats,
     pub feed: &'a str,
-    pub url: SecretUrl<&'a str>,
+    pub url: &'a SecretUrl,
 }
 
 impl InternalEvent for ArticlePublished<'_> {

@@ -12,8 +12,9 @@ use tokio_util::sync::CancellationToken;
 
 use crate::conditional::{self, Judgement};
 use crate::events::{
-    ArticlePublished, DuplicateLink, FeedDiscovered, FeedFailed, FeedFailure, FeedNotModified,
-    FetchRefused, PageFetchFailed, PublishFailed, RobotsDenied, ValidatorsDistrusted,
+    ArticlePublished, DuplicateLink, EntryUnchanged, FeedDiscovered, FeedFailed, FeedFailure,
+    FeedNotModified, FeedPolled, FetchDeadLettered, FetchRefused, PageFetchFailed, PublishFailed,
+    RobotsDenied, ValidatorsDistrusted,
 };
 use crate::schedule::{self, Hints};
 use crate::{
@@ -189,7 +190,11 @@ async fn poll_once<S: Sink>(
     };
     // Two rounds at most: a site page found to announce a feed is followed at once.
     for _round in 0..2 {
-        stats.polls.inc();
+        FeedPolled {
+            stats,
+            feed: &feed.name,
+        }
+        .emit();
         let plan = conditional::plan(st, ctx.poll.validator_check_every);
         // May carry credentials or a token: shown redacted, exposed to the client only.
         let url = st
@@ -287,6 +292,7 @@ async fn poll_once<S: Sink>(
                                     error: &msg,
                                     failures: st.failures + 1,
                                     what: FeedFailure::NoFeedFound,
+                                    throttled: false,
                                 }
                                 .emit();
                                 failed(st, now, &msg);
@@ -301,6 +307,7 @@ async fn poll_once<S: Sink>(
                             error: &e,
                             failures: st.failures + 1,
                             what: FeedFailure::Malformed,
+                            throttled: false,
                         }
                         .emit();
                         failed(st, now, &e.to_string());
@@ -338,9 +345,6 @@ async fn poll_once<S: Sink>(
                         *last_bad_feed = Some(key);
                     }
                 }
-                if e.retry_after().is_some() {
-                    stats.throttled.inc();
-                }
                 hints.retry_after = e.retry_after();
                 FeedFailed {
                     stats,
@@ -349,6 +353,7 @@ async fn poll_once<S: Sink>(
                     error: &e,
                     failures: st.failures + 1,
                     what: FeedFailure::Fetch,
+                    throttled: e.retry_after().is_some(),
                 }
                 .emit();
                 failed(st, now, &e.to_string());
@@ -398,7 +403,7 @@ async fn dead_letter<S: Sink>(
     let letter = model::DeadLetter {
         schema: model::DeadLetter::schema_tag(),
         stage: "fetcher".into(),
-        error_class: class,
+        error_class: class.clone(),
         reason: reason.into(),
         time: Utc::now(),
         source_topic: String::new(),
@@ -413,7 +418,12 @@ async fn dead_letter<S: Sink>(
     if let Err(e) = sink.dead_letter(letter).await {
         tracing::warn!(url = %model::SecretUrl::new(url), error = %e, "dead letter failed");
     }
-    stats.dead_lettered.inc();
+    FetchDeadLettered {
+        stats,
+        url: model::SecretUrl::new(url),
+        class: &class,
+    }
+    .emit();
 }
 
 /// Ingest one entry; false when it is to be retried at the next poll.
@@ -427,7 +437,7 @@ async fn ingest_entry<S: Sink>(
         Some(link) => match model::canonical_url(link) {
             Ok(u) => {
                 let fetch = with_credentials(&u, link);
-                (u, Some(fetch))
+                (u, Some(model::SecretUrl::from(fetch)))
             }
             Err(e) => {
                 tracing::warn!(feed = %feed.name, link = %model::SecretUrl::new(link), error = %model::Redacted(&e), "entry link unusable");
@@ -445,6 +455,8 @@ async fn ingest_entry<S: Sink>(
         None => return true,
     };
     let link_id = model::article_id(&url);
+    // The canonical URL has no credentials but may keep a token parameter: logs show it redacted.
+    let url = model::SecretUrl::from(url);
     let version = entry
         .updated
         .or(entry.published)
@@ -452,13 +464,13 @@ async fn ingest_entry<S: Sink>(
         .unwrap_or_default();
     {
         let mut seen = ctx.seen.lock().await;
-        if seen.is_current(&link_id, &version) {
-            ctx.stats.unchanged.inc();
-            return true;
-        }
-        if !seen.claim(&link_id) {
-            // Another feed is publishing it right now.
-            ctx.stats.unchanged.inc();
+        // Published before, or another feed is publishing it right now.
+        if seen.is_current(&link_id, &version) || !seen.claim(&link_id) {
+            EntryUnchanged {
+                stats: &ctx.stats,
+                id: &link_id,
+            }
+            .emit();
             return true;
         }
     }
@@ -507,8 +519,8 @@ async fn ingest_claimed<S: Sink>(
     client: &HttpClient,
     ctx: &Ctx<S>,
     entry: FeedEntry,
-    mut url: String,
-    fetch: Option<String>,
+    mut url: model::SecretUrl,
+    fetch: Option<model::SecretUrl>,
     link_id: String,
     version: String,
     claims: &mut Vec<String>,
@@ -517,7 +529,7 @@ async fn ingest_claimed<S: Sink>(
     let sink = &*ctx.sink;
     let mut id = link_id.clone();
     let (content_type, body) = if let Some(fetch_url) = fetch {
-        match client.get_article(&fetch_url).await {
+        match client.get_article(fetch_url.expose()).await {
             Ok(page) => {
                 let body = page.text();
                 if page.media_type.contains("html") || page.media_type.is_empty() {
@@ -535,8 +547,8 @@ async fn ingest_claimed<S: Sink>(
                                 DuplicateLink {
                                     stats,
                                     feed: &feed.name,
-                                    url: model::SecretUrl::new(url.as_str()),
-                                    canonical: model::SecretUrl::new(canon.as_str()),
+                                    url: &url,
+                                    canonical: &canon,
                                 }
                                 .emit();
                                 crate::remember(
@@ -552,7 +564,7 @@ async fn ingest_claimed<S: Sink>(
                             }
                             claims.push(canon_id.clone());
                             id = canon_id;
-                            url = canon;
+                            url = canon.into();
                         }
                     }
                 }
@@ -562,7 +574,7 @@ async fn ingest_claimed<S: Sink>(
                 RobotsDenied {
                     stats,
                     feed: &feed.name,
-                    url: model::SecretUrl::new(url.as_str()),
+                    url: &url,
                 }
                 .emit();
                 crate::remember(
@@ -580,7 +592,7 @@ async fn ingest_claimed<S: Sink>(
                 PageFetchFailed {
                     stats,
                     feed: &feed.name,
-                    url: model::SecretUrl::new(url.as_str()),
+                    url: &url,
                     error: &e,
                 }
                 .emit();
@@ -591,17 +603,17 @@ async fn ingest_claimed<S: Sink>(
                     FetchRefused {
                         stats,
                         feed: &feed.name,
-                        url: model::SecretUrl::new(url.as_str()),
+                        url: &url,
                         kind: *kind,
                         error: &e,
                     }
                     .emit();
                     model::ErrorClass::RefusedAddress
                 } else {
-                    tracing::warn!(feed = %feed.name, url = %model::SecretUrl::new(&url), error = %e, "page unusable");
+                    tracing::warn!(feed = %feed.name, url = %url, error = %e, "page unusable");
                     model::ErrorClass::UnfetchablePage
                 };
-                dead_letter(sink, stats, class, &e.to_string(), &url, b"").await;
+                dead_letter(sink, stats, class, &e.to_string(), url.expose(), b"").await;
                 crate::remember(
                     sink,
                     &ctx.seen,
@@ -623,7 +635,8 @@ async fn ingest_claimed<S: Sink>(
     let article = RawArticle {
         schema: RawArticle::schema_tag(),
         article_id: id.clone(),
-        url: url.clone(),
+        // The article's identity, as the id is: the canonical URL as written.
+        url: url.expose().to_string(),
         source: SourceRef {
             kind: model::SourceKind::Feed,
             name: feed.name.clone(),
@@ -644,7 +657,7 @@ async fn ingest_claimed<S: Sink>(
         PublishFailed {
             stats,
             feed: &feed.name,
-            url: model::SecretUrl::new(url.as_str()),
+            url: &url,
             error: &e,
         }
         .emit();
@@ -665,7 +678,7 @@ async fn ingest_claimed<S: Sink>(
     ArticlePublished {
         stats,
         feed: &feed.name,
-        url: model::SecretUrl::new(url.as_str()),
+        url: &url,
     }
     .emit();
     true

@@ -12,7 +12,7 @@ use tokio_util::sync::CancellationToken;
 
 use telemetry::InternalEvent;
 
-use crate::events::{FilePublishFailed, FilePublished, ScanFailed};
+use crate::events::{EntryUnchanged, FilePublishFailed, FilePublished, ScanFailed};
 use crate::{Ctx, DirSpec, SeenEntry, Sink};
 
 /// A file that is ready to ingest.
@@ -157,7 +157,7 @@ pub(crate) async fn watch_dir<S: Sink>(
                     let urn = model::urn_for_file(dir.kind.as_str(), &f.file_name);
                     let id = model::article_id(&urn);
                     if ctx.seen.lock().await.is_current(&id, &f.hash) {
-                        stats.unchanged.inc();
+                        EntryUnchanged { stats, id: &id }.emit();
                         continue;
                     }
                     let article = RawArticle {

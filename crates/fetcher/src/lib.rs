@@ -23,6 +23,7 @@ use std::time::Duration;
 
 use model::{DeadLetter, RawArticle};
 pub use telemetry::prometheus_client::metrics::counter::Counter;
+use telemetry::InternalEvent;
 use tokio_util::sync::CancellationToken;
 
 pub use conditional::{judge, plan, record_full, Judgement, Plan};
@@ -528,8 +529,13 @@ pub async fn run_with_updates<S: Sink>(
                     if let Some(r) = &list.refreshed {
                         ctx.seen.lock().await.merge(&r.seen);
                     }
+                    let version = list.version.clone();
                     apply(list, &mut running, &mut tasks);
-                    ctx.stats.config_reloads.inc();
+                    events::FeedListReloaded {
+                        stats: &ctx.stats,
+                        version: &version,
+                    }
+                    .emit();
                 }
                 Err(_) => listening = false,
             },

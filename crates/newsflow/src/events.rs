@@ -136,3 +136,25 @@ impl InternalEvent for AlreadyAssigned<'_> {
         self.counter.inc();
     }
 }
+
+/// An edited config was refused; the running one stays
+/// (`newsflow_fetcher_config_reload_failures_total`).
+pub struct ConfigEditRefused<'a> {
+    /// Where it is counted.
+    pub stats: &'a fetcher::FetcherStats,
+    /// The config file.
+    pub file: &'a std::path::Path,
+    /// Why it was refused.
+    pub error: &'a anyhow::Error,
+}
+
+impl InternalEvent for ConfigEditRefused<'_> {
+    fn emit(self) {
+        tracing::error!(
+            file = %self.file.display(),
+            error = format!("{:#}", self.error),
+            "config edit refused, the running config stays"
+        );
+        self.stats.config_reload_failures.inc();
+    }
+}

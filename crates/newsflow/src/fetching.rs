@@ -191,15 +191,14 @@ pub async fn watch_config(
                 }
             }
             Err(e) => {
-                stats.config_reload_failures.inc();
                 stats
                     .config_refused
                     .store(true, std::sync::atomic::Ordering::Relaxed);
-                tracing::error!(
-                    file = %config_path.display(),
-                    error = format!("{e:#}"),
-                    "config edit refused, the running config stays"
-                );
+                telemetry::InternalEvent::emit(crate::events::ConfigEditRefused {
+                    stats: &stats,
+                    file: &config_path,
+                    error: &e,
+                });
             }
         }
     }
