@@ -75,49 +75,6 @@ impl KafkaSettings {
     }
 }
 
-/// Topic names derived from one prefix (`news` by default).
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Topics {
-    /// Fetched documents.
-    pub raw: String,
-    /// Cleaned articles.
-    pub clean: String,
-    /// Enriched articles, latest record per id is current.
-    pub enriched: String,
-    /// Story events keyed by story id.
-    pub stories: String,
-    /// Dead letters from every stage.
-    pub dlq: String,
-    /// Fetcher progress (seen entries), compacted, keyed by entry.
-    pub fetcher_state: String,
-}
-
-impl Topics {
-    /// Names for `prefix`: `{prefix}.raw`, `{prefix}.clean`, ...
-    pub fn with_prefix(prefix: &str) -> Self {
-        Self {
-            raw: format!("{prefix}.raw"),
-            clean: format!("{prefix}.clean"),
-            enriched: format!("{prefix}.enriched"),
-            stories: format!("{prefix}.stories"),
-            dlq: format!("{prefix}.dlq"),
-            fetcher_state: format!("{prefix}.fetcher.state"),
-        }
-    }
-
-    /// Every topic, in pipeline order.
-    pub fn all(&self) -> Vec<&str> {
-        vec![
-            &self.raw,
-            &self.clean,
-            &self.enriched,
-            &self.stories,
-            &self.dlq,
-            &self.fetcher_state,
-        ]
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -27,7 +27,7 @@ use tokio_util::sync::CancellationToken;
 pub use conditional::{judge, plan, record_full, Judgement, Plan};
 pub use discover::{alternate_feeds, canonical_link, common_paths, COMMON_FEED_PATHS};
 pub use feeds::{entries_of, parse_feed, FeedEntry, FeedError};
-pub use files::{is_settled, scan_dir, FileArticle, FileSeen};
+pub use files::{content_type_of, is_settled, scan_dir, FileArticle, FileSeen};
 pub use http::{
     decode_body, parse_http_date, response_meta, Fetched, HttpClient, HttpError, HttpOptions, Page,
     Purpose, ResponseMeta, Validators,

@@ -122,6 +122,19 @@ fn escape(s: &str) -> String {
         .replace('"', "&quot;")
 }
 
+/// Serve the demo feed `cfg.demo_feed` describes until `shutdown`.
+pub async fn serve_config(cfg: &crate::config::Config, shutdown: CancellationToken) -> Result<()> {
+    let d = &cfg.demo_feed;
+    serve(
+        &d.listen,
+        &cfg.data_path(&d.dir),
+        d.interval_secs.get(),
+        &d.public_url,
+        shutdown,
+    )
+    .await
+}
+
 /// Serve the demo feed on `listen` until `shutdown` fires; article links start with `public_url`
 /// when it is set, else with the address each request was sent to.
 pub async fn serve(

@@ -11,7 +11,8 @@ use std::path::{Path, PathBuf};
 use clap::Parser;
 use serde_json::Value;
 
-use crate::config::Config;
+use newsflow::config::Config;
+
 use crate::Cli;
 
 fn repo() -> PathBuf {
@@ -298,7 +299,7 @@ fn compose_services_run_real_commands_with_real_files() {
         )
         .expect("config");
         assert!(
-            grace > cfg.worker.shutdown_timeout_secs + 10,
+            grace > cfg.worker.shutdown_timeout_secs.get().as_secs() + 10,
             "{stage}: stop_grace_period {grace}s"
         );
     }
@@ -474,7 +475,10 @@ fn kubernetes_manifests_match_the_code() {
     assert!(dockerfile.contains("COPY config /app/config"));
     assert!(dockerfile.contains("COPY data /app/data"));
     for (p, in_repo) in [
-        (&cfg.enricher.gazetteer, "config/gazetteer.toml"),
+        (
+            cfg.enricher.gazetteer.as_ref().expect("gazetteer"),
+            "config/gazetteer.toml",
+        ),
         (&cfg.fetcher.dirs[0].path, "data/seed"),
     ] {
         let rel = p
@@ -575,7 +579,7 @@ fn kubernetes_manifests_match_the_code() {
             .as_u64()
             .expect("grace");
         assert!(
-            grace > cfg.worker.shutdown_timeout_secs + 10,
+            grace > cfg.worker.shutdown_timeout_secs.get().as_secs() + 10,
             "{name}: grace {grace}s"
         );
         // Never more pods than partitions, also during a rollout: a pod without a partition is

@@ -423,7 +423,7 @@ pub fn add_worker_checks(o: &Observer, stage: &'static str, stats: &Arc<bus::Wor
 }
 
 /// Samples of the cleaner's outcomes and repairs.
-pub fn cleaner_source(counts: Arc<crate::stages::CleanerCounts>) -> impl Source {
+pub fn cleaner_source(counts: Arc<crate::cleaner::CleanerCounts>) -> impl Source {
     move |out: &mut Vec<Sample>| {
         for (outcome, n) in counts.outcomes.snapshot() {
             out.push(
@@ -464,7 +464,7 @@ pub fn enricher_source(
 }
 
 /// Samples of the story stage: what it published.
-pub fn story_source(counts: Arc<crate::stages::StoryCounts>) -> impl Source {
+pub fn story_source(counts: Arc<crate::story::StoryCounts>) -> impl Source {
     move |out: &mut Vec<Sample>| {
         let c = |a: &AtomicU64| a.load(Ordering::Relaxed);
         out.push(Sample::counter(
@@ -631,9 +631,9 @@ pub fn fetcher_source(stats: Arc<fetcher::FetcherStats>) -> impl Source {
 
 /// Samples of the global address switches in force: 1 per key that lets every feed reach
 /// non-public addresses.
-pub fn address_override_source(overrides: Arc<crate::fetching::AddressOverrides>) -> impl Source {
+pub fn address_override_source(overrides: Arc<crate::fetcher::AddressOverrides>) -> impl Source {
     move |out: &mut Vec<Sample>| {
-        for key in crate::fetching::AddressOverrides::KEYS {
+        for key in crate::fetcher::AddressOverrides::KEYS {
             out.push(
                 Sample::gauge(
                     "newsflow_fetcher_address_override",

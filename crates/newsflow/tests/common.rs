@@ -15,6 +15,19 @@ pub fn repo() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
 }
 
+/// The pipeline topics of `prefix` with `partitions` partitions, as `newsflow topics create`
+/// specifies them.
+pub fn pipeline_topics(prefix: &str, partitions: i32) -> Vec<bus::TopicSpec> {
+    newsflow::config::Config::from_text(
+        &format!("[pipeline]\ntopic_prefix = \"{prefix}\"\npartitions = {partitions}\n"),
+        None,
+        std::iter::empty(),
+    )
+    .expect("config")
+    .topology()
+    .pipeline()
+}
+
 /// A scratch directory for one test.
 pub fn scratch(name: &str) -> PathBuf {
     let dir = std::env::temp_dir().join(testkit::unique(name));

@@ -8,8 +8,9 @@ mod common;
 use std::time::Duration;
 
 use base64::Engine;
-use bus::{KafkaSettings, Publisher, TopicReader, TopicSpec, Topics};
+use bus::{KafkaSettings, Publisher, TopicReader};
 use model::{CleanArticle, DeadLetter, EntryHints, RawArticle, SourceRef, Versioned};
+use newsflow::topology::Topics;
 
 fn raw(id: &str, body: String) -> RawArticle {
     RawArticle {
@@ -45,7 +46,7 @@ async fn poison_inputs_are_dead_lettered_and_replayable() {
     let (config, prefix) = common::write_config(&dir, &broker.brokers(), &[], "");
     let settings = KafkaSettings::new(broker.brokers());
     let topics = Topics::with_prefix(&prefix);
-    bus::ensure_topics(&settings, &TopicSpec::pipeline(&topics, 1, 1, 1 << 20))
+    bus::ensure_topics(&settings, &common::pipeline_topics(&prefix, 1))
         .await
         .expect("topics");
 

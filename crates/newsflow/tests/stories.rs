@@ -10,7 +10,7 @@ use std::collections::{BTreeSet, HashMap};
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
-use bus::{KafkaSettings, Publisher, TopicSpec, Topics};
+use bus::{KafkaSettings, Publisher};
 use common::{scratch, write_config, Enriched, Newsflow};
 use model::{CleanArticle, EntryHints, RawArticle, SourceRef, StoryEvent, Versioned};
 
@@ -69,12 +69,9 @@ async fn publish(brokers: &str, prefix: &str, articles: &[CleanArticle]) {
 
 async fn topics(brokers: &str, prefix: &str) {
     let settings = KafkaSettings::new(brokers);
-    bus::ensure_topics(
-        &settings,
-        &TopicSpec::pipeline(&Topics::with_prefix(prefix), 3, 1, 1 << 20),
-    )
-    .await
-    .expect("topics");
+    bus::ensure_topics(&settings, &common::pipeline_topics(prefix, 3))
+        .await
+        .expect("topics");
 }
 
 /// Latest story id per article id, once every id in `ids` is enriched.

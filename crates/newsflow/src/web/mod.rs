@@ -13,11 +13,23 @@ use fetcher::FeedState;
 use tokio_util::sync::CancellationToken;
 
 use crate::config::Config;
-use crate::sink::FEED_KEY_PREFIX;
+use crate::fetcher::sink::FEED_KEY_PREFIX;
+
+/// Serve the web view against `kafka.brokers` until `shutdown`.
+pub async fn run(
+    cfg: Config,
+    shutdown: impl std::future::Future<Output = ()> + Send + 'static,
+) -> Result<()> {
+    let brokers = crate::require_brokers(&cfg)?;
+    let token = crate::stop_on(shutdown);
+    let r = serve(&cfg, &brokers, token.clone()).await;
+    token.cancel();
+    r
+}
 
 /// Bind `cfg.web.listen`, print the address, and serve the view until `shutdown` while following
 /// the topics.
-pub async fn run(cfg: &Config, brokers: &str, shutdown: CancellationToken) -> Result<()> {
+pub async fn serve(cfg: &Config, brokers: &str, shutdown: CancellationToken) -> Result<()> {
     let listen = cfg.web.listen.clone();
     anyhow::ensure!(
         !listen.is_empty(),
@@ -176,7 +188,7 @@ fn apply(
 
 /// Feed rows as `newsflow feeds` shows them.
 pub fn feed_rows(cfg: &Config, states: Vec<FeedState>) -> Vec<web::FeedRow> {
-    let shown = match crate::fetching::shown_feeds(cfg, states) {
+    let shown = match crate::fetcher::feeds::shown_feeds(cfg, states) {
         Ok(s) => s,
         Err(e) => {
             tracing::warn!(
@@ -190,7 +202,7 @@ pub fn feed_rows(cfg: &Config, states: Vec<FeedState>) -> Vec<web::FeedRow> {
         .into_iter()
         .map(|(s, configured)| web::FeedRow {
             removed: !configured,
-            validators: crate::fetching::trust(&s).to_string(),
+            validators: crate::fetcher::feeds::trust(&s).to_string(),
             last_success: s.last_success,
             last_error_at: s.last_error_at,
             next_poll: s.next_poll,
