@@ -115,6 +115,69 @@ pub fn with_metrics(config: &Path) -> String {
     addr
 }
 
+/// The shutdown future a library component runs with in tests.
+pub type Stop = std::pin::Pin<Box<dyn std::future::Future<Output = ()> + Send>>;
+
+/// The pipeline or one component running in this process through the library, stopped by the
+/// test's own shutdown future.
+pub struct InProcess {
+    stop: Option<tokio::sync::oneshot::Sender<()>>,
+    task: tokio::task::JoinHandle<anyhow::Result<()>>,
+}
+
+impl InProcess {
+    /// Start `run` (e.g. `newsflow::run`, `newsflow::enricher::run`) on the config at `config`.
+    pub fn start<Fut>(
+        config: &Path,
+        run: impl FnOnce(newsflow::config::Config, Stop) -> Fut,
+    ) -> Self
+    where
+        Fut: std::future::Future<Output = anyhow::Result<()>> + Send + 'static,
+    {
+        Self::start_with(config, |_| {}, run)
+    }
+
+    /// Like [`InProcess::start`], with the config changed by `edit` first (instead of an
+    /// environment override).
+    pub fn start_with<Fut>(
+        config: &Path,
+        edit: impl FnOnce(&mut newsflow::config::Config),
+        run: impl FnOnce(newsflow::config::Config, Stop) -> Fut,
+    ) -> Self
+    where
+        Fut: std::future::Future<Output = anyhow::Result<()>> + Send + 'static,
+    {
+        let mut cfg = newsflow::config::Config::load(config).expect("config");
+        edit(&mut cfg);
+        let (tx, rx) = tokio::sync::oneshot::channel();
+        let stop: Stop = Box::pin(async move {
+            let _ = rx.await;
+        });
+        Self {
+            stop: Some(tx),
+            task: tokio::spawn(run(cfg, stop)),
+        }
+    }
+
+    /// Complete its shutdown future and wait for a clean end within `bound`.
+    pub async fn stop(mut self, bound: Duration) {
+        if let Some(tx) = self.stop.take() {
+            let _ = tx.send(());
+        }
+        tokio::time::timeout(bound, &mut self.task)
+            .await
+            .unwrap_or_else(|_| panic!("did not stop within {bound:?}"))
+            .expect("task")
+            .unwrap_or_else(|e| panic!("ended with an error: {e:#}"));
+    }
+}
+
+impl Drop for InProcess {
+    fn drop(&mut self) {
+        self.task.abort();
+    }
+}
+
 /// A running `newsflow` process, killed if the test fails before stopping it.
 pub struct Newsflow(pub Child);
 

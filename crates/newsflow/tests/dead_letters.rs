@@ -1,7 +1,8 @@
 //! Poison input: malformed JSON, an unknown schema major version, an oversized message, invalid
 //! UTF-8 and a payload the stage cannot use each land on the dead-letter topic with stage, reason,
 //! original bytes and source topic/partition/offset, while the messages behind them are cleaned.
-//! `newsflow replay` sends chosen letters back to their input topic.
+//! `newsflow replay` sends chosen letters back to their input topic. The cleaner runs in this
+//! process through the library; `replay` is run as the command.
 
 mod common;
 
@@ -80,10 +81,10 @@ async fn poison_inputs_are_dead_lettered_and_replayable() {
         .expect("produce good");
 
     // A small body cap makes the 200 KB message oversized for this cleaner.
-    let cleaner = common::Newsflow::start_env(
+    let cleaner = common::InProcess::start_with(
         &config,
-        &["cleaner"],
-        &[("NEWSFLOW__FETCHER__MAX_BODY_BYTES", "4096")],
+        |c| c.fetcher.max_body_bytes = 4096,
+        newsflow::cleaner::run,
     );
 
     let dlq = TopicReader::open(&settings, &topics.dlq, false)
@@ -163,7 +164,7 @@ async fn poison_inputs_are_dead_lettered_and_replayable() {
     );
     assert_eq!(bus::original_payload(&again), Some(poison[1].1.clone()));
 
-    cleaner.stop(Duration::from_secs(30));
+    cleaner.stop(Duration::from_secs(30)).await;
     let n = common::validate_topic(
         &broker.brokers(),
         &topics.dlq,

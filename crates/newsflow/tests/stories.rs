@@ -1,6 +1,6 @@
 //! Stories end to end over a real broker: the seeds and articles written for the purpose go
-//! through `newsflow enricher`; 000–003 (and a Spanish report) form one story, 004 another, and
-//! unrelated articles neither. Two enricher processes in one group give the same grouping as one;
+//! through the enricher (run in this process through the library); 000–003 (and a Spanish report) form one story, 004 another, and
+//! unrelated articles neither. Two enrichers in one group give the same grouping as one;
 //! a restarted enricher keeps its story ids and versions; a tracked topic gets only the relevant
 //! articles.
 
@@ -11,7 +11,7 @@ use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use bus::{KafkaSettings, Publisher};
-use common::{scratch, write_config, Enriched, Newsflow};
+use common::{scratch, write_config, Enriched, InProcess};
 use model::{CleanArticle, EntryHints, RawArticle, SourceRef, StoryEvent, Versioned};
 
 fn files() -> Vec<(String, PathBuf)> {
@@ -170,9 +170,9 @@ async fn two_enrichers_group_like_one_and_a_restart_keeps_story_ids() {
         topics(&brokers, p).await;
         publish(&brokers, p, &articles).await;
     }
-    let one = Newsflow::start(&cfg_one, &["enricher"]);
-    let two_a = Newsflow::start(&cfg_two, &["enricher"]);
-    let two_b = Newsflow::start(&cfg_two, &["enricher"]);
+    let one = InProcess::start(&cfg_one, newsflow::enricher::run);
+    let two_a = InProcess::start(&cfg_two, newsflow::enricher::run);
+    let two_b = InProcess::start(&cfg_two, newsflow::enricher::run);
 
     let mut enriched_one = Enriched::open(&brokers, &prefix_one).await;
     let mut enriched_two = Enriched::open(&brokers, &prefix_two).await;
@@ -180,8 +180,8 @@ async fn two_enrichers_group_like_one_and_a_restart_keeps_story_ids() {
     let story_two = stories_of(&mut enriched_two, &ids, "all articles, two enrichers").await;
     assert_eq!(grouping(&names, &story_one), expected(), "one enricher");
     assert_eq!(grouping(&names, &story_two), expected(), "two enrichers");
-    two_a.stop(Duration::from_secs(30));
-    two_b.stop(Duration::from_secs(30));
+    two_a.stop(Duration::from_secs(30)).await;
+    two_b.stop(Duration::from_secs(30)).await;
 
     // The July story's events: created, then updated per article, with a claims table that
     // shows the sources differ on the number of Venezuelans.
@@ -207,10 +207,10 @@ async fn two_enrichers_group_like_one_and_a_restart_keeps_story_ids() {
 
     // Restart: state comes back from the topics; the Spanish report joins the same story id and
     // the story's versions go on from where they were.
-    one.stop(Duration::from_secs(30));
+    one.stop(Duration::from_secs(30)).await;
     let late_articles: Vec<CleanArticle> = late.iter().map(|(n, p)| clean(n, p)).collect();
     publish(&brokers, &prefix_one, &late_articles).await;
-    let again = Newsflow::start(&cfg_one, &["enricher"]);
+    let again = InProcess::start(&cfg_one, newsflow::enricher::run);
     let late_id = late_articles[0].article_id.clone();
     let story_after = stories_of(
         &mut enriched_one,
@@ -222,7 +222,7 @@ async fn two_enrichers_group_like_one_and_a_restart_keeps_story_ids() {
         story_after[&late_id], july,
         "the Spanish report joins the July story"
     );
-    again.stop(Duration::from_secs(30));
+    again.stop(Duration::from_secs(30)).await;
     let events = story_events(&brokers, &prefix_one).await;
     let newest = events
         .iter()
