@@ -264,22 +264,6 @@ pub(crate) struct Ctx<S> {
     pub poll: PollOptions,
 }
 
-/// Run every source until `shutdown` fires, with the feed list fixed.
-pub async fn run<S: Sink>(
-    cfg: FetcherConfig,
-    state: StoredState,
-    sink: Arc<S>,
-    stats: Arc<FetcherStats>,
-    shutdown: CancellationToken,
-) -> Result<(), HttpError> {
-    let (_tx, rx) = tokio::sync::watch::channel(FeedList {
-        version: cfg.config_version.clone(),
-        feeds: cfg.feeds.clone(),
-        refreshed: None,
-    });
-    run_with_updates(cfg, state, sink, stats, rx, shutdown).await
-}
-
 /// Run every source until `shutdown` fires; each new feed list sent on `updates` stops and starts
 /// only the feeds that changed.
 pub async fn run_with_updates<S: Sink>(

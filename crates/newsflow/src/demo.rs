@@ -17,7 +17,8 @@ use tokio_util::sync::CancellationToken;
 /// One demo article.
 #[derive(Debug, Clone)]
 pub struct DemoArticle {
-    slug: String,
+    /// The last segment of its link (`/articles/{slug}`): the file name without the language tag.
+    pub slug: String,
     lang: String,
     title: String,
     paragraphs: Vec<String>,

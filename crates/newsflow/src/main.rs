@@ -3,7 +3,11 @@
 //! shutdown signal.
 
 #[cfg(test)]
+mod address_tests;
+#[cfg(test)]
 mod deploy_tests;
+#[cfg(test)]
+mod shipped;
 
 use std::path::{Path, PathBuf};
 use std::time::Duration;

@@ -195,12 +195,6 @@ impl Observer {
         lock(&self.failed).push(stage.to_string());
     }
 
-    /// Record whether the last config (re)load was accepted.
-    #[allow(dead_code)] // used once the feed list is reloaded while running
-    pub fn set_config_valid(&self, valid: bool) {
-        self.config_valid.store(valid, Ordering::Relaxed);
-    }
-
     /// Every sample, in registration order.
     pub fn samples(&self) -> Vec<Sample> {
         let mut out = Vec::new();
@@ -708,10 +702,5 @@ mod tests {
         assert!(o.readiness().iter().any(|(n, ok)| n == "broker" && !ok));
         flag.store(true, Ordering::Relaxed);
         assert!(o.readiness().iter().all(|(_, ok)| *ok));
-        o.set_config_valid(false);
-        assert!(o
-            .readiness()
-            .iter()
-            .any(|(n, ok)| n == "config_valid" && !ok));
     }
 }

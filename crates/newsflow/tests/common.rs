@@ -400,3 +400,57 @@ pub async fn get_json(client: &reqwest::Client, url: &str) -> Option<serde_json:
 pub fn seed_id(file: &str) -> String {
     model::article_id(&model::urn_for_file("seed", file))
 }
+
+/// GET `url` with a 5 s timeout: its status and body, `None` when it does not answer.
+pub async fn get(url: &str) -> Option<(u16, String)> {
+    let resp = reqwest::Client::new()
+        .get(url)
+        .timeout(Duration::from_secs(5))
+        .send()
+        .await
+        .ok()?;
+    let status = resp.status().as_u16();
+    Some((status, resp.text().await.ok()?))
+}
+
+/// The value of the sample whose name and labels are exactly `series` (e.g. `x_total` or
+/// `x_total{outcome="ok"}`) in a Prometheus text exposition.
+pub fn value(text: &str, series: &str) -> Option<f64> {
+    text.lines().filter(|l| !l.starts_with('#')).find_map(|l| {
+        l.strip_prefix(series)?
+            .strip_prefix(' ')?
+            .trim()
+            .parse()
+            .ok()
+    })
+}
+
+/// Poll `url` until `ok` holds for its (status, body), or panic after `deadline`.
+pub async fn wait_for(url: &str, deadline: Duration, what: &str, ok: impl Fn(u16, &str) -> bool) {
+    let end = Instant::now() + deadline;
+    let mut last = None;
+    loop {
+        if let Some((status, body)) = get(url).await {
+            if ok(status, &body) {
+                return;
+            }
+            last = Some((status, body));
+        }
+        assert!(
+            Instant::now() < end,
+            "timed out after {deadline:?} waiting for {what} at {url}; last answer: {last:?}"
+        );
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+}
+
+/// The slugs of the demo articles in `dir`, as the demo feed links them, sorted.
+pub fn demo_slugs(dir: &Path) -> Vec<String> {
+    let mut slugs: Vec<String> = newsflow::demo::load_articles(dir)
+        .unwrap_or_else(|e| panic!("{e:#}"))
+        .into_iter()
+        .map(|a| a.slug)
+        .collect();
+    slugs.sort();
+    slugs
+}

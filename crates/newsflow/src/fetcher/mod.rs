@@ -2,8 +2,6 @@
 //! through [`sink::KafkaSink`], with hot reload of the feed list and, with `fetcher.scale_out`,
 //! the feeds shared between instances ([`feeds`]).
 
-#[cfg(test)]
-mod address_tests;
 pub mod feeds;
 pub mod sink;
 
