@@ -302,6 +302,13 @@ pub(crate) fn trust(f: &FeedState) -> &'static str {
     }
 }
 
+/// Redact a feed state for showing: states saved by older versions may still hold a feed URL
+/// with credentials, and errors quote URLs.
+pub fn redact(s: &mut FeedState) {
+    s.url = model::redact_url(&s.url);
+    s.last_error = s.last_error.as_deref().map(model::redact_urls_in);
+}
+
 /// The feeds to show (`newsflow feeds`, the web view): the configured feeds (never polled ones
 /// too) and any others found in the state topic, by name, URLs redacted; each with whether it is
 /// still configured.
@@ -313,10 +320,8 @@ pub fn shown_feeds(cfg: &Config, mut states: Vec<FeedState>) -> Result<Vec<(Feed
         }
     }
     states.sort_by(|a, b| a.name.cmp(&b.name));
-    // States saved by older versions may still hold a feed URL with credentials.
     for s in &mut states {
-        s.url = model::redact_url(&s.url);
-        s.last_error = s.last_error.as_deref().map(model::redact_urls_in);
+        redact(s);
     }
     Ok(states
         .into_iter()

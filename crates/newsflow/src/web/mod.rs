@@ -3,7 +3,7 @@
 //! serves it. Topic readers assign partitions without a consumer group and commit nothing, so
 //! any number of instances can run side by side and none writes to Kafka.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -112,7 +112,13 @@ async fn follow(
         }
     }
     let mut caught_up = false;
-    let mut feeds: std::collections::BTreeMap<String, FeedState> = Default::default();
+    // The configured feed names, read once: the view's config does not change while it runs, and
+    // re-reading the feed list file per state record made every record cost a file read and a
+    // rebuild of every row.
+    let configured: HashSet<String> = cfg
+        .feeds()
+        .map(|fs| fs.into_iter().map(|f| f.name).collect())
+        .unwrap_or_default();
     loop {
         if !caught_up && behind.is_empty() {
             caught_up = true;
@@ -138,7 +144,7 @@ async fn follow(
                         behind.remove(&(n, r.partition));
                     }
                 }
-                apply(cfg, &shared, &mut feeds, n, &r)
+                apply(&shared, &configured, n, &r)
             }
             (n, Err(e)) => {
                 tracing::warn!(reader = n, error = %e, "web view reading failed, retrying");
@@ -148,13 +154,7 @@ async fn follow(
     }
 }
 
-fn apply(
-    cfg: &Config,
-    shared: &web::Shared,
-    feeds: &mut std::collections::BTreeMap<String, FeedState>,
-    n: usize,
-    r: &Record,
-) {
+fn apply(shared: &web::Shared, configured: &HashSet<String>, n: usize, r: &Record) {
     let Some(body) = r.payload.as_deref() else {
         return;
     };
@@ -170,8 +170,8 @@ fn apply(
             if key.starts_with(FEED_KEY_PREFIX) {
                 match serde_json::from_slice::<FeedState>(body) {
                     Ok(f) => {
-                        feeds.insert(f.name.clone(), f);
-                        shared.set_feeds(feed_rows(cfg, feeds.values().cloned().collect()));
+                        let still = configured.contains(&f.name);
+                        shared.apply_feed(feed_row(f, still));
                     }
                     Err(e) => {
                         tracing::warn!(offset = r.offset, key = %key, error = %e, "web view skips an unreadable feed state record")
@@ -200,19 +200,25 @@ pub fn feed_rows(cfg: &Config, states: Vec<FeedState>) -> Vec<web::FeedRow> {
     };
     shown
         .into_iter()
-        .map(|(s, configured)| web::FeedRow {
-            removed: !configured,
-            validators: crate::fetcher::feeds::trust(&s).to_string(),
-            last_success: s.last_success,
-            last_error_at: s.last_error_at,
-            next_poll: s.next_poll,
-            items: s.items as u64,
-            failures: s.failures,
-            url: s.url,
-            last_error: s.last_error,
-            name: s.name,
-        })
+        .map(|(s, configured)| feed_row(s, configured))
         .collect()
+}
+
+/// One feed's row, URL and error redacted; `configured`: still in the config.
+fn feed_row(mut s: FeedState, configured: bool) -> web::FeedRow {
+    crate::fetcher::feeds::redact(&mut s);
+    web::FeedRow {
+        removed: !configured,
+        validators: crate::fetcher::feeds::trust(&s).to_string(),
+        last_success: s.last_success,
+        last_error_at: s.last_error_at,
+        next_poll: s.next_poll,
+        items: s.items as u64,
+        failures: s.failures,
+        url: s.url,
+        last_error: s.last_error,
+        name: s.name,
+    }
 }
 
 #[cfg(test)]
@@ -239,5 +245,24 @@ mod tests {
         );
         assert!(!rows[0].last_error.as_deref().unwrap_or("").contains("pw"));
         assert_eq!(rows[1].validators, "none");
+    }
+
+    #[test]
+    fn a_state_record_updates_its_row_alone() {
+        let shared = web::Shared::new(web::Limits::default());
+        let configured: HashSet<String> = ["b".to_string()].into();
+        let mut b = FeedState::new("b", "https://u:pw@b.example/feed");
+        b.items = 7;
+        let rec = Record {
+            partition: 0,
+            offset: 3,
+            key: Some(format!("{FEED_KEY_PREFIX}b").into_bytes()),
+            payload: Some(serde_json::to_vec(&b).expect("json")),
+        };
+        apply(&shared, &configured, 2, &rec);
+        let rows = shared.read().feeds();
+        assert_eq!(rows.len(), 1);
+        assert!(!rows[0].removed && rows[0].items == 7, "{:?}", rows[0]);
+        assert!(!rows[0].url.contains("pw"), "{}", rows[0].url);
     }
 }
