@@ -3,12 +3,12 @@
 //! serves it. Topic readers assign partitions without a consumer group and commit nothing, so
 //! any number of instances can run side by side and none writes to Kafka.
 
-use std::collections::{HashMap, HashSet};
+use std::collections::HashSet;
 use std::sync::Arc;
 use std::time::Duration;
 
 use anyhow::{Context, Result};
-use bus::{KafkaSettings, Record, TopicReader};
+use bus::{KafkaSettings, Record};
 use fetcher::FeedState;
 use tokio_util::sync::CancellationToken;
 
@@ -57,18 +57,19 @@ pub async fn serve(cfg: &Config, brokers: &str, shutdown: CancellationToken) -> 
     Ok(())
 }
 
-/// Open a reader from the beginning of `topic`, waiting while the topic or broker is missing.
+/// Open a follower of `topics` from the beginning, waiting while a topic or the broker is
+/// missing; `None` when `shutdown` came first.
 async fn open(
     settings: &KafkaSettings,
-    topic: &str,
+    topics: &[&str],
     shutdown: &CancellationToken,
-) -> Option<TopicReader> {
+) -> Option<bus::Follower> {
     let mut wait = Duration::from_millis(500);
     loop {
-        match TopicReader::open(settings, topic, false).await {
-            Ok(r) => return Some(r),
+        match bus::Follower::open(settings, topics).await {
+            Ok(f) => return Some(f),
             Err(e) => {
-                tracing::warn!(topic, error = %e, retry_in_ms = wait.as_millis() as u64, "web view cannot read topic yet, will retry")
+                tracing::warn!(error = %e, retry_in_ms = wait.as_millis() as u64, "web view cannot read the topics yet, will retry")
             }
         }
         tokio::select! {
@@ -86,32 +87,14 @@ async fn follow(
     shutdown: CancellationToken,
 ) -> Result<()> {
     let topics = cfg.topics();
-    let (Some(enriched), Some(stories), Some(state)) = (
-        open(settings, &topics.enriched, &shutdown).await,
-        open(settings, &topics.stories, &shutdown).await,
-        open(settings, &topics.fetcher_state, &shutdown).await,
-    ) else {
+    let names = [
+        topics.enriched.as_str(),
+        topics.stories.as_str(),
+        topics.fetcher_state.as_str(),
+    ];
+    let Some(follower) = open(settings, &names, &shutdown).await else {
         return Ok(());
     };
-    let started = std::time::Instant::now();
-    // The view is rebuilt once every partition is read up to where it ended at start; it is
-    // ready from then on (the topics may never go quiet: feeds are polled all the time).
-    let readers = [&enriched, &stories, &state];
-    let mut behind: HashMap<(usize, i32), i64> = HashMap::new();
-    for (n, r) in readers.iter().enumerate() {
-        match r.high_watermarks().await {
-            Ok(highs) => behind.extend(
-                highs
-                    .into_iter()
-                    .filter(|(_, h)| *h > 0)
-                    .map(|(p, h)| ((n, p), h)),
-            ),
-            Err(e) => {
-                tracing::warn!(error = %e, "web view cannot ask where the topics end; ready at once")
-            }
-        }
-    }
-    let mut caught_up = false;
     // The configured feed names, read once: the view's config does not change while it runs, and
     // re-reading the feed list file per state record made every record cost a file read and a
     // rebuild of every row.
@@ -119,39 +102,38 @@ async fn follow(
         .feeds()
         .map(|fs| fs.into_iter().map(|f| f.name).collect())
         .unwrap_or_default();
-    loop {
-        if !caught_up && behind.is_empty() {
-            caught_up = true;
-            shared.set_ready();
-            let (s, a) = shared.read().counts();
-            tracing::info!(
-                stories = s,
-                articles = a,
-                ms = started.elapsed().as_millis() as u64,
-                "web view rebuilt from the topics, following"
-            );
-        }
-        let rec = tokio::select! {
-            _ = shutdown.cancelled() => return Ok(()),
-            r = enriched.next() => (0, r),
-            r = stories.next() => (1, r),
-            r = state.next() => (2, r),
-        };
-        match rec {
-            (n, Ok(r)) => {
-                if let Some(high) = behind.get(&(n, r.partition)) {
-                    if r.offset + 1 >= *high {
-                        behind.remove(&(n, r.partition));
-                    }
+    let started = std::time::Instant::now();
+    // The view is rebuilt once every topic is read up to where it ended when its turn came; it
+    // is ready from then on (the topics may never go quiet: feeds are polled all the time).
+    for (n, name) in names.iter().enumerate() {
+        loop {
+            let read = follower.read_to_end(n, |r| apply(&shared, &configured, n, r));
+            let r = tokio::select! {
+                _ = shutdown.cancelled() => return Ok(()),
+                r = read => r,
+            };
+            match r {
+                Ok(()) => break,
+                Err(e) => {
+                    // Resumes where it stopped: the follower keeps its positions.
+                    tracing::warn!(topic = name, error = %e, "web view reading failed, retrying");
+                    tokio::time::sleep(Duration::from_millis(500)).await;
                 }
-                apply(&shared, &configured, n, &r)
-            }
-            (n, Err(e)) => {
-                tracing::warn!(reader = n, error = %e, "web view reading failed, retrying");
-                tokio::time::sleep(Duration::from_millis(500)).await;
             }
         }
     }
+    shared.set_ready();
+    let (s, a) = shared.read().counts();
+    tracing::info!(
+        stories = s,
+        articles = a,
+        ms = started.elapsed().as_millis() as u64,
+        "web view rebuilt from the topics, following"
+    );
+    follower
+        .follow(&shutdown, |n, r| apply(&shared, &configured, n, r))
+        .await;
+    Ok(())
 }
 
 fn apply(shared: &web::Shared, configured: &HashSet<String>, n: usize, r: &Record) {
