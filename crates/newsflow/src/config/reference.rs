@@ -170,6 +170,31 @@ fn type_name(v: &Value, defs: &Map<String, Value>) -> String {
     if def.get("format").and_then(Value::as_str) == Some("duration") {
         return "duration".into();
     }
+    // Enums: their values, from `enum` or (unit variants with doc comments) `oneOf` consts.
+    let mut values: Vec<String> = def
+        .get("enum")
+        .and_then(Value::as_array)
+        .map(|e| {
+            e.iter()
+                .filter_map(Value::as_str)
+                .map(|x| format!("`{x}`"))
+                .collect()
+        })
+        .unwrap_or_default();
+    if let Some(one_of) = def.get("oneOf").and_then(Value::as_array) {
+        for o in one_of {
+            match (o.get("const"), o.get("enum").and_then(Value::as_array)) {
+                (Some(Value::String(c)), _) => values.push(format!("`{c}`")),
+                (_, Some(e)) => {
+                    values.extend(e.iter().filter_map(Value::as_str).map(|x| format!("`{x}`")))
+                }
+                _ => values.push(type_name(o, defs)),
+            }
+        }
+    }
+    if !values.is_empty() {
+        return values.join(" or ");
+    }
     if def.get("properties").is_some() {
         return "table".into();
     }
@@ -293,6 +318,31 @@ mod tests {
         }
         for line in md.lines().filter(|l| l.starts_with("| `")) {
             assert!(!line.ends_with("|  |"), "undocumented: {line}");
+        }
+    }
+
+    #[test]
+    fn enums_show_their_values() {
+        #[derive(schemars::JsonSchema)]
+        #[allow(dead_code)]
+        enum Format {
+            /// For people.
+            Text,
+            /// For log shippers.
+            Json,
+        }
+        #[derive(schemars::JsonSchema)]
+        #[serde(rename_all = "lowercase")]
+        #[allow(dead_code)]
+        enum Kind {
+            Seed,
+            Inbox,
+        }
+        for (schema, want) in [
+            (schemars::schema_for!(Format).to_value(), "`Text` or `Json`"),
+            (schemars::schema_for!(Kind).to_value(), "`seed` or `inbox`"),
+        ] {
+            assert_eq!(type_name(&schema, &Map::new()), want, "{schema}");
         }
     }
 
