@@ -7,7 +7,7 @@ use serde_json::Value;
 
 use newsflow::config::Config;
 
-use crate::shipped::{repo, yaml_docs as yaml};
+use crate::shipped::{repo, strings, yaml_docs as yaml};
 
 /// Parse the config at `path` with `env`; assert no global switch is on and only feeds named
 /// `demo` are allowed anything.
@@ -104,16 +104,6 @@ fn shipped_files_allow_private_addresses_to_the_demo_feed_only() {
     }
     assert_scoped("ConfigMap", &dir.join("newsflow.toml"), Vec::new());
     std::fs::remove_dir_all(&dir).ok();
-}
-
-fn strings(v: &Value) -> Vec<String> {
-    v.as_array()
-        .map(|a| {
-            a.iter()
-                .filter_map(|s| s.as_str().map(str::to_string))
-                .collect()
-        })
-        .unwrap_or_default()
 }
 
 #[test]

@@ -13,7 +13,7 @@ use serde_json::Value;
 
 use newsflow::config::Config;
 
-use crate::shipped::{repo, yaml_docs};
+use crate::shipped::{repo, strings, yaml_docs};
 use crate::Cli;
 
 fn cache_dir() -> PathBuf {
@@ -34,16 +34,6 @@ fn compose_schema() -> Value {
         )
     });
     serde_json::from_str(&text).expect("compose schema is JSON")
-}
-
-fn strings(v: &Value) -> Vec<String> {
-    v.as_array()
-        .map(|a| {
-            a.iter()
-                .filter_map(|s| s.as_str().map(str::to_string))
-                .collect()
-        })
-        .unwrap_or_default()
 }
 
 /// Whether `args` (after the binary name) form a valid `newsflow` command line.

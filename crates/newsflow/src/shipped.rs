@@ -29,3 +29,14 @@ pub fn yaml_docs(path: &Path) -> Vec<Value> {
     }
     docs
 }
+
+/// The strings of a JSON array (empty for anything else).
+pub fn strings(v: &Value) -> Vec<String> {
+    v.as_array()
+        .map(|a| {
+            a.iter()
+                .filter_map(|s| s.as_str().map(str::to_string))
+                .collect()
+        })
+        .unwrap_or_default()
+}

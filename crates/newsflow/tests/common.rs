@@ -204,14 +204,7 @@ impl Newsflow {
     /// Run `newsflow <args> --config <config>` to completion; its exit success and output
     /// (stdout, then stderr).
     pub fn run(config: &Path, args: &[&str]) -> (bool, String) {
-        let out = Command::new(env!("CARGO_BIN_EXE_newsflow"))
-            .args(args)
-            .arg("--config")
-            .arg(config)
-            .env("RUST_LOG", "warn,rdkafka=error,librdkafka=error")
-            .stdin(Stdio::null())
-            .output()
-            .unwrap_or_else(|e| panic!("run newsflow: {e}"));
+        let out = finish(config, args);
         (
             out.status.success(),
             format!(
@@ -258,33 +251,31 @@ impl Drop for Newsflow {
     }
 }
 
-/// Run `newsflow <args>` to completion and assert it succeeded.
-pub fn run_once(config: &Path, args: &[&str]) {
-    let status = Command::new(env!("CARGO_BIN_EXE_newsflow"))
-        .args(args)
-        .arg("--config")
-        .arg(config)
-        .env("RUST_LOG", "warn,rdkafka=error,librdkafka=error")
-        .stdin(Stdio::null())
-        .status()
-        .unwrap_or_else(|e| panic!("run newsflow {args:?}: {e}"));
-    assert!(status.success(), "newsflow {args:?} exited with {status}");
-}
-
-/// Run `newsflow <args>` to completion and return its standard output.
-pub fn output_of(config: &Path, args: &[&str]) -> String {
-    let out = Command::new(env!("CARGO_BIN_EXE_newsflow"))
+/// Run `newsflow <args> --config <config>` to completion, quietly.
+fn finish(config: &Path, args: &[&str]) -> std::process::Output {
+    Command::new(env!("CARGO_BIN_EXE_newsflow"))
         .args(args)
         .arg("--config")
         .arg(config)
         .env("RUST_LOG", "warn,rdkafka=error,librdkafka=error")
         .stdin(Stdio::null())
         .output()
-        .unwrap_or_else(|e| panic!("run newsflow {args:?}: {e}"));
+        .unwrap_or_else(|e| panic!("run newsflow {args:?}: {e}"))
+}
+
+/// Run `newsflow <args>` to completion and assert it succeeded.
+pub fn run_once(config: &Path, args: &[&str]) {
+    output_of(config, args);
+}
+
+/// Run `newsflow <args>` to completion, assert it succeeded, and return its standard output.
+pub fn output_of(config: &Path, args: &[&str]) -> String {
+    let out = finish(config, args);
     assert!(
         out.status.success(),
-        "newsflow {args:?} exited with {}",
-        out.status
+        "newsflow {args:?} exited with {}: {}",
+        out.status,
+        String::from_utf8_lossy(&out.stderr)
     );
     String::from_utf8_lossy(&out.stdout).into_owned()
 }
@@ -453,4 +444,29 @@ pub fn demo_slugs(dir: &Path) -> Vec<String> {
         .collect();
     slugs.sort();
     slugs
+}
+
+/// A plain-text raw article with id `article_id` at `url`, from source `name` of `kind`.
+pub fn raw_text(
+    article_id: &str,
+    url: &str,
+    kind: &str,
+    name: &str,
+    body: String,
+) -> model::RawArticle {
+    model::RawArticle {
+        schema: <model::RawArticle as model::Versioned>::schema_tag(),
+        article_id: article_id.into(),
+        url: url.into(),
+        source: model::SourceRef {
+            kind: kind.into(),
+            name: name.into(),
+            origin: None,
+        },
+        fetched_at: chrono::Utc::now(),
+        content_type: "text/plain".into(),
+        body,
+        hints: model::EntryHints::default(),
+        config_version: String::new(),
+    }
 }

@@ -10,25 +10,11 @@ use std::time::Duration;
 
 use base64::Engine;
 use bus::{KafkaSettings, Publisher, TopicReader};
-use model::{CleanArticle, DeadLetter, EntryHints, RawArticle, SourceRef, Versioned};
+use model::{CleanArticle, DeadLetter, RawArticle};
 use newsflow::topology::Topics;
 
 fn raw(id: &str, body: String) -> RawArticle {
-    RawArticle {
-        schema: RawArticle::schema_tag(),
-        article_id: id.into(),
-        url: format!("https://example.com/{id}"),
-        source: SourceRef {
-            kind: "feed".into(),
-            name: "t".into(),
-            origin: None,
-        },
-        fetched_at: chrono::Utc::now(),
-        content_type: "text/plain".into(),
-        body,
-        hints: EntryHints::default(),
-        config_version: String::new(),
-    }
+    common::raw_text(id, &format!("https://example.com/{id}"), "feed", "t", body)
 }
 
 async fn next_letter(reader: &TopicReader) -> (i64, DeadLetter) {

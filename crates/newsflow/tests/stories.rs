@@ -12,7 +12,7 @@ use std::time::Duration;
 
 use bus::{KafkaSettings, Publisher};
 use common::{scratch, write_config, Enriched, InProcess};
-use model::{CleanArticle, EntryHints, RawArticle, SourceRef, StoryEvent, Versioned};
+use model::{CleanArticle, StoryEvent};
 
 fn files() -> Vec<(String, PathBuf)> {
     let root = common::repo();
@@ -39,21 +39,13 @@ fn files() -> Vec<(String, PathBuf)> {
 fn clean(name: &str, path: &Path) -> CleanArticle {
     let body = std::fs::read_to_string(path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
     let urn = model::urn_for_file("test", &format!("{name}.txt"));
-    cleaner::clean(&RawArticle {
-        schema: RawArticle::schema_tag(),
-        article_id: model::article_id(&urn),
-        url: urn,
-        source: SourceRef {
-            kind: "seed".into(),
-            name: format!("source-{name}"),
-            origin: None,
-        },
-        fetched_at: chrono::Utc::now(),
-        content_type: "text/plain".into(),
+    cleaner::clean(&common::raw_text(
+        &model::article_id(&urn),
+        &urn,
+        "seed",
+        &format!("source-{name}"),
         body,
-        hints: EntryHints::default(),
-        config_version: String::new(),
-    })
+    ))
 }
 
 async fn publish(brokers: &str, prefix: &str, articles: &[CleanArticle]) {
