@@ -133,7 +133,10 @@ async fn main() -> Result<()> {
     init_logs(cli.log_json || cfg.observability.log_format == "json");
     match cfg.source.as_deref() {
         Some(p) => tracing::debug!(file = %p.display(), "config read"),
-        None => tracing::debug!("no config file: built-in configuration"),
+        // Said once at info level: a command that quietly ignored an intended file would puzzle.
+        None => tracing::info!(
+            "no config file (--config, NEWSFLOW_CONFIG or ./config/newsflow.toml): built-in configuration"
+        ),
     }
     match cli.command {
         Command::Run => newsflow::run(cfg, signal()).await,
