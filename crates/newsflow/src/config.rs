@@ -318,9 +318,9 @@ pub struct EnricherConfig {
     pub tracked: Vec<enricher::TrackedStory>,
 }
 
-/// The keys of one tracked story (`[[enricher.tracked]]`); read into `enricher::TrackedStory`.
-#[derive(JsonSchema)]
-#[allow(dead_code)]
+/// The keys of one tracked story (`[[enricher.tracked]]`) for the reference; the config reads
+/// them into `enricher::TrackedStory`.
+#[derive(Default, Serialize, JsonSchema)]
 struct TrackedStoryKeys {
     /// Short name, e.g. `prisoner-exchange`; unique.
     name: String,

@@ -1,9 +1,13 @@
 //! The configuration reference, generated from the config types' doc comments and defaults
 //! (`newsflow config-reference`; `docs/config.md` is its checked-in copy).
 
+use std::collections::HashMap;
+use std::fmt;
+
+use serde::de::{DeserializeSeed, MapAccess, SeqAccess, Visitor};
 use serde_json::{Map, Value};
 
-use super::Config;
+use super::{Config, DirConfig, FeedConfig, Secs, TrackedStoryKeys};
 
 const INTRO: &str = "\
 # Configuration reference
@@ -42,8 +46,9 @@ pub fn markdown() -> String {
         .ok()
         .and_then(|c| serde_json::to_value(c).ok())
         .unwrap_or(Value::Null);
+    let order = key_order();
     let mut out = String::from(INTRO);
-    let props = properties(&schema);
+    let props = ordered(properties(&schema), order.get(""));
     // Top-level keys first, then one section per table.
     let mut top = Vec::new();
     for (key, prop) in &props {
@@ -66,7 +71,7 @@ pub fn markdown() -> String {
             prop,
             def,
             defaults.get(key),
-            &defs,
+            (&defs, &order),
         );
     }
     out
@@ -80,7 +85,7 @@ fn section(
     prop: &Value,
     def: &Value,
     defaults: Option<&Value>,
-    defs: &Map<String, Value>,
+    (defs, order): (&Map<String, Value>, &HashMap<String, Vec<String>>),
 ) {
     out.push_str(&format!("\n## `{title}`\n\n"));
     let about = text(prop).or_else(|| text(def)).unwrap_or_default();
@@ -94,7 +99,7 @@ fn section(
         .and_then(Value::as_array)
         .map(|r| r.iter().filter_map(Value::as_str).collect())
         .unwrap_or_default();
-    for (key, p) in properties(def) {
+    for (key, p) in ordered(properties(def), order.get(path)) {
         let full = format!("{path}.{key}");
         if required.contains(&key.as_str()) {
             let mut r = row(&full, &p, None, defs);
@@ -120,8 +125,135 @@ fn section(
             &p,
             &item,
             None,
-            defs,
+            (defs, order),
         );
+    }
+}
+
+/// `props` in the order their keys are declared (`order`); keys not in it last, by name.
+fn ordered(mut props: Vec<(String, Value)>, order: Option<&Vec<String>>) -> Vec<(String, Value)> {
+    if let Some(o) = order {
+        props.sort_by_key(|(k, _)| o.iter().position(|x| x == k).unwrap_or(usize::MAX));
+    }
+    props
+}
+
+/// The declaration order of the keys of every table, by dotted path (`""` for the top level,
+/// `fetcher.dirs[]` for an array's tables): serialization writes struct fields in declaration
+/// order, which the schema's sorted maps lose.
+fn key_order() -> HashMap<String, Vec<String>> {
+    let mut order = HashMap::new();
+    let Ok(mut cfg) = Config::from_text("", None, std::iter::empty()) else {
+        return order;
+    };
+    // One entry per array of tables, so that its keys are written too.
+    cfg.fetcher.dirs.push(DirConfig {
+        kind: String::new(),
+        name: String::new(),
+        path: Default::default(),
+        rescan_secs: Secs::units(5),
+    });
+    cfg.fetcher.feed.push(FeedConfig {
+        name: String::new(),
+        url: String::new(),
+        interval_secs: None,
+        allow_private: false,
+        allow_link_local: Vec::new(),
+    });
+    for (path, json) in [
+        (String::new(), serde_json::to_string(&cfg)),
+        (
+            "enricher.tracked[]".to_string(),
+            serde_json::to_string(&TrackedStoryKeys::default()),
+        ),
+    ] {
+        if let Ok(json) = json {
+            let mut de = serde_json::Deserializer::from_str(&json);
+            let _ = Walk {
+                path,
+                out: &mut order,
+            }
+            .deserialize(&mut de);
+        }
+    }
+    order
+}
+
+/// Records the keys of every map in a JSON document, in order, by path.
+struct Walk<'a> {
+    path: String,
+    out: &'a mut HashMap<String, Vec<String>>,
+}
+
+impl<'de> DeserializeSeed<'de> for Walk<'_> {
+    type Value = ();
+
+    fn deserialize<D: serde::Deserializer<'de>>(self, d: D) -> Result<(), D::Error> {
+        d.deserialize_any(self)
+    }
+}
+
+impl<'de> Visitor<'de> for Walk<'_> {
+    type Value = ();
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("any JSON value")
+    }
+
+    fn visit_map<A: MapAccess<'de>>(self, mut m: A) -> Result<(), A::Error> {
+        let Walk { path, out } = self;
+        let mut keys = Vec::new();
+        while let Some(k) = m.next_key::<String>()? {
+            let sub = if path.is_empty() {
+                k.clone()
+            } else {
+                format!("{path}.{k}")
+            };
+            m.next_value_seed(Walk {
+                path: sub,
+                out: &mut *out,
+            })?;
+            keys.push(k);
+        }
+        out.insert(path, keys);
+        Ok(())
+    }
+
+    fn visit_seq<A: SeqAccess<'de>>(self, mut s: A) -> Result<(), A::Error> {
+        let Walk { path, out } = self;
+        let items = format!("{path}[]");
+        while s
+            .next_element_seed(Walk {
+                path: items.clone(),
+                out: &mut *out,
+            })?
+            .is_some()
+        {}
+        Ok(())
+    }
+
+    fn visit_bool<E>(self, _: bool) -> Result<(), E> {
+        Ok(())
+    }
+
+    fn visit_i64<E>(self, _: i64) -> Result<(), E> {
+        Ok(())
+    }
+
+    fn visit_u64<E>(self, _: u64) -> Result<(), E> {
+        Ok(())
+    }
+
+    fn visit_f64<E>(self, _: f64) -> Result<(), E> {
+        Ok(())
+    }
+
+    fn visit_str<E>(self, _: &str) -> Result<(), E> {
+        Ok(())
+    }
+
+    fn visit_unit<E>(self) -> Result<(), E> {
+        Ok(())
     }
 }
 
