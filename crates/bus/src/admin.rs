@@ -6,7 +6,7 @@ use rdkafka::admin::{AdminClient, AdminOptions, NewTopic, TopicReplication};
 use rdkafka::client::DefaultClientContext;
 use rdkafka::types::RDKafkaErrorCode;
 
-use crate::{BusError, KafkaSettings, Topics};
+use crate::{BusError, KafkaSettings};
 
 /// How to create one topic.
 #[derive(Debug, Clone)]
@@ -19,44 +19,6 @@ pub struct TopicSpec {
     pub replication: i32,
     /// Topic-level configs (`cleanup.policy`, `max.message.bytes`, ...).
     pub configs: Vec<(String, String)>,
-}
-
-impl TopicSpec {
-    /// The standard pipeline topics: raw sized to the body cap, enriched and state compacted.
-    pub fn pipeline(
-        topics: &Topics,
-        partitions: i32,
-        replication: i32,
-        max_message_bytes: usize,
-    ) -> Vec<TopicSpec> {
-        let spec = |name: &str, configs: Vec<(&str, String)>| TopicSpec {
-            name: name.to_string(),
-            partitions,
-            replication,
-            configs: configs
-                .into_iter()
-                .map(|(k, v)| (k.to_string(), v))
-                .collect(),
-        };
-        let big = max_message_bytes.to_string();
-        vec![
-            spec(&topics.raw, vec![("max.message.bytes", big.clone())]),
-            spec(&topics.clean, vec![("max.message.bytes", big.clone())]),
-            spec(
-                &topics.enriched,
-                vec![
-                    ("cleanup.policy", "compact".into()),
-                    ("max.message.bytes", big.clone()),
-                ],
-            ),
-            spec(&topics.stories, vec![]),
-            spec(&topics.dlq, vec![("max.message.bytes", big)]),
-            spec(
-                &topics.fetcher_state,
-                vec![("cleanup.policy", "compact".into())],
-            ),
-        ]
-    }
 }
 
 /// Create the topics that do not exist yet; existing topics are left as they are.

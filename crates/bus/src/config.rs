@@ -42,6 +42,35 @@ impl std::fmt::Debug for KafkaOptions {
     }
 }
 
+/// Serialises with secret values redacted, as `Debug` shows them: serialising a config is for
+/// showing it.
+impl serde::Serialize for KafkaOptions {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.collect_map(self.0.iter().map(|(k, v)| {
+            let v = if is_secret_option(k) {
+                "[redacted]"
+            } else {
+                v.as_str()
+            };
+            (k, v)
+        }))
+    }
+}
+
+impl schemars::JsonSchema for KafkaOptions {
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        "KafkaOptions".into()
+    }
+
+    fn inline_schema() -> bool {
+        true
+    }
+
+    fn json_schema(generator: &mut schemars::SchemaGenerator) -> schemars::Schema {
+        <BTreeMap<String, String>>::json_schema(generator)
+    }
+}
+
 impl std::ops::Deref for KafkaOptions {
     type Target = BTreeMap<String, String>;
     fn deref(&self) -> &Self::Target {
@@ -97,49 +126,6 @@ impl KafkaSettings {
             cfg.set(k, v);
         }
         cfg
-    }
-}
-
-/// Topic names derived from one prefix (`news` by default).
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Topics {
-    /// Fetched documents.
-    pub raw: String,
-    /// Cleaned articles.
-    pub clean: String,
-    /// Enriched articles, latest record per id is current.
-    pub enriched: String,
-    /// Story events keyed by story id.
-    pub stories: String,
-    /// Dead letters from every stage.
-    pub dlq: String,
-    /// Fetcher progress (seen entries), compacted, keyed by entry.
-    pub fetcher_state: String,
-}
-
-impl Topics {
-    /// Names for `prefix`: `{prefix}.raw`, `{prefix}.clean`, ...
-    pub fn with_prefix(prefix: &str) -> Self {
-        Self {
-            raw: format!("{prefix}.raw"),
-            clean: format!("{prefix}.clean"),
-            enriched: format!("{prefix}.enriched"),
-            stories: format!("{prefix}.stories"),
-            dlq: format!("{prefix}.dlq"),
-            fetcher_state: format!("{prefix}.fetcher.state"),
-        }
-    }
-
-    /// Every topic, in pipeline order.
-    pub fn all(&self) -> Vec<&str> {
-        vec![
-            &self.raw,
-            &self.clean,
-            &self.enriched,
-            &self.stories,
-            &self.dlq,
-            &self.fetcher_state,
-        ]
     }
 }
 

@@ -1,10 +1,11 @@
 //! Everything Kafka: client config, topic admin, the producer, the consume→process→produce worker
-//! loop with its dead-letter topic, and topic readers. Stages plug in as plain [`Stage`] values.
+//! loop with its dead-letter topic, topic readers and the follower of compacted topics. Stages plug in as plain [`Stage`] values.
 
 mod admin;
 mod config;
 mod dlq;
 mod events;
+mod follow;
 mod health;
 mod local;
 mod membership;
@@ -13,8 +14,9 @@ mod reader;
 mod worker;
 
 pub use admin::{ensure_topics, TopicSpec};
-pub use config::{is_secret_option, KafkaOptions, KafkaSettings, Topics};
+pub use config::{is_secret_option, KafkaOptions, KafkaSettings};
 pub use dlq::{dead_letter, original_payload, MAX_DEAD_PAYLOAD};
+pub use follow::Follower;
 pub use health::{probe_broker, ClientHealth, PartitionLag};
 pub use local::{tansu_path, LocalBroker};
 pub use membership::join_group;

@@ -82,16 +82,8 @@ pub fn scan_dir_stable(
         if name.starts_with('.') {
             continue;
         }
-        let ext = path
-            .extension()
-            .and_then(|e| e.to_str())
-            .unwrap_or("")
-            .to_ascii_lowercase();
-        let content_type = match ext.as_str() {
-            "txt" => "text/plain",
-            "md" | "markdown" => "text/markdown",
-            "html" | "htm" => "text/html",
-            _ => continue,
+        let Some(content_type) = content_type_of(&path) else {
+            continue;
         };
         let Ok(meta) = std::fs::metadata(&path) else {
             continue;
@@ -127,6 +119,18 @@ pub fn scan_dir_stable(
         });
     }
     Ok(out)
+}
+
+/// The content type of an article file by its extension (`.txt`, `.md`, `.markdown`, `.html`,
+/// `.htm`, any case); `None` for other files.
+pub fn content_type_of(path: &Path) -> Option<&'static str> {
+    let ext = path.extension()?.to_str()?.to_ascii_lowercase();
+    match ext.as_str() {
+        "txt" => Some("text/plain"),
+        "md" | "markdown" => Some("text/markdown"),
+        "html" | "htm" => Some("text/html"),
+        _ => None,
+    }
 }
 
 fn hex_hash(bytes: &[u8]) -> String {

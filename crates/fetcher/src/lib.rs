@@ -29,7 +29,7 @@ use tokio_util::sync::CancellationToken;
 pub use conditional::{judge, plan, record_full, Judgement, Plan};
 pub use discover::{alternate_feeds, canonical_link, common_paths, COMMON_FEED_PATHS};
 pub use feeds::{entries_of, parse_feed, FeedEntry, FeedError};
-pub use files::{is_settled, scan_dir, FileArticle, FileSeen};
+pub use files::{content_type_of, is_settled, scan_dir, FileArticle, FileSeen};
 pub use http::{
     decode_body, parse_http_date, response_meta, Fetched, HttpClient, HttpError, HttpOptions, Page,
     Purpose, ResponseMeta, Validators,
@@ -422,22 +422,6 @@ pub(crate) struct Ctx<S> {
     pub stats: Arc<FetcherStats>,
     pub version: Arc<ConfigVersion>,
     pub poll: PollOptions,
-}
-
-/// Run every source until `shutdown` fires, with the feed list fixed.
-pub async fn run<S: Sink>(
-    cfg: FetcherConfig,
-    state: StoredState,
-    sink: Arc<S>,
-    stats: Arc<FetcherStats>,
-    shutdown: CancellationToken,
-) -> Result<(), HttpError> {
-    let (_tx, rx) = tokio::sync::watch::channel(FeedList {
-        version: cfg.config_version.clone(),
-        feeds: cfg.feeds.clone(),
-        refreshed: None,
-    });
-    run_with_updates(cfg, state, sink, stats, rx, shutdown).await
 }
 
 /// Run every source until `shutdown` fires; each new feed list sent on `updates` stops and starts

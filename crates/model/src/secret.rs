@@ -44,6 +44,14 @@ impl<S: AsRef<str>> fmt::Debug for SecretUrl<S> {
     }
 }
 
+/// Serialises redacted: serialising a config is for showing it (the config reference, `--help`
+/// defaults), never for handing the secret on.
+impl<S: AsRef<str>> serde::Serialize for SecretUrl<S> {
+    fn serialize<Z: serde::Serializer>(&self, s: Z) -> Result<Z::Ok, Z::Error> {
+        s.serialize_str(&self.redacted())
+    }
+}
+
 impl From<String> for SecretUrl {
     fn from(s: String) -> Self {
         Self(s)

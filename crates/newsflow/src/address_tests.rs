@@ -1,29 +1,13 @@
 //! Every shipped file keeps the global address switches off and allows private addresses to the
 //! demo feed alone (issue: the switches were on for everyone so that the demo feed worked).
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use serde_json::Value;
 
-use crate::config::Config;
+use newsflow::config::Config;
 
-fn repo() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
-}
-
-/// YAML documents (merge keys applied) as JSON values.
-fn yaml(path: &Path) -> Vec<Value> {
-    let text = std::fs::read_to_string(path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
-    yaml_serde::Deserializer::from_str(&text)
-        .filter_map(|de| {
-            let mut v: yaml_serde::Value = serde::Deserialize::deserialize(de)
-                .unwrap_or_else(|e| panic!("{}: {e}", path.display()));
-            v.apply_merge()
-                .unwrap_or_else(|e| panic!("{}: {e}", path.display()));
-            (!v.is_null()).then(|| serde_json::to_value(&v).expect("json"))
-        })
-        .collect()
-}
+use crate::shipped::{repo, strings, yaml_docs as yaml};
 
 /// Parse the config at `path` with `env`; assert no global switch is on and only feeds named
 /// `demo` are allowed anything.
@@ -120,16 +104,6 @@ fn shipped_files_allow_private_addresses_to_the_demo_feed_only() {
     }
     assert_scoped("ConfigMap", &dir.join("newsflow.toml"), Vec::new());
     std::fs::remove_dir_all(&dir).ok();
-}
-
-fn strings(v: &Value) -> Vec<String> {
-    v.as_array()
-        .map(|a| {
-            a.iter()
-                .filter_map(|s| s.as_str().map(str::to_string))
-                .collect()
-        })
-        .unwrap_or_default()
 }
 
 #[test]

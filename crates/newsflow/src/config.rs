@@ -1,33 +1,54 @@
-//! The config file (`config/newsflow.toml`), environment overrides and validation. Pipeline meaning
-//! lives here; process behaviour (which stage to run) lives in CLI flags.
+//! The configuration: an optional TOML file, environment overrides and validation. Pipeline
+//! meaning lives here; process behaviour (which stage to run) lives in CLI flags. The doc comments
+//! of the types below are the configuration reference (`newsflow config-reference`,
+//! `docs/config.md`).
+
+mod duration;
+pub mod reference;
 
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use anyhow::{bail, Context, Result};
-use serde::Deserialize;
+use schemars::JsonSchema;
+use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
-/// The whole config file.
-#[derive(Debug, Clone, Deserialize)]
+pub use duration::{Dur, Millis, Secs};
+
+/// Where a config file is looked for when neither `--config` nor `NEWSFLOW_CONFIG` names one.
+pub const DEFAULT_PATH: &str = "config/newsflow.toml";
+
+/// The story gazetteer built into the binary, used when `enricher.gazetteer` names no file.
+pub const BUILTIN_GAZETTEER: &str = include_str!("../../../config/gazetteer.toml");
+
+/// The config format version this binary reads.
+pub const VERSION: u32 = 1;
+
+/// The whole configuration.
+#[derive(Debug, Clone, Deserialize, Serialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Config {
-    /// Topics and partitions.
+    /// Version of the config format; `1`, the only one so far. Optional: a file without it is
+    /// read as version 1; a newer version is refused rather than half understood.
+    #[serde(default = "version_one")]
+    pub version: u32,
+    /// Topic names, consumer groups and topic layout.
     #[serde(default)]
     pub pipeline: PipelineConfig,
-    /// Cluster connection.
+    /// Where the Kafka cluster is and how to reach it.
     #[serde(default)]
     pub kafka: KafkaConfig,
-    /// Sources and HTTP.
+    /// Sources (feeds, directories) and HTTP.
     #[serde(default)]
     pub fetcher: FetcherConfig,
-    /// Enricher settings.
+    /// Language, entities, claims, stories and tracked stories.
     #[serde(default)]
     pub enricher: EnricherConfig,
-    /// Worker loop settings.
+    /// The consume→process→produce loop of the cleaner and enricher.
     #[serde(default)]
     pub worker: WorkerConfig,
-    /// Built-in demo feed.
+    /// The built-in demo feed, which publishes articles written for the project over time.
     #[serde(default)]
     pub demo_feed: DemoFeedConfig,
     /// Metrics, health endpoints and logs.
@@ -36,23 +57,32 @@ pub struct Config {
     /// The read-only web view (`newsflow web`, and inside `newsflow run`).
     #[serde(default)]
     pub web: WebConfig,
-    /// Directory the config was read from; relative paths resolve against its parent.
+    /// Directory the config was read from; relative paths resolve against it and its parent.
     #[serde(skip)]
     pub base_dir: PathBuf,
-    /// Hash of the config text(s), written into every message.
+    /// The file the config was read from; `None` for the built-in configuration.
     #[serde(skip)]
-    pub version: String,
+    pub source: Option<PathBuf>,
+    /// Hash of the config text(s), written into every message as `config_version`.
+    #[serde(skip)]
+    pub fingerprint: String,
+}
+
+fn version_one() -> u32 {
+    VERSION
 }
 
 /// Topic names and layout.
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, Serialize, JsonSchema)]
 #[serde(deny_unknown_fields, default)]
 pub struct PipelineConfig {
-    /// Prefix of every topic: `{prefix}.raw`, `{prefix}.clean`, ...
+    /// Prefix of every topic: `{prefix}.raw`, `.clean`, `.enriched`, `.stories`, `.dlq`,
+    /// `.fetcher.state` (and the internal `.enricher.assign`, `.fetcher.feeds`).
     pub topic_prefix: String,
-    /// Prefix of consumer group names: `{group_prefix}-cleaner`, ...
+    /// Prefix of consumer group names: `{group_prefix}-cleaner`, `{group_prefix}-enricher`, ...
     pub group_prefix: String,
-    /// Partitions of each topic created by `newsflow topics create` / `run`.
+    /// Partitions of each topic created by `newsflow topics create` / `run` (the most useful
+    /// copies of one worker).
     pub partitions: i32,
     /// Replication factor of created topics.
     pub replication: i32,
@@ -70,53 +100,78 @@ impl Default for PipelineConfig {
 }
 
 /// Where the cluster is.
-#[derive(Debug, Clone, Default, Deserialize)]
+#[derive(Debug, Clone, Default, Deserialize, Serialize, JsonSchema)]
 #[serde(deny_unknown_fields, default)]
 pub struct KafkaConfig {
-    /// `host:port,...`; empty means `newsflow run` starts a local broker.
+    /// `host:port,...`; empty: `newsflow run` starts a local broker (Tansu) on 127.0.0.1 and
+    /// stops it on exit; the other commands refuse to start.
     pub brokers: String,
-    /// librdkafka options passed through (`security.protocol`, `sasl.mechanism`, ...).
-    /// Secret values (`sasl.password`, ...) are shown redacted.
+    /// librdkafka options passed through as given (`security.protocol`, `sasl.mechanism`,
+    /// `sasl.username`, `sasl.password`, `ssl.ca.location`, ...); secret ones are never shown.
     pub options: bus::KafkaOptions,
 }
 
-/// One directory of article files.
-#[derive(Debug, Clone, Deserialize)]
+/// One directory of article files (`[[fetcher.dirs]]`).
+#[derive(Debug, Clone, Deserialize, Serialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct DirConfig {
-    /// `seed` or `inbox`.
-    pub kind: model::SourceKind,
+    /// `seed` (every file once) or `inbox` (a file is read once it is unchanged between two
+    /// scans).
+    pub kind: DirKind,
     /// Source name.
     pub name: String,
     /// Directory, relative to the repository root (the config directory's parent).
     pub path: PathBuf,
-    /// Seconds between scans.
+    /// Time between scans.
     #[serde(default = "default_rescan")]
-    pub rescan_secs: u64,
+    pub rescan_secs: Secs,
 }
 
-fn default_rescan() -> u64 {
-    5
+/// What a directory of article files holds.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize, JsonSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum DirKind {
+    /// Files in place before the start, each read once.
+    Seed,
+    /// Files dropped while running, each read once it is unchanged between two scans.
+    Inbox,
 }
 
-/// One feed.
-#[derive(Debug, Clone, Deserialize)]
+impl From<DirKind> for model::SourceKind {
+    fn from(k: DirKind) -> Self {
+        match k {
+            DirKind::Seed => model::SourceKind::Seed,
+            DirKind::Inbox => model::SourceKind::Inbox,
+        }
+    }
+}
+
+fn default_rescan() -> Secs {
+    Secs::units(5)
+}
+
+/// One feed (`[[fetcher.feed]]` in the config, `[[feed]]` in the feed list file).
+#[derive(Debug, Clone, Deserialize, Serialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct FeedConfig {
-    /// Source name.
+    /// Source name, unique among the feeds.
     pub name: String,
-    /// Feed URL; may carry credentials or a token, shown redacted.
+    /// Feed URL, `http` or `https`; may be a site page, whose feed is found via
+    /// `<link rel="alternate">` or common paths. May carry credentials or a token: shown redacted.
     pub url: model::SecretUrl,
-    /// Seconds between polls (default: `fetcher.poll_interval_secs`).
+    /// Fixed poll interval. Without it the feed follows its publishing rate and hints (`<ttl>`,
+    /// `sy:updatePeriod`, `Cache-Control`, `Expires`, `Retry-After`), starting from
+    /// `fetcher.poll_interval_secs`.
     #[serde(default)]
-    pub interval_secs: Option<u64>,
+    pub interval_secs: Option<Secs>,
     /// This feed's own host and port (those of `url`) may be a loopback or private address: the
     /// feed, its article pages and redirects on that host are fetched; links and redirects to any
     /// other non-public address stay refused.
     #[serde(default)]
     pub allow_private: bool,
     /// Link-local or cloud metadata addresses (e.g. `"169.254.169.254"`) this feed's own host may
-    /// resolve to, named one by one; refused otherwise, `allow_private` or not.
+    /// resolve to, named one by one; refused otherwise, `allow_private` or not. Anything else in
+    /// the list is refused as a config error.
     #[serde(default)]
     pub allow_link_local: Vec<std::net::IpAddr>,
 }
@@ -131,58 +186,67 @@ pub struct FeedsFile {
 }
 
 /// Fetcher settings.
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, Serialize, JsonSchema)]
 #[serde(deny_unknown_fields, default)]
 pub struct FetcherConfig {
-    /// User-Agent, with a contact URL.
+    /// User-Agent; robots.txt groups are matched on its product token (`newsflow`).
     pub user_agent: String,
     /// Contact URL for site operators, appended to the User-Agent as `(+url)` unless already in it.
     pub contact_url: Option<String>,
-    /// Seconds between polls of a feed whose publishing rate is not known yet (a feed with its own
+    /// Poll interval of a feed whose publishing rate is not known yet (a feed with its own
     /// `interval_secs` is polled at that interval instead of following its rate).
-    pub poll_interval_secs: u64,
+    pub poll_interval_secs: Secs,
     /// Shortest delay between two polls of one feed, whatever the feed's hints say.
-    pub min_poll_secs: u64,
-    /// Longest delay between two polls of one feed, also the cap of the failure backoff.
-    pub max_poll_secs: u64,
-    /// Every this many polls a feed with validators is fetched unconditionally to check that its
-    /// server changes them when the feed changes (0: never).
+    pub min_poll_secs: Secs,
+    /// Longest delay between two polls of one feed, also the cap of the failure backoff (a
+    /// failing feed is never dropped).
+    pub max_poll_secs: Secs,
+    /// Every this many polls a feed with validators (ETag, Last-Modified) is fetched
+    /// unconditionally; a changed body under unchanged validators stops that feed's conditional
+    /// GETs (0: never check).
     pub validator_check_every: u32,
-    /// Request timeout in seconds.
-    pub timeout_secs: u64,
-    /// Connect timeout in seconds.
-    pub connect_timeout_secs: u64,
-    /// Longest wait for the next bytes of a response, in seconds.
-    pub read_timeout_secs: u64,
-    /// Redirects followed at most.
+    /// Whole-request timeout.
+    pub timeout_secs: Secs,
+    /// Connect timeout.
+    pub connect_timeout_secs: Secs,
+    /// Longest wait for the next bytes of a response.
+    pub read_timeout_secs: Secs,
+    /// Redirects followed at most (each hop checked against the address policy).
     pub max_redirects: usize,
-    /// Minimum milliseconds between two requests to one host (one request in flight per host).
-    pub host_min_interval_ms: u64,
+    /// Shortest time between two requests to one host, with one request in flight per host
+    /// (longer under robots.txt `Crawl-delay` or a 429/503 `Retry-After`).
+    pub host_min_interval_ms: Millis,
     /// Honour robots.txt (and its Crawl-delay) for article pages.
     pub respect_robots: bool,
     /// Override for every feed: any feed, item link and redirect may reach loopback addresses.
     /// Off in every shipped config (a feed on an internal host sets its own `allow_private`);
-    /// logged at warn level and shown in `/readyz` and `newsflow_fetcher_address_override` when on.
+    /// read at start, logged at warn level and shown in `/readyz` and
+    /// `newsflow_fetcher_address_override` when on.
     pub allow_loopback: bool,
     /// Override for every feed: any feed, item link and redirect may reach private and loopback
     /// addresses (link-local and metadata addresses stay refused). Off in every shipped config;
-    /// logged at warn level and shown in `/readyz` and `newsflow_fetcher_address_override` when on.
+    /// logged, shown and read like `allow_loopback`.
     pub allow_private_addresses: bool,
-    /// Seconds between checks of the config and feed list files for edits (SIGHUP checks at once).
-    pub reload_secs: u64,
+    /// How often the config and feed list files are checked for edits (SIGHUP checks at once);
+    /// only changed feeds restart; an invalid edit is logged with the key and the running list
+    /// stays.
+    pub reload_secs: Secs,
     /// Share the feeds between fetcher instances with the same config: each host's feeds are
     /// polled by the one live instance assigned its partition of `{topic_prefix}.fetcher.feeds`
-    /// in the consumer group `{group_prefix}-fetcher`.
+    /// in the consumer group `{group_prefix}-fetcher`; directories stay per instance.
     pub scale_out: bool,
     /// Partitions of the work-sharing topic (the most instances that can share the feeds).
     pub scale_out_partitions: i32,
-    /// Milliseconds without a heartbeat after which a dead instance's feeds move to the others.
-    pub group_session_timeout_ms: u64,
-    /// Largest page accepted, in bytes; also sizes the raw topic's messages.
+    /// Time without a heartbeat after which a dead instance's feeds move to the others (plus a
+    /// rebalance; measured 9.4 s with 6000).
+    pub group_session_timeout_ms: Millis,
+    /// Largest page accepted, in bytes (larger bodies are aborted while streaming); also sizes
+    /// the topics' message limits.
     pub max_body_bytes: usize,
     /// Directories of article files (seeds, inbox).
     pub dirs: Vec<DirConfig>,
-    /// Feed list file, relative to the config file.
+    /// Feed list file (`[[feed]]` entries, the keys of `[[fetcher.feed]]`), relative to the
+    /// config file, e.g. `feeds.toml`.
     pub feeds_file: Option<PathBuf>,
     /// Feeds listed inline.
     pub feed: Vec<FeedConfig>,
@@ -198,22 +262,22 @@ impl Default for FetcherConfig {
             )
             .into(),
             contact_url: None,
-            poll_interval_secs: 300,
-            min_poll_secs: 60,
-            max_poll_secs: 86_400,
+            poll_interval_secs: Secs::units(300),
+            min_poll_secs: Secs::units(60),
+            max_poll_secs: Secs::units(86_400),
             validator_check_every: 10,
-            timeout_secs: 30,
-            connect_timeout_secs: 10,
-            read_timeout_secs: 20,
+            timeout_secs: Secs::units(30),
+            connect_timeout_secs: Secs::units(10),
+            read_timeout_secs: Secs::units(20),
             max_redirects: 5,
-            host_min_interval_ms: 1000,
+            host_min_interval_ms: Millis::units(1000),
             respect_robots: true,
             allow_loopback: false,
             allow_private_addresses: false,
-            reload_secs: 5,
+            reload_secs: Secs::units(5),
             scale_out: false,
             scale_out_partitions: 12,
-            group_session_timeout_ms: 10_000,
+            group_session_timeout_ms: Millis::units(10_000),
             max_body_bytes: 5 * 1024 * 1024,
             dirs: Vec::new(),
             feeds_file: None,
@@ -223,32 +287,64 @@ impl Default for FetcherConfig {
 }
 
 /// Enricher settings.
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, Serialize, JsonSchema)]
 #[serde(deny_unknown_fields, default)]
 pub struct EnricherConfig {
-    /// Gazetteer file, relative to the config file.
-    pub gazetteer: PathBuf,
+    /// Gazetteer file of canonical entities (`[[entity]] id, name, kind, aliases, fuzzy`),
+    /// relative to the config file; without it the gazetteer built into the binary (a copy of
+    /// `config/gazetteer.toml`) is used.
+    pub gazetteer: Option<PathBuf>,
     /// Similarity (0–1] at which an article joins a story rather than founding one.
     pub story_threshold: f32,
-    /// Similarity (0–1] to two stories at which an article merges them.
+    /// Similarity (0–1] to two stories at which an article merges them (0.5 when one has no
+    /// dated article).
     pub story_merge_threshold: f32,
-    /// An article joins only stories with an article dated within this many days of its own.
+    /// A dated article joins only stories with an article dated within this many days of its
+    /// own (undated: by content).
     pub story_window_days: i64,
-    /// Stories without a new article for this many days leave the story index.
+    /// Stories that gained no article for this many days (by arrival time) leave the story index.
     pub story_max_age_days: i64,
     /// Most stories in the index; the least recently updated leave first.
     pub max_stories: usize,
-    /// Estimated word-shingle similarity (0–1] at which an article is a near duplicate.
+    /// Share (0–1] of the shorter text's word shingles found in the longer at which an article
+    /// is a near duplicate.
     pub near_duplicate_threshold: f32,
     /// Tracked stories: relevance per article, and optionally a topic for the relevant ones.
+    #[serde(skip_serializing)]
+    #[schemars(with = "Vec<TrackedStoryKeys>")]
     pub tracked: Vec<enricher::TrackedStory>,
+}
+
+/// The keys of one tracked story (`[[enricher.tracked]]`) for the reference; the config reads
+/// them into `enricher::TrackedStory`.
+#[derive(Default, Serialize, JsonSchema)]
+struct TrackedStoryKeys {
+    /// Short name, e.g. `prisoner-exchange`; unique.
+    name: String,
+    /// Terms or phrases in any language; matched case- and accent-insensitively.
+    #[serde(default)]
+    terms: Vec<String>,
+    /// Canonical entity ids from the gazetteer.
+    #[serde(default)]
+    entities: Vec<String>,
+    /// Score at which an article counts as relevant.
+    #[serde(default = "default_min_score")]
+    min_score: f32,
+    /// Topic that receives the relevant articles, if any (created with the pipeline topics).
+    #[serde(default)]
+    topic: Option<String>,
+}
+
+/// `enricher::TrackedStory`'s default `min_score`, for the reference.
+fn default_min_score() -> f32 {
+    0.5
 }
 
 impl Default for EnricherConfig {
     fn default() -> Self {
         let s = enricher::StoryConfig::default();
         Self {
-            gazetteer: "gazetteer.toml".into(),
+            gazetteer: None,
             story_threshold: s.threshold,
             story_merge_threshold: s.merge_threshold,
             story_window_days: s.window_days,
@@ -323,36 +419,36 @@ impl EnricherConfig {
 }
 
 /// Worker loop settings.
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, Serialize, JsonSchema)]
 #[serde(deny_unknown_fields, default)]
 pub struct WorkerConfig {
-    /// Input messages in flight per worker at most.
+    /// Input messages awaiting acknowledgement per worker at most.
     pub max_in_flight: usize,
-    /// Seconds a graceful stop may take.
-    pub shutdown_timeout_secs: u64,
+    /// Bound on a graceful stop.
+    pub shutdown_timeout_secs: Secs,
 }
 
 impl Default for WorkerConfig {
     fn default() -> Self {
         Self {
             max_in_flight: 256,
-            shutdown_timeout_secs: 20,
+            shutdown_timeout_secs: Secs::units(20),
         }
     }
 }
 
 /// The built-in demo feed that publishes articles written for the project over time.
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, Serialize, JsonSchema)]
 #[serde(deny_unknown_fields, default)]
 pub struct DemoFeedConfig {
-    /// Start it inside `newsflow run`.
+    /// Serve the demo feed inside `newsflow run`.
     pub enabled: bool,
     /// Listen address.
     pub listen: String,
-    /// Seconds between newly published demo articles.
-    pub interval_secs: u64,
-    /// Directory of demo articles (first line headline, then paragraphs), relative to the
-    /// repository root.
+    /// Time between newly published demo articles.
+    pub interval_secs: Secs,
+    /// Directory of demo articles (first line headline, then paragraphs; `name.es.md` sets the
+    /// page language), relative to the repository root.
     pub dir: PathBuf,
     /// Base URL of the article links in the feed (e.g. `http://demo-feed:8089`); empty: the
     /// address the request was sent to (its `Host` header), so a feed bound to `0.0.0.0` still
@@ -365,7 +461,7 @@ impl Default for DemoFeedConfig {
         Self {
             enabled: false,
             listen: "127.0.0.1:8089".into(),
-            interval_secs: 30,
+            interval_secs: Secs::units(30),
             dir: "data/demo".into(),
             public_url: String::new(),
         }
@@ -373,17 +469,18 @@ impl Default for DemoFeedConfig {
 }
 
 /// How a worker reports on itself.
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, Serialize, JsonSchema)]
 #[serde(deny_unknown_fields, default)]
 pub struct ObservabilityConfig {
-    /// Address of the `/metrics`, `/healthz` and `/readyz` server; empty turns it off.
+    /// Address of the `/metrics`, `/healthz` and `/readyz` server; empty turns it off. In
+    /// containers listen on `0.0.0.0`.
     pub listen: String,
-    /// Log format: `text` for people, `json` for log shippers.
+    /// Log format: `text` for people, `json` for log shippers (or pass `--log-json`).
     pub log_format: LogFormat,
 }
 
 /// How log lines are written.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize, Serialize, JsonSchema)]
 #[serde(rename_all = "lowercase")]
 pub enum LogFormat {
     /// Human-readable lines.
@@ -403,16 +500,17 @@ impl Default for ObservabilityConfig {
 }
 
 /// The read-only web view of stories and articles.
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, Serialize, JsonSchema)]
 #[serde(deny_unknown_fields, default)]
 pub struct WebConfig {
-    /// Listen address; loopback by default. Empty turns the view off inside `newsflow run`.
+    /// Listen address; loopback by default, as the view has no authentication. Empty turns the
+    /// view off inside `newsflow run`.
     pub listen: String,
     /// Most stories held; the least recently active leave first.
     pub max_stories: usize,
     /// Most articles held; the least recently enriched leave first.
     pub max_articles: usize,
-    /// Most megabytes of article records held.
+    /// Most megabytes of article records (as received) held.
     pub max_article_mb: usize,
 }
 
@@ -475,6 +573,17 @@ fn apply_env(doc: &mut toml::Table, vars: impl Iterator<Item = (String, String)>
 }
 
 impl Config {
+    /// The configuration to use: the file named by `--config` / `NEWSFLOW_CONFIG` when given,
+    /// else `./config/newsflow.toml` when present, else the built-in configuration; overridden
+    /// from the environment and validated either way.
+    pub fn locate(explicit: Option<&Path>) -> Result<Config> {
+        match explicit {
+            Some(path) => Self::load(path),
+            None if Path::new(DEFAULT_PATH).is_file() => Self::load(Path::new(DEFAULT_PATH)),
+            None => Self::builtin(),
+        }
+    }
+
     /// Read, override from the environment and validate the config at `path`.
     pub fn load(path: &Path) -> Result<Config> {
         let text = std::fs::read_to_string(path)
@@ -482,10 +591,25 @@ impl Config {
         Self::parse(&text, path, std::env::vars())
     }
 
+    /// The built-in configuration (every key at its default, the built-in gazetteer, relative
+    /// paths against the working directory), overridden from the environment.
+    pub fn builtin() -> Result<Config> {
+        Self::from_text("", None, std::env::vars())
+    }
+
     /// Parse config text; `path` locates relative files and names the file in errors.
     pub fn parse(
         text: &str,
         path: &Path,
+        env: impl Iterator<Item = (String, String)>,
+    ) -> Result<Config> {
+        Self::from_text(text, Some(path), env)
+    }
+
+    /// Parse config text read from `path` (`None`: built in).
+    pub fn from_text(
+        text: &str,
+        path: Option<&Path>,
         env: impl Iterator<Item = (String, String)>,
     ) -> Result<Config> {
         // Errors quote config text, and feed URLs may carry credentials: redact every URL in them.
@@ -495,18 +619,26 @@ impl Config {
 
     fn parse_unredacted(
         text: &str,
-        path: &Path,
+        path: Option<&Path>,
         env: impl Iterator<Item = (String, String)>,
     ) -> Result<Config> {
+        let name = path.map_or_else(|| "(built in)".to_string(), |p| p.display().to_string());
         let mut doc: toml::Table = text
             .parse()
-            .with_context(|| format!("config {}: invalid TOML", path.display()))?;
+            .with_context(|| format!("config {name}: invalid TOML"))?;
         apply_env(&mut doc, env)?;
         let mut cfg: Config = toml::Value::Table(doc)
             .try_into()
-            .with_context(|| format!("config {}", path.display()))?;
+            .with_context(|| format!("config {name}"))?;
+        if cfg.version != VERSION {
+            bail!(
+                "config {name}: version {} is not one this newsflow reads (it reads version {VERSION})",
+                cfg.version
+            );
+        }
+        cfg.source = path.map(Path::to_path_buf);
         cfg.base_dir = path
-            .parent()
+            .and_then(Path::parent)
             .map(Path::to_path_buf)
             .unwrap_or_else(|| PathBuf::from("."));
         let mut hasher = Sha256::new();
@@ -516,9 +648,20 @@ impl Config {
                 hasher.update(&feeds);
             }
         }
-        cfg.version = hex::encode(&hasher.finalize()[..6]);
+        cfg.fingerprint = hex::encode(&hasher.finalize()[..6]);
         cfg.validate()?;
         Ok(cfg)
+    }
+
+    /// The gazetteer `enricher.gazetteer` names, or the built-in one, and the tracked stories
+    /// checked against it.
+    pub fn gazetteer(&self) -> Result<(enricher::Gazetteer, enricher::Tracker)> {
+        let gazetteer = match &self.enricher.gazetteer {
+            Some(p) => enricher::Gazetteer::load(&self.config_path(p))?,
+            None => enricher::Gazetteer::from_toml(BUILTIN_GAZETTEER, "(built-in gazetteer)")?,
+        };
+        let tracker = self.enricher.tracker(&gazetteer)?;
+        Ok((gazetteer, tracker))
     }
 
     fn validate(&self) -> Result<()> {
@@ -562,9 +705,9 @@ impl Config {
             bail!("web.max_stories, web.max_articles and web.max_article_mb must be at least 1");
         }
         let f = &self.fetcher;
-        if f.min_poll_secs < 1 || f.min_poll_secs > f.max_poll_secs {
+        if f.min_poll_secs.get() < Duration::from_secs(1) || f.min_poll_secs > f.max_poll_secs {
             bail!(
-                "fetcher.min_poll_secs {} must be at least 1 and at most fetcher.max_poll_secs {}",
+                "fetcher.min_poll_secs {} must be at least 1s and at most fetcher.max_poll_secs {}",
                 f.min_poll_secs,
                 f.max_poll_secs
             );
@@ -575,9 +718,9 @@ impl Config {
                 f.scale_out_partitions
             );
         }
-        if f.group_session_timeout_ms < 1000 {
+        if f.group_session_timeout_ms.get() < Duration::from_secs(1) {
             bail!(
-                "fetcher.group_session_timeout_ms must be at least 1000, got {}",
+                "fetcher.group_session_timeout_ms must be at least 1s (1000), got {}",
                 f.group_session_timeout_ms
             );
         }
@@ -591,14 +734,6 @@ impl Config {
             bail!("worker.max_in_flight must be at least 1");
         }
         self.enricher.validate()?;
-        for (i, d) in self.fetcher.dirs.iter().enumerate() {
-            if !matches!(d.kind, model::SourceKind::Seed | model::SourceKind::Inbox) {
-                bail!(
-                    "fetcher.dirs[{i}].kind {:?}: must be \"seed\" or \"inbox\"",
-                    d.kind
-                );
-            }
-        }
         for f in self.feeds()? {
             // Feed URLs may carry credentials: errors show them redacted.
             let u = url::Url::parse(f.url.expose())
@@ -668,8 +803,13 @@ impl Config {
     }
 
     /// Topic names.
-    pub fn topics(&self) -> bus::Topics {
-        bus::Topics::with_prefix(&self.pipeline.topic_prefix)
+    pub fn topics(&self) -> crate::topology::Topics {
+        crate::topology::Topics::with_prefix(&self.pipeline.topic_prefix)
+    }
+
+    /// Every topic with its layout.
+    pub fn topology(&self) -> crate::topology::Topology {
+        crate::topology::Topology::new(self)
     }
 
     /// Kafka client settings for `brokers`.
@@ -688,10 +828,10 @@ impl Config {
                 .dirs
                 .iter()
                 .map(|d| fetcher::DirSpec {
-                    kind: d.kind.clone(),
+                    kind: d.kind.into(),
                     name: d.name.clone(),
                     path: self.data_path(&d.path),
-                    rescan: Duration::from_secs(d.rescan_secs.max(1)),
+                    rescan: d.rescan_secs.at_least(Duration::from_secs(1)),
                 })
                 .collect(),
             feeds: self
@@ -702,10 +842,10 @@ impl Config {
                     url: c.url,
                     // A fixed interval in the feed's entry overrides the publishing rate.
                     cadence: match c.interval_secs {
-                        Some(secs) => fetcher::Cadence::Fixed(Duration::from_secs(secs.max(1))),
-                        None => fetcher::Cadence::Adaptive(Duration::from_secs(
-                            f.poll_interval_secs.max(1),
-                        )),
+                        Some(i) => fetcher::Cadence::Fixed(i.at_least(Duration::from_secs(1))),
+                        None => fetcher::Cadence::Adaptive(
+                            f.poll_interval_secs.at_least(Duration::from_secs(1)),
+                        ),
                     },
                     access: fetcher::FeedAccess {
                         allow_private: c.allow_private,
@@ -715,26 +855,29 @@ impl Config {
                 .collect(),
             http: fetcher::HttpOptions {
                 user_agent: self.user_agent(),
-                connect_timeout: Duration::from_secs(f.connect_timeout_secs.max(1)),
-                read_timeout: Duration::from_secs(f.read_timeout_secs.max(1)),
-                timeout: Duration::from_secs(f.timeout_secs.max(1)),
+                connect_timeout: f.connect_timeout_secs.at_least(Duration::from_secs(1)),
+                read_timeout: f.read_timeout_secs.at_least(Duration::from_secs(1)),
+                timeout: f.timeout_secs.at_least(Duration::from_secs(1)),
                 max_body_bytes: f.max_body_bytes,
                 max_redirects: f.max_redirects,
                 addresses: fetcher::AddressPolicy::from_switches(
                     f.allow_loopback,
                     f.allow_private_addresses,
                 ),
-                host_min_interval: Duration::from_millis(f.host_min_interval_ms),
+                host_min_interval: f.host_min_interval_ms.get(),
                 robots: f.respect_robots,
             },
             poll: fetcher::PollOptions {
                 bounds: fetcher::Bounds {
-                    min: Duration::from_secs(f.min_poll_secs.max(1)),
-                    max: Duration::from_secs(f.max_poll_secs.max(f.min_poll_secs).max(1)),
+                    min: f.min_poll_secs.at_least(Duration::from_secs(1)),
+                    max: f
+                        .max_poll_secs
+                        .max(f.min_poll_secs)
+                        .at_least(Duration::from_secs(1)),
                 },
                 validator_check_every: f.validator_check_every,
             },
-            config_version: self.version.clone(),
+            config_version: self.fingerprint.clone(),
         })
     }
 
@@ -766,7 +909,7 @@ impl Config {
     /// The feed list alone, for hot reload.
     pub fn feed_list(&self) -> Result<fetcher::FeedList> {
         Ok(fetcher::FeedList {
-            version: self.version.clone(),
+            version: self.fingerprint.clone(),
             feeds: self.fetcher()?.feeds,
             refreshed: None,
         })
@@ -831,7 +974,7 @@ mod tests {
             std::iter::empty(),
         )
         .expect("shipped config");
-        assert!(cfg.fetcher.dirs.iter().any(|d| d.kind == "seed"));
+        assert!(cfg.fetcher.dirs.iter().any(|d| d.kind == DirKind::Seed));
         assert!(!cfg.feeds().expect("feeds").is_empty());
         assert!(cfg.demo_feed.enabled);
     }
@@ -908,5 +1051,50 @@ mod tests {
         let err =
             parse("[[fetcher.feed]]\nname = \"x\"\nurl = \"ftp://x\"\n", &[]).expect_err("scheme");
         assert!(format!("{err:#}").contains("ftp://x"), "{err:#}");
+    }
+
+    #[test]
+    fn durations_take_units_or_plain_numbers() {
+        let cfg = parse(
+            "[fetcher]\npoll_interval_secs = \"5m\"\nreload_secs = 2\nhost_min_interval_ms = 250\n[worker]\nshutdown_timeout_secs = \"1m30s\"\n[[fetcher.feed]]\nname = \"a\"\nurl = \"http://a.example/f\"\ninterval_secs = \"90s\"\n",
+            &[("NEWSFLOW__FETCHER__MAX_POLL_SECS", "1h")],
+        )
+        .expect("valid");
+        let f = &cfg.fetcher;
+        assert_eq!(f.poll_interval_secs.get(), Duration::from_secs(300));
+        assert_eq!(f.reload_secs.get(), Duration::from_secs(2));
+        assert_eq!(f.host_min_interval_ms.get(), Duration::from_millis(250));
+        assert_eq!(f.max_poll_secs.get(), Duration::from_secs(3600));
+        assert_eq!(
+            cfg.worker.shutdown_timeout_secs.get(),
+            Duration::from_secs(90)
+        );
+        let feeds = cfg.fetcher().expect("fetcher").feeds;
+        assert_eq!(feeds[0].cadence.interval(), Duration::from_secs(90));
+        let err = parse("[fetcher]\npoll_interval_secs = \"5 parsecs\"\n", &[]).expect_err("unit");
+        assert!(format!("{err:#}").contains("poll_interval_secs"), "{err:#}");
+        let err = parse("[fetcher]\nmin_poll_secs = \"500ms\"\n", &[]).expect_err("floor");
+        assert!(
+            format!("{err:#}").contains("fetcher.min_poll_secs"),
+            "{err:#}"
+        );
+    }
+
+    #[test]
+    fn the_config_carries_a_version() {
+        assert_eq!(parse("version = 1\n", &[]).expect("v1").version, 1);
+        assert_eq!(parse("", &[]).expect("no version: 1").version, 1);
+        let err = parse("version = 2\n", &[]).expect_err("v2");
+        assert!(format!("{err:#}").contains("version 2"), "{err:#}");
+    }
+
+    #[test]
+    fn the_builtin_config_needs_no_file() {
+        let cfg = Config::from_text("", None, std::iter::empty()).expect("built in");
+        assert!(cfg.source.is_none());
+        assert!(cfg.feeds().expect("feeds").is_empty());
+        let (gazetteer, _) = cfg.gazetteer().expect("built-in gazetteer");
+        assert!(gazetteer.contains("place/venezuela"));
+        assert_eq!(cfg.data_path(Path::new("data/x")), Path::new("data/x"));
     }
 }

@@ -17,7 +17,8 @@ use tokio_util::sync::CancellationToken;
 /// One demo article.
 #[derive(Debug, Clone)]
 pub struct DemoArticle {
-    slug: String,
+    /// The last segment of its link (`/articles/{slug}`): the file name without the language tag.
+    pub slug: String,
     lang: String,
     title: String,
     paragraphs: Vec<String>,
@@ -120,6 +121,19 @@ fn escape(s: &str) -> String {
         .replace('<', "&lt;")
         .replace('>', "&gt;")
         .replace('"', "&quot;")
+}
+
+/// Serve the demo feed `cfg.demo_feed` describes until `shutdown`.
+pub async fn serve_config(cfg: &crate::config::Config, shutdown: CancellationToken) -> Result<()> {
+    let d = &cfg.demo_feed;
+    serve(
+        &d.listen,
+        &cfg.data_path(&d.dir),
+        d.interval_secs.get(),
+        &d.public_url,
+        shutdown,
+    )
+    .await
 }
 
 /// Serve the demo feed on `listen` until `shutdown` fires; article links start with `public_url`

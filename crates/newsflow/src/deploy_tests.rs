@@ -11,33 +11,10 @@ use std::path::{Path, PathBuf};
 use clap::Parser;
 use serde_json::Value;
 
-use crate::config::Config;
+use newsflow::config::Config;
+
+use crate::shipped::{repo, strings, yaml_docs};
 use crate::Cli;
-
-fn repo() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
-}
-
-/// YAML (with `<<` merge keys applied) as JSON values, one per document.
-fn yaml_docs(path: &Path) -> Vec<Value> {
-    let text =
-        std::fs::read_to_string(path).unwrap_or_else(|e| panic!("reading {}: {e}", path.display()));
-    let mut docs = Vec::new();
-    for de in yaml_serde::Deserializer::from_str(&text) {
-        let mut v: yaml_serde::Value = serde::Deserialize::deserialize(de)
-            .unwrap_or_else(|e| panic!("{}: invalid YAML: {e}", path.display()));
-        v.apply_merge()
-            .unwrap_or_else(|e| panic!("{}: merge keys: {e}", path.display()));
-        if v.is_null() {
-            continue;
-        }
-        docs.push(
-            serde_json::to_value(&v)
-                .unwrap_or_else(|e| panic!("{}: not JSON-like: {e}", path.display())),
-        );
-    }
-    docs
-}
 
 fn cache_dir() -> PathBuf {
     std::env::var_os("XDG_CACHE_HOME")
@@ -57,16 +34,6 @@ fn compose_schema() -> Value {
         )
     });
     serde_json::from_str(&text).expect("compose schema is JSON")
-}
-
-fn strings(v: &Value) -> Vec<String> {
-    v.as_array()
-        .map(|a| {
-            a.iter()
-                .filter_map(|s| s.as_str().map(str::to_string))
-                .collect()
-        })
-        .unwrap_or_default()
 }
 
 /// Whether `args` (after the binary name) form a valid `newsflow` command line.
@@ -298,7 +265,7 @@ fn compose_services_run_real_commands_with_real_files() {
         )
         .expect("config");
         assert!(
-            grace > cfg.worker.shutdown_timeout_secs + 10,
+            grace > cfg.worker.shutdown_timeout_secs.get().as_secs() + 10,
             "{stage}: stop_grace_period {grace}s"
         );
     }
@@ -474,7 +441,10 @@ fn kubernetes_manifests_match_the_code() {
     assert!(dockerfile.contains("COPY config /app/config"));
     assert!(dockerfile.contains("COPY data /app/data"));
     for (p, in_repo) in [
-        (&cfg.enricher.gazetteer, "config/gazetteer.toml"),
+        (
+            cfg.enricher.gazetteer.as_ref().expect("gazetteer"),
+            "config/gazetteer.toml",
+        ),
         (&cfg.fetcher.dirs[0].path, "data/seed"),
     ] {
         let rel = p
@@ -575,7 +545,7 @@ fn kubernetes_manifests_match_the_code() {
             .as_u64()
             .expect("grace");
         assert!(
-            grace > cfg.worker.shutdown_timeout_secs + 10,
+            grace > cfg.worker.shutdown_timeout_secs.get().as_secs() + 10,
             "{name}: grace {grace}s"
         );
         // Never more pods than partitions, also during a rollout: a pod without a partition is

@@ -4,7 +4,8 @@ use model::{CleanArticle, EnrichedArticle, StoryEvent};
 use telemetry::prometheus_client::metrics::counter::Counter;
 use telemetry::{label, InternalEvent};
 
-use crate::stages::{outcome_name, CleanerCounts, StoryCounts};
+use crate::cleaner::{outcome_name, CleanerCounts};
+use crate::story::StoryCounts;
 
 /// The cleaner judged a document (`newsflow_cleaner_outcomes_total{outcome}`) and repaired its
 /// text (`newsflow_cleaner_repairs_total{kind}`).

@@ -141,12 +141,6 @@ impl Observer {
         lock(&self.failed).push(stage.to_string());
     }
 
-    /// Record whether the last config (re)load was accepted.
-    #[allow(dead_code)] // used once the feed list is reloaded while running
-    pub fn set_config_valid(&self, valid: bool) {
-        self.config_valid.store(valid, Ordering::Relaxed);
-    }
-
     /// Readiness: each check by name and whether it passes.
     pub fn readiness(&self) -> Vec<(String, bool)> {
         let mut r = vec![(
@@ -280,10 +274,5 @@ mod tests {
         assert!(o.readiness().iter().any(|(n, ok)| n == "broker" && !ok));
         flag.store(true, Ordering::Relaxed);
         assert!(o.readiness().iter().all(|(_, ok)| *ok));
-        o.set_config_valid(false);
-        assert!(o
-            .readiness()
-            .iter()
-            .any(|(n, ok)| n == "config_valid" && !ok));
     }
 }

@@ -15,51 +15,10 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use bus::{KafkaSettings, TopicReader};
-use common::{free_port, repo, scratch, Enriched, Newsflow};
+use common::{demo_slugs, free_port, repo, scratch, value, wait_for, Enriched, Newsflow};
 use model::{DeadLetter, RawArticle};
 use testkit::{Reply, ScriptServer};
 use tokio::time::Instant;
-
-async fn get(url: &str) -> Option<(u16, String)> {
-    let resp = reqwest::Client::new()
-        .get(url)
-        .timeout(Duration::from_secs(5))
-        .send()
-        .await
-        .ok()?;
-    let status = resp.status().as_u16();
-    Some((status, resp.text().await.ok()?))
-}
-
-/// The value of the sample named exactly `series`.
-fn value(text: &str, series: &str) -> Option<f64> {
-    text.lines().filter(|l| !l.starts_with('#')).find_map(|l| {
-        l.strip_prefix(series)?
-            .strip_prefix(' ')?
-            .trim()
-            .parse()
-            .ok()
-    })
-}
-
-/// Poll `url` until `ok` holds for its body, or panic after `deadline`.
-async fn wait_for(url: &str, deadline: Duration, what: &str, ok: impl Fn(&str) -> bool) {
-    let end = Instant::now() + deadline;
-    let mut last = None;
-    loop {
-        if let Some((_, body)) = get(url).await {
-            if ok(&body) {
-                return;
-            }
-            last = Some(body);
-        }
-        assert!(
-            Instant::now() < end,
-            "timed out after {deadline:?} waiting for {what} at {url}; last answer: {last:?}"
-        );
-        tokio::time::sleep(Duration::from_millis(200)).await;
-    }
-}
 
 /// Read `topic` from the start until `done` holds for the decoded records.
 async fn read_until<T: model::Versioned>(
@@ -90,24 +49,6 @@ fn page(title: &str) -> Reply {
         "text/html; charset=utf-8",
         format!("<html lang=\"en\"><head><title>{title}</title></head><body><article><h1>{title}</h1>{paragraphs}</article></body></html>"),
     )
-}
-
-/// The demo article slugs, as the demo feed names them (`data/demo/*.md` but the README).
-fn demo_slugs() -> Vec<String> {
-    let mut slugs: Vec<String> = std::fs::read_dir(repo().join("data/demo"))
-        .expect("data/demo")
-        .filter_map(Result::ok)
-        .map(|e| e.path())
-        .filter(|p| p.extension().is_some_and(|e| e == "md") && !p.ends_with("README.md"))
-        .filter_map(|p| p.file_stem().and_then(|s| s.to_str()).map(str::to_string))
-        // `03-….es.md`: a language tag before the extension is not part of the slug.
-        .map(|stem| match stem.rsplit_once('.') {
-            Some((slug, _lang)) => slug.to_string(),
-            None => stem,
-        })
-        .collect();
-    slugs.sort();
-    slugs
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -233,7 +174,7 @@ async fn shipped_config_lets_the_demo_feed_through_and_nothing_else() {
     let nf = Newsflow(child);
 
     // Every demo article arrives enriched.
-    let demo_ids: HashMap<String, String> = demo_slugs()
+    let demo_ids: HashMap<String, String> = demo_slugs(&repo().join("data/demo"))
         .into_iter()
         .map(|slug| {
             let url = format!("http://127.0.0.1:{demo_port}/articles/{slug}");
@@ -331,7 +272,7 @@ async fn shipped_config_lets_the_demo_feed_through_and_nothing_else() {
 
     // Counted by reason; the global switches are off and say so.
     let m = format!("http://{metrics}/metrics");
-    wait_for(&m, Duration::from_secs(10), "refusal counters", |t| {
+    wait_for(&m, Duration::from_secs(10), "refusal counters", |_, t| {
         value(t, "newsflow_fetcher_refused_total{reason=\"loopback\"}") == Some(2.0)
             && value(t, "newsflow_fetcher_refused_total{reason=\"metadata\"}") == Some(2.0)
             && value(t, "newsflow_fetcher_refused_total{reason=\"private\"}") == Some(0.0)
@@ -346,7 +287,7 @@ async fn shipped_config_lets_the_demo_feed_through_and_nothing_else() {
     })
     .await;
     let ready = format!("http://{metrics}/readyz");
-    wait_for(&ready, Duration::from_secs(10), "override off", |t| {
+    wait_for(&ready, Duration::from_secs(10), "override off", |_, t| {
         t.contains("fetcher_address_override: off")
     })
     .await;
@@ -372,9 +313,12 @@ async fn shipped_config_lets_the_demo_feed_through_and_nothing_else() {
         assert!(Instant::now() < end, "no warning for the edit");
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
-    wait_for(&ready, Duration::from_secs(10), "pending override", |t| {
-        t.contains("in force after a restart: fetcher.allow_private_addresses")
-    })
+    wait_for(
+        &ready,
+        Duration::from_secs(10),
+        "pending override",
+        |_, t| t.contains("in force after a restart: fetcher.allow_private_addresses"),
+    )
     .await;
     nf.stop(Duration::from_secs(30));
     std::fs::remove_dir_all(&dir).ok();

@@ -1,5 +1,5 @@
-//! The web view in a real browser (headless Chromium, Debian's package) on the pages `newsflow
-//! run` serves over the seeds and the demo feed: the seed story lists seed and demo articles, its
+//! The web view in a real browser (headless Chromium, Debian's package) on the pages the whole
+//! pipeline (run in this process through the library) serves over the seeds and the demo feed: the seed story lists seed and demo articles, its
 //! claims table has the hedged "nearly 250" agreeing with 252, seed 002 shows "Baukele" as Nayib
 //! Bukele, and a demo article published while the story page is open appears on it without a
 //! reload. Screenshots of the three pages go to `NEWSFLOW_WEB_SCREENSHOTS` (e.g. `docs`) or a
@@ -13,7 +13,7 @@ mod chromium;
 use std::path::PathBuf;
 use std::time::Duration;
 
-use common::{free_port, get_json, scratch, seed_id, write_config, Newsflow};
+use common::{free_port, get_json, scratch, seed_id, write_config, InProcess};
 use serde_json::Value;
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -29,7 +29,8 @@ async fn pages_render_in_chromium_and_follow_live() {
     );
     let (config, _prefix) = write_config(&dir, &broker.brokers(), &[demo], &extra);
     let listen = format!("127.0.0.1:{}", free_port());
-    let run = Newsflow::start_env(&config, &["run"], &[("NEWSFLOW__WEB__LISTEN", &listen)]);
+    let web_listen = listen.clone();
+    let run = InProcess::start_with(&config, |c| c.web.listen = web_listen, newsflow::run);
     let base = format!("http://{listen}");
     let client = reqwest::Client::builder()
         .timeout(Duration::from_secs(10))
@@ -164,6 +165,6 @@ async fn pages_render_in_chromium_and_follow_live() {
             .unwrap_or(0);
         assert!(len > 10_000, "{f}: {len} bytes");
     }
-    run.stop(Duration::from_secs(30));
+    run.stop(Duration::from_secs(30)).await;
     broker.stop().await;
 }

@@ -15,6 +15,19 @@ pub fn repo() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
 }
 
+/// The pipeline topics of `prefix` with `partitions` partitions, as `newsflow topics create`
+/// specifies them.
+pub fn pipeline_topics(prefix: &str, partitions: i32) -> Vec<bus::TopicSpec> {
+    newsflow::config::Config::from_text(
+        &format!("[pipeline]\ntopic_prefix = \"{prefix}\"\npartitions = {partitions}\n"),
+        None,
+        std::iter::empty(),
+    )
+    .expect("config")
+    .topology()
+    .pipeline()
+}
+
 /// A scratch directory for one test.
 pub fn scratch(name: &str) -> PathBuf {
     let dir = std::env::temp_dir().join(testkit::unique(name));
@@ -102,6 +115,69 @@ pub fn with_metrics(config: &Path) -> String {
     addr
 }
 
+/// The shutdown future a library component runs with in tests.
+pub type Stop = std::pin::Pin<Box<dyn std::future::Future<Output = ()> + Send>>;
+
+/// The pipeline or one component running in this process through the library, stopped by the
+/// test's own shutdown future.
+pub struct InProcess {
+    stop: Option<tokio::sync::oneshot::Sender<()>>,
+    task: tokio::task::JoinHandle<anyhow::Result<()>>,
+}
+
+impl InProcess {
+    /// Start `run` (e.g. `newsflow::run`, `newsflow::enricher::run`) on the config at `config`.
+    pub fn start<Fut>(
+        config: &Path,
+        run: impl FnOnce(newsflow::config::Config, Stop) -> Fut,
+    ) -> Self
+    where
+        Fut: std::future::Future<Output = anyhow::Result<()>> + Send + 'static,
+    {
+        Self::start_with(config, |_| {}, run)
+    }
+
+    /// Like [`InProcess::start`], with the config changed by `edit` first (instead of an
+    /// environment override).
+    pub fn start_with<Fut>(
+        config: &Path,
+        edit: impl FnOnce(&mut newsflow::config::Config),
+        run: impl FnOnce(newsflow::config::Config, Stop) -> Fut,
+    ) -> Self
+    where
+        Fut: std::future::Future<Output = anyhow::Result<()>> + Send + 'static,
+    {
+        let mut cfg = newsflow::config::Config::load(config).expect("config");
+        edit(&mut cfg);
+        let (tx, rx) = tokio::sync::oneshot::channel();
+        let stop: Stop = Box::pin(async move {
+            let _ = rx.await;
+        });
+        Self {
+            stop: Some(tx),
+            task: tokio::spawn(run(cfg, stop)),
+        }
+    }
+
+    /// Complete its shutdown future and wait for a clean end within `bound`.
+    pub async fn stop(mut self, bound: Duration) {
+        if let Some(tx) = self.stop.take() {
+            let _ = tx.send(());
+        }
+        tokio::time::timeout(bound, &mut self.task)
+            .await
+            .unwrap_or_else(|_| panic!("did not stop within {bound:?}"))
+            .expect("task")
+            .unwrap_or_else(|e| panic!("ended with an error: {e:#}"));
+    }
+}
+
+impl Drop for InProcess {
+    fn drop(&mut self) {
+        self.task.abort();
+    }
+}
+
 /// A running `newsflow` process, killed if the test fails before stopping it.
 pub struct Newsflow(pub Child);
 
@@ -128,14 +204,7 @@ impl Newsflow {
     /// Run `newsflow <args> --config <config>` to completion; its exit success and output
     /// (stdout, then stderr).
     pub fn run(config: &Path, args: &[&str]) -> (bool, String) {
-        let out = Command::new(env!("CARGO_BIN_EXE_newsflow"))
-            .args(args)
-            .arg("--config")
-            .arg(config)
-            .env("RUST_LOG", "warn,rdkafka=error,librdkafka=error")
-            .stdin(Stdio::null())
-            .output()
-            .unwrap_or_else(|e| panic!("run newsflow: {e}"));
+        let out = finish(config, args);
         (
             out.status.success(),
             format!(
@@ -182,33 +251,31 @@ impl Drop for Newsflow {
     }
 }
 
-/// Run `newsflow <args>` to completion and assert it succeeded.
-pub fn run_once(config: &Path, args: &[&str]) {
-    let status = Command::new(env!("CARGO_BIN_EXE_newsflow"))
-        .args(args)
-        .arg("--config")
-        .arg(config)
-        .env("RUST_LOG", "warn,rdkafka=error,librdkafka=error")
-        .stdin(Stdio::null())
-        .status()
-        .unwrap_or_else(|e| panic!("run newsflow {args:?}: {e}"));
-    assert!(status.success(), "newsflow {args:?} exited with {status}");
-}
-
-/// Run `newsflow <args>` to completion and return its standard output.
-pub fn output_of(config: &Path, args: &[&str]) -> String {
-    let out = Command::new(env!("CARGO_BIN_EXE_newsflow"))
+/// Run `newsflow <args> --config <config>` to completion, quietly.
+fn finish(config: &Path, args: &[&str]) -> std::process::Output {
+    Command::new(env!("CARGO_BIN_EXE_newsflow"))
         .args(args)
         .arg("--config")
         .arg(config)
         .env("RUST_LOG", "warn,rdkafka=error,librdkafka=error")
         .stdin(Stdio::null())
         .output()
-        .unwrap_or_else(|e| panic!("run newsflow {args:?}: {e}"));
+        .unwrap_or_else(|e| panic!("run newsflow {args:?}: {e}"))
+}
+
+/// Run `newsflow <args>` to completion and assert it succeeded.
+pub fn run_once(config: &Path, args: &[&str]) {
+    output_of(config, args);
+}
+
+/// Run `newsflow <args>` to completion, assert it succeeded, and return its standard output.
+pub fn output_of(config: &Path, args: &[&str]) -> String {
+    let out = finish(config, args);
     assert!(
         out.status.success(),
-        "newsflow {args:?} exited with {}",
-        out.status
+        "newsflow {args:?} exited with {}: {}",
+        out.status,
+        String::from_utf8_lossy(&out.stderr)
     );
     String::from_utf8_lossy(&out.stdout).into_owned()
 }
@@ -323,4 +390,83 @@ pub async fn get_json(client: &reqwest::Client, url: &str) -> Option<serde_json:
 /// The article id of a seed file.
 pub fn seed_id(file: &str) -> String {
     model::article_id(&model::urn_for_file("seed", file))
+}
+
+/// GET `url` with a 5 s timeout: its status and body, `None` when it does not answer.
+pub async fn get(url: &str) -> Option<(u16, String)> {
+    let resp = reqwest::Client::new()
+        .get(url)
+        .timeout(Duration::from_secs(5))
+        .send()
+        .await
+        .ok()?;
+    let status = resp.status().as_u16();
+    Some((status, resp.text().await.ok()?))
+}
+
+/// The value of the sample whose name and labels are exactly `series` (e.g. `x_total` or
+/// `x_total{outcome="ok"}`) in a Prometheus text exposition.
+pub fn value(text: &str, series: &str) -> Option<f64> {
+    text.lines().filter(|l| !l.starts_with('#')).find_map(|l| {
+        l.strip_prefix(series)?
+            .strip_prefix(' ')?
+            .trim()
+            .parse()
+            .ok()
+    })
+}
+
+/// Poll `url` until `ok` holds for its (status, body), or panic after `deadline`.
+pub async fn wait_for(url: &str, deadline: Duration, what: &str, ok: impl Fn(u16, &str) -> bool) {
+    let end = Instant::now() + deadline;
+    let mut last = None;
+    loop {
+        if let Some((status, body)) = get(url).await {
+            if ok(status, &body) {
+                return;
+            }
+            last = Some((status, body));
+        }
+        assert!(
+            Instant::now() < end,
+            "timed out after {deadline:?} waiting for {what} at {url}; last answer: {last:?}"
+        );
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+}
+
+/// The slugs of the demo articles in `dir`, as the demo feed links them, sorted.
+pub fn demo_slugs(dir: &Path) -> Vec<String> {
+    let mut slugs: Vec<String> = newsflow::demo::load_articles(dir)
+        .unwrap_or_else(|e| panic!("{e:#}"))
+        .into_iter()
+        .map(|a| a.slug)
+        .collect();
+    slugs.sort();
+    slugs
+}
+
+/// A plain-text raw article with id `article_id` at `url`, from source `name` of `kind`.
+pub fn raw_text(
+    article_id: &str,
+    url: &str,
+    kind: &str,
+    name: &str,
+    body: String,
+) -> model::RawArticle {
+    model::RawArticle {
+        schema: <model::RawArticle as model::Versioned>::schema_tag(),
+        article_id: article_id.into(),
+        url: url.into(),
+        source: model::SourceRef {
+            kind: kind.into(),
+            name: name.into(),
+            origin: None,
+        },
+        fetched_at: chrono::Utc::now(),
+        content_type: "text/plain".into(),
+        body,
+        hints: model::EntryHints::default(),
+        config_version: String::new(),
+    }
 }

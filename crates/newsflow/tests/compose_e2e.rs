@@ -350,26 +350,6 @@ fn copy_dir(from: &Path, to: &Path) {
     }
 }
 
-/// Slugs of the demo articles in `dir` as the demo feed links them (name order, language tag
-/// before `.md` dropped).
-fn demo_slugs(dir: &Path) -> Vec<String> {
-    let mut out: Vec<String> = std::fs::read_dir(dir)
-        .expect("demo dir")
-        .filter_map(Result::ok)
-        .map(|e| e.file_name().to_string_lossy().to_string())
-        .filter(|n| n.ends_with(".md") && n != "README.md")
-        .map(|n| {
-            let stem = n.trim_end_matches(".md");
-            match stem.rsplit_once('.') {
-                Some((slug, _lang)) => slug.to_string(),
-                None => stem.to_string(),
-            }
-        })
-        .collect();
-    out.sort();
-    out
-}
-
 /// What one check saw.
 struct Seen {
     label: String,
@@ -880,7 +860,11 @@ fn compose_stack_runs_and_survives_faults() {
             &e.file_name().to_string_lossy(),
         ));
     }
-    for slug in demo_slugs(&root.join("data/demo")) {
+    for slug in newsflow::demo::load_articles(&root.join("data/demo"))
+        .expect("demo articles")
+        .into_iter()
+        .map(|a| a.slug)
+    {
         expected.insert(format!("http://demo-feed:8089/articles/{slug}"));
     }
 

@@ -1,32 +1,20 @@
 //! Poison input: malformed JSON, an unknown schema major version, an oversized message, invalid
 //! UTF-8 and a payload the stage cannot use each land on the dead-letter topic with stage, reason,
 //! original bytes and source topic/partition/offset, while the messages behind them are cleaned.
-//! `newsflow replay` sends chosen letters back to their input topic.
+//! `newsflow replay` sends chosen letters back to their input topic. The cleaner runs in this
+//! process through the library; `replay` is run as the command.
 
 mod common;
 
 use std::time::Duration;
 
 use base64::Engine;
-use bus::{KafkaSettings, Publisher, TopicReader, TopicSpec, Topics};
-use model::{CleanArticle, DeadLetter, EntryHints, RawArticle, SourceRef, Versioned};
+use bus::{KafkaSettings, Publisher, TopicReader};
+use model::{CleanArticle, DeadLetter, RawArticle};
+use newsflow::topology::Topics;
 
 fn raw(id: &str, body: String) -> RawArticle {
-    RawArticle {
-        schema: RawArticle::schema_tag(),
-        article_id: id.into(),
-        url: format!("https://example.com/{id}"),
-        source: SourceRef {
-            kind: "feed".into(),
-            name: "t".into(),
-            origin: None,
-        },
-        fetched_at: chrono::Utc::now(),
-        content_type: "text/plain".into(),
-        body,
-        hints: EntryHints::default(),
-        config_version: String::new(),
-    }
+    common::raw_text(id, &format!("https://example.com/{id}"), "feed", "t", body)
 }
 
 async fn next_letter(reader: &TopicReader) -> (i64, DeadLetter) {
@@ -45,7 +33,7 @@ async fn poison_inputs_are_dead_lettered_and_replayable() {
     let (config, prefix) = common::write_config(&dir, &broker.brokers(), &[], "");
     let settings = KafkaSettings::new(broker.brokers());
     let topics = Topics::with_prefix(&prefix);
-    bus::ensure_topics(&settings, &TopicSpec::pipeline(&topics, 1, 1, 1 << 20))
+    bus::ensure_topics(&settings, &common::pipeline_topics(&prefix, 1))
         .await
         .expect("topics");
 
@@ -79,10 +67,10 @@ async fn poison_inputs_are_dead_lettered_and_replayable() {
         .expect("produce good");
 
     // A small body cap makes the 200 KB message oversized for this cleaner.
-    let cleaner = common::Newsflow::start_env(
+    let cleaner = common::InProcess::start_with(
         &config,
-        &["cleaner"],
-        &[("NEWSFLOW__FETCHER__MAX_BODY_BYTES", "4096")],
+        |c| c.fetcher.max_body_bytes = 4096,
+        newsflow::cleaner::run,
     );
 
     let dlq = TopicReader::open(&settings, &topics.dlq, false)
@@ -162,7 +150,7 @@ async fn poison_inputs_are_dead_lettered_and_replayable() {
     );
     assert_eq!(bus::original_payload(&again), Some(poison[1].1.clone()));
 
-    cleaner.stop(Duration::from_secs(30));
+    cleaner.stop(Duration::from_secs(30)).await;
     let n = common::validate_topic(
         &broker.brokers(),
         &topics.dlq,

@@ -6,49 +6,7 @@ mod common;
 use std::process::Command;
 use std::time::Duration;
 
-use tokio::time::Instant;
-
-async fn get(url: &str) -> Option<(u16, String)> {
-    let resp = reqwest::Client::new()
-        .get(url)
-        .timeout(Duration::from_secs(5))
-        .send()
-        .await
-        .ok()?;
-    let status = resp.status().as_u16();
-    Some((status, resp.text().await.ok()?))
-}
-
-/// The value of the sample whose name and labels are exactly `series` (e.g. `x_total` or
-/// `x_total{outcome="ok"}`).
-fn value(text: &str, series: &str) -> Option<f64> {
-    text.lines().filter(|l| !l.starts_with('#')).find_map(|l| {
-        l.strip_prefix(series)?
-            .strip_prefix(' ')?
-            .trim()
-            .parse()
-            .ok()
-    })
-}
-
-/// Poll `url` until `ok` holds for its (status, body), or panic after `deadline`.
-async fn wait_for(url: &str, deadline: Duration, what: &str, ok: impl Fn(u16, &str) -> bool) {
-    let end = Instant::now() + deadline;
-    let mut last = None;
-    loop {
-        if let Some((status, body)) = get(url).await {
-            if ok(status, &body) {
-                return;
-            }
-            last = Some((status, body));
-        }
-        assert!(
-            Instant::now() < end,
-            "timed out after {deadline:?} waiting for {what} at {url}; last answer: {last:?}"
-        );
-        tokio::time::sleep(Duration::from_millis(200)).await;
-    }
-}
+use common::{get, value, wait_for};
 
 fn signal(pid: u32, sig: &str) {
     let st = Command::new("kill")

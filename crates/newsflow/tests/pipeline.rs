@@ -1,12 +1,13 @@
 //! End to end over a real broker and a real HTTP server: seeds and a live feed through fetcher,
-//! cleaner and enricher; a new feed item arrives; a restart adds no second copy of anything.
+//! cleaner and enricher (the whole pipeline run in this process through the library); a new feed
+//! item arrives; a restart adds no second copy of anything.
 
 mod common;
 
 use std::collections::HashMap;
 use std::time::Duration;
 
-use common::{scratch, write_config, Enriched, Newsflow};
+use common::{scratch, write_config, Enriched, InProcess};
 
 const SEED_TITLES: &[(&str, &str)] = &[
     (
@@ -89,7 +90,7 @@ async fn seeds_and_feed_flow_to_enriched_and_restart_adds_no_copies() {
     }
     assert_eq!(expected.len(), 8);
 
-    let first = Newsflow::start(&config, &["run"]);
+    let first = InProcess::start(&config, newsflow::run);
     let mut enriched = Enriched::open(&broker.brokers(), &prefix).await;
     enriched
         .until(
@@ -143,11 +144,11 @@ async fn seeds_and_feed_flow_to_enriched_and_restart_adds_no_copies() {
         "an article page was fetched twice"
     );
 
-    first.stop(Duration::from_secs(30));
+    first.stop(Duration::from_secs(30)).await;
 
     // Restart against the same broker: the fetcher remembers what it published, and the enricher
     // what it enriched. A further item proves the restarted pipeline is live.
-    let second = Newsflow::start(&config, &["run"]);
+    let second = InProcess::start(&config, newsflow::run);
     server.add(testkit::item(
         "after-restart",
         "Lawyers Question Deportation Law",
@@ -161,7 +162,7 @@ async fn seeds_and_feed_flow_to_enriched_and_restart_adds_no_copies() {
             |all| all.iter().any(|a| a.article_id == late_id),
         )
         .await;
-    second.stop(Duration::from_secs(30));
+    second.stop(Duration::from_secs(30)).await;
     assert!(
         enriched.duplicates().is_empty(),
         "restart duplicated: {:?}",

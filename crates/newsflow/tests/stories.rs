@@ -1,6 +1,6 @@
 //! Stories end to end over a real broker: the seeds and articles written for the purpose go
-//! through `newsflow enricher`; 000–003 (and a Spanish report) form one story, 004 another, and
-//! unrelated articles neither. Two enricher processes in one group give the same grouping as one;
+//! through the enricher (run in this process through the library); 000–003 (and a Spanish report) form one story, 004 another, and
+//! unrelated articles neither. Two enrichers in one group give the same grouping as one;
 //! a restarted enricher keeps its story ids and versions; a tracked topic gets only the relevant
 //! articles.
 
@@ -10,9 +10,9 @@ use std::collections::{BTreeSet, HashMap};
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
-use bus::{KafkaSettings, Publisher, TopicSpec, Topics};
-use common::{scratch, write_config, Enriched, Newsflow};
-use model::{CleanArticle, EntryHints, RawArticle, SourceRef, StoryEvent, Versioned};
+use bus::{KafkaSettings, Publisher};
+use common::{scratch, write_config, Enriched, InProcess};
+use model::{CleanArticle, StoryEvent};
 
 fn files() -> Vec<(String, PathBuf)> {
     let root = common::repo();
@@ -39,21 +39,13 @@ fn files() -> Vec<(String, PathBuf)> {
 fn clean(name: &str, path: &Path) -> CleanArticle {
     let body = std::fs::read_to_string(path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
     let urn = model::urn_for_file("test", &format!("{name}.txt"));
-    cleaner::clean(&RawArticle {
-        schema: RawArticle::schema_tag(),
-        article_id: model::article_id(&urn),
-        url: urn,
-        source: SourceRef {
-            kind: "seed".into(),
-            name: format!("source-{name}"),
-            origin: None,
-        },
-        fetched_at: chrono::Utc::now(),
-        content_type: "text/plain".into(),
+    cleaner::clean(&common::raw_text(
+        &model::article_id(&urn),
+        &urn,
+        "seed",
+        &format!("source-{name}"),
         body,
-        hints: EntryHints::default(),
-        config_version: String::new(),
-    })
+    ))
 }
 
 async fn publish(brokers: &str, prefix: &str, articles: &[CleanArticle]) {
@@ -69,12 +61,9 @@ async fn publish(brokers: &str, prefix: &str, articles: &[CleanArticle]) {
 
 async fn topics(brokers: &str, prefix: &str) {
     let settings = KafkaSettings::new(brokers);
-    bus::ensure_topics(
-        &settings,
-        &TopicSpec::pipeline(&Topics::with_prefix(prefix), 3, 1, 1 << 20),
-    )
-    .await
-    .expect("topics");
+    bus::ensure_topics(&settings, &common::pipeline_topics(prefix, 3))
+        .await
+        .expect("topics");
 }
 
 /// Latest story id per article id, once every id in `ids` is enriched.
@@ -173,9 +162,9 @@ async fn two_enrichers_group_like_one_and_a_restart_keeps_story_ids() {
         topics(&brokers, p).await;
         publish(&brokers, p, &articles).await;
     }
-    let one = Newsflow::start(&cfg_one, &["enricher"]);
-    let two_a = Newsflow::start(&cfg_two, &["enricher"]);
-    let two_b = Newsflow::start(&cfg_two, &["enricher"]);
+    let one = InProcess::start(&cfg_one, newsflow::enricher::run);
+    let two_a = InProcess::start(&cfg_two, newsflow::enricher::run);
+    let two_b = InProcess::start(&cfg_two, newsflow::enricher::run);
 
     let mut enriched_one = Enriched::open(&brokers, &prefix_one).await;
     let mut enriched_two = Enriched::open(&brokers, &prefix_two).await;
@@ -183,8 +172,8 @@ async fn two_enrichers_group_like_one_and_a_restart_keeps_story_ids() {
     let story_two = stories_of(&mut enriched_two, &ids, "all articles, two enrichers").await;
     assert_eq!(grouping(&names, &story_one), expected(), "one enricher");
     assert_eq!(grouping(&names, &story_two), expected(), "two enrichers");
-    two_a.stop(Duration::from_secs(30));
-    two_b.stop(Duration::from_secs(30));
+    two_a.stop(Duration::from_secs(30)).await;
+    two_b.stop(Duration::from_secs(30)).await;
 
     // The July story's events: created, then updated per article, with a claims table that
     // shows the sources differ on the number of Venezuelans.
@@ -210,10 +199,10 @@ async fn two_enrichers_group_like_one_and_a_restart_keeps_story_ids() {
 
     // Restart: state comes back from the topics; the Spanish report joins the same story id and
     // the story's versions go on from where they were.
-    one.stop(Duration::from_secs(30));
+    one.stop(Duration::from_secs(30)).await;
     let late_articles: Vec<CleanArticle> = late.iter().map(|(n, p)| clean(n, p)).collect();
     publish(&brokers, &prefix_one, &late_articles).await;
-    let again = Newsflow::start(&cfg_one, &["enricher"]);
+    let again = InProcess::start(&cfg_one, newsflow::enricher::run);
     let late_id = late_articles[0].article_id.clone();
     let story_after = stories_of(
         &mut enriched_one,
@@ -225,7 +214,7 @@ async fn two_enrichers_group_like_one_and_a_restart_keeps_story_ids() {
         story_after[&late_id], july,
         "the Spanish report joins the July story"
     );
-    again.stop(Duration::from_secs(30));
+    again.stop(Duration::from_secs(30)).await;
     let events = story_events(&brokers, &prefix_one).await;
     let newest = events
         .iter()

@@ -1,5 +1,6 @@
-//! The web view end to end over a real broker and real HTTP: `newsflow run` over the seeds, the
-//! demo feed and an inbox article carrying markup serves the view; two `newsflow web` instances
+//! The web view end to end over a real broker and real HTTP, run in this process through the
+//! library: the whole pipeline over the seeds, the
+//! demo feed and an inbox article carrying markup serves the view; two web view instances
 //! beside it rebuild the same view from the topics and follow new articles live; every API
 //! answer matches docs/openapi.yaml.
 
@@ -10,7 +11,7 @@ mod openapi;
 
 use std::time::Duration;
 
-use common::{free_port, get_json, scratch, seed_id, write_config, Newsflow};
+use common::{free_port, get_json, scratch, seed_id, write_config, InProcess};
 use serde_json::Value;
 
 const HOSTILE: &str = "Markup <script>alert(1)</script> in a headline\n\n\
@@ -96,7 +97,8 @@ async fn run_and_web_instances_serve_the_view_from_the_topics_and_follow_live() 
     );
     let (config, prefix) = write_config(&dir, &broker.brokers(), &[demo], &extra);
     let web_run = format!("127.0.0.1:{}", free_port());
-    let run = Newsflow::start_env(&config, &["run"], &[("NEWSFLOW__WEB__LISTEN", &web_run)]);
+    let listen = web_run.clone();
+    let run = InProcess::start_with(&config, |c| c.web.listen = listen, newsflow::run);
     let client = reqwest::Client::builder()
         .timeout(Duration::from_secs(10))
         .build()
@@ -207,8 +209,9 @@ async fn run_and_web_instances_serve_the_view_from_the_topics_and_follow_live() 
     // Two `newsflow web` instances beside the pipeline rebuild the same view from the topics.
     let web_a = format!("127.0.0.1:{}", free_port());
     let web_b = format!("127.0.0.1:{}", free_port());
-    let a = Newsflow::start_env(&config, &["web"], &[("NEWSFLOW__WEB__LISTEN", &web_a)]);
-    let b = Newsflow::start_env(&config, &["web"], &[("NEWSFLOW__WEB__LISTEN", &web_b)]);
+    let (la, lb) = (web_a.clone(), web_b.clone());
+    let a = InProcess::start_with(&config, |c| c.web.listen = la, newsflow::web::run);
+    let b = InProcess::start_with(&config, |c| c.web.listen = lb, newsflow::web::run);
     for w in [&web_a, &web_b] {
         // Ready once rebuilt from the topics.
         let end = std::time::Instant::now() + Duration::from_secs(60);
@@ -298,21 +301,21 @@ async fn run_and_web_instances_serve_the_view_from_the_topics_and_follow_live() 
         .expect("stats");
     api.check("/api/stats", 200, &stats);
 
-    // Nothing committed: the readers' group ids (`newsflow-reader-<pid>`) hold no offsets on the
-    // topics they read, while the enricher's group, which does commit, shows its offsets.
+    // Nothing committed: the readers' group id (`newsflow-reader-<pid>`, this process's) holds no
+    // offsets on the topics they read, while the enricher's group, which does commit, shows its
+    // offsets.
     let brokers = broker.brokers();
-    for pid in [a.0.id(), b.0.id()] {
-        for topic in ["enriched", "stories", "fetcher.state"] {
-            let got = committed(
-                &brokers,
-                &format!("newsflow-reader-{pid}"),
-                &format!("{prefix}.{topic}"),
-            );
-            assert!(
-                got.iter().all(|o| *o == rdkafka::Offset::Invalid),
-                "web instance {pid} committed on {topic}: {got:?}"
-            );
-        }
+    let pid = std::process::id();
+    for topic in ["enriched", "stories", "fetcher.state"] {
+        let got = committed(
+            &brokers,
+            &format!("newsflow-reader-{pid}"),
+            &format!("{prefix}.{topic}"),
+        );
+        assert!(
+            got.iter().all(|o| *o == rdkafka::Offset::Invalid),
+            "web instance {pid} committed on {topic}: {got:?}"
+        );
     }
     let enricher = committed(
         &brokers,
@@ -326,8 +329,8 @@ async fn run_and_web_instances_serve_the_view_from_the_topics_and_follow_live() 
         "the check sees commits: {enricher:?}"
     );
 
-    a.stop(Duration::from_secs(15));
-    b.stop(Duration::from_secs(15));
-    run.stop(Duration::from_secs(30));
+    a.stop(Duration::from_secs(15)).await;
+    b.stop(Duration::from_secs(15)).await;
+    run.stop(Duration::from_secs(30)).await;
     broker.stop().await;
 }

@@ -1,128 +1,21 @@
-//! The cleaner and enricher as worker stages: decode the input contract, call the stage's plain
-//! function, encode the output contract. The same code runs in `newsflow clean` / `enrich`.
-//!
-//! The enricher is two stages. [`EnricherStage`] does the per-article work (language, entities,
-//! claims, keywords, summary, relevance) on the partitioned clean topic, so instances split it.
-//! [`StoryStage`] assigns stories and marks duplicates; that depends on the order of articles, so
-//! it reads a single-partition internal topic that exactly one member of its group owns at a time.
+//! The story step as a worker stage: assigns stories and marks duplicates. That depends on the
+//! order of articles, so it reads a single-partition internal topic that exactly one member of
+//! its group owns at a time. The same code runs in `newsflow enrich`.
 
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use bus::{Output, Stage, StageError};
-use enricher::{Assignment, Decision, Enricher, StoryIndex};
-use model::{CleanArticle, EnrichedArticle, RawArticle};
+use enricher::{Assignment, StoryIndex};
+use model::EnrichedArticle;
+
 use telemetry::prometheus_client::metrics::counter::Counter;
 use telemetry::{label, CounterFamily, InternalEvent, Register, Registry};
 
-use crate::events::{
-    AlreadyAssigned, AlreadyEnriched, ArticleCleaned, ArticleEnriched, StoryChanged,
-};
-
-/// What the cleaner made of its input, for metrics.
-#[derive(Debug, Default)]
-pub struct CleanerCounts {
-    /// Articles by outcome (`ok`, `too_short`, ...).
-    pub outcomes: CounterFamily,
-    /// Text repairs by kind.
-    pub repairs: CounterFamily,
-}
-
-impl Register for CleanerCounts {
-    fn register(&self, r: &mut Registry) {
-        r.register(
-            "newsflow_cleaner_outcomes",
-            "Cleaned documents by outcome",
-            self.outcomes.clone(),
-        );
-        r.register(
-            "newsflow_cleaner_repairs",
-            "Text repairs made, by kind",
-            self.repairs.clone(),
-        );
-    }
-}
-
-/// Raw document → clean article.
-pub struct CleanerStage {
-    /// Output topic.
-    pub clean_topic: String,
-    /// Outcome and repair counts.
-    pub counts: Arc<CleanerCounts>,
-}
-
-impl Stage for CleanerStage {
-    fn name(&self) -> &'static str {
-        "cleaner"
-    }
-
-    fn process(&mut self, _key: Option<&[u8]>, payload: &[u8]) -> Result<Vec<Output>, StageError> {
-        let raw: RawArticle = model::decode(payload)?;
-        let clean = cleaner::clean(&raw);
-        ArticleCleaned {
-            counts: &self.counts,
-            article: &clean,
-        }
-        .emit();
-        Ok(vec![Output {
-            topic: self.clean_topic.clone(),
-            key: clean.article_id.clone(),
-            payload: model::encode(&clean),
-        }])
-    }
-}
-
-/// The outcome's name as it appears in messages (`ok`, `too_short`, ...).
-pub fn outcome_name(o: &model::Outcome) -> String {
-    serde_json::to_value(o)
-        .ok()
-        .and_then(|v| v.as_str().map(str::to_string))
-        .unwrap_or_else(|| format!("{o:?}"))
-}
-
-/// Clean article → enriched article without story, once per (id, content hash), to the story
-/// stage's input topic.
-pub struct EnricherStage {
-    /// Enrichment state.
-    pub enricher: Enricher,
-    /// Output topic: the story stage's input.
-    pub assign_topic: String,
-    /// Articles skipped because the same id and hash were enriched before
-    /// (`newsflow_enricher_already_enriched_total`).
-    pub already_enriched: Counter,
-}
-
-impl Stage for EnricherStage {
-    fn name(&self) -> &'static str {
-        "enricher"
-    }
-
-    fn process(&mut self, _key: Option<&[u8]>, payload: &[u8]) -> Result<Vec<Output>, StageError> {
-        let clean: CleanArticle = model::decode(payload)?;
-        match self.enricher.enrich(&clean) {
-            Decision::Publish(a) => Ok(vec![Output {
-                topic: self.assign_topic.clone(),
-                key: a.article_id.clone(),
-                payload: model::encode(a.as_ref()),
-            }]),
-            Decision::AlreadyEnriched {
-                article_id,
-                revision,
-            } => {
-                AlreadyEnriched {
-                    counter: &self.already_enriched,
-                    article_id: &article_id,
-                    revision,
-                }
-                .emit();
-                Ok(Vec::new())
-            }
-        }
-    }
-}
+use crate::events::{AlreadyAssigned, ArticleEnriched, StoryChanged};
 
 /// Something that brings the shared story index up to date with what other instances published
-/// (see `main.rs`): called before the first message after a pause, when a partition may have
+/// (see [`super::follow`]): called before the first message after a pause, when a partition may have
 /// moved here from another instance.
 pub trait CatchUp: Send + Sync {
     /// Block until the index has seen everything published so far; after a rebalance also what
@@ -224,6 +117,30 @@ impl Register for StoryCounts {
 
 /// A pause after which another instance may have owned the story partition.
 const IDLE: Duration = Duration::from_secs(2);
+
+impl StoryStage {
+    /// A story stage over `index` publishing to the topics of `topology`; no catch-up (this
+    /// process is the only writer) until one is set.
+    pub fn new(
+        index: Arc<Mutex<StoryIndex>>,
+        topology: &crate::topology::Topology,
+        already_assigned: Counter,
+        counts: Arc<StoryCounts>,
+    ) -> Self {
+        Self {
+            index,
+            enriched_topic: topology.topics.enriched.clone(),
+            stories_topic: topology.topics.stories.clone(),
+            tracked_topics: topology.tracked.clone(),
+            already_assigned,
+            catch_up: None,
+            last: None,
+            health: None,
+            assignments_seen: 0,
+            counts,
+        }
+    }
+}
 
 impl Stage for StoryStage {
     fn name(&self) -> &'static str {

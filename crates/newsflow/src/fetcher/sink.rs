@@ -1,9 +1,11 @@
 //! The fetcher's sink over Kafka: articles to the raw topic, progress to the compacted fetcher
 //! state topic (after the article is acknowledged), failures to the dead-letter topic.
 
-use bus::{KafkaSettings, Publisher, Topics};
+use bus::{KafkaSettings, Publisher};
 use fetcher::{FeedState, SeenEntry, Sink, SinkError, StoredState};
 use model::{DeadLetter, RawArticle};
+
+use crate::topology::Topics;
 
 /// Publishes fetcher output to Kafka.
 pub struct KafkaSink {

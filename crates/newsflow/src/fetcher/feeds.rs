@@ -1,5 +1,6 @@
-//! The fetcher in the binary: hot reload of the feed list (file edits and SIGHUP) and the
-//! `newsflow feeds` report read from the fetcher state topic.
+//! The feed list around the fetcher: hot reload (file edits and SIGHUP), sharing the feeds
+//! between instances (`fetcher.scale_out`) and the `newsflow feeds` report read from the fetcher
+//! state topic.
 
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -139,7 +140,7 @@ pub async fn watch_config(
     overrides: Arc<AddressOverrides>,
     shutdown: CancellationToken,
 ) {
-    let every = Duration::from_secs(cfg.fetcher.reload_secs.max(1));
+    let every = cfg.fetcher.reload_secs.at_least(Duration::from_secs(1));
     let mut feeds_file = cfg.fetcher.feeds_file.as_ref().map(|f| cfg.config_path(f));
     // Empty: the first check loads the files once, catching edits made since the start.
     let mut last = Vec::new();
@@ -218,14 +219,9 @@ pub async fn share_feeds(
     tokio::task::JoinHandle<()>,
 )> {
     let f = &cfg.fetcher;
-    let topic = format!("{}.fetcher.feeds", cfg.pipeline.topic_prefix);
+    let spec = [cfg.topology().fetcher_feeds()];
+    let topic = spec[0].name.clone();
     let group = format!("{}-fetcher", cfg.pipeline.group_prefix);
-    let spec = [bus::TopicSpec {
-        name: topic.clone(),
-        partitions: f.scale_out_partitions,
-        replication: cfg.pipeline.replication,
-        configs: vec![("cleanup.policy".into(), "compact".into())],
-    }];
     crate::startup::until_broker_answers("fetcher feeds topic", &shutdown, || async {
         Ok(bus::ensure_topics(settings, &spec).await?)
     })
@@ -235,7 +231,7 @@ pub async fn share_feeds(
         settings,
         &topic,
         &group,
-        Duration::from_millis(f.group_session_timeout_ms),
+        f.group_session_timeout_ms.get(),
         shutdown.clone(),
     )
     .await?;
@@ -270,7 +266,7 @@ pub async fn share_feeds(
             // Feeds taken over must resume from their last owner's state, else entries that one
             // published would be published again: wait for the broker rather than go on without.
             let refreshed = if moved {
-                let load = || async { Ok(crate::sink::load_state(&settings, &topics).await?) };
+                let load = || async { Ok(super::sink::load_state(&settings, &topics).await?) };
                 match crate::startup::until_broker_answers(
                     "fetcher state after takeover",
                     &shutdown,
@@ -319,6 +315,13 @@ pub(crate) fn trust(f: &FeedState) -> &'static str {
     }
 }
 
+/// Redact a feed state for showing: states saved by older versions may still hold a feed URL
+/// with credentials, and errors quote URLs.
+pub fn redact(s: &mut FeedState) {
+    s.url = model::SecretUrl::new(&s.url).redacted();
+    s.last_error = s.last_error.take().map(|e| model::Redacted(e).to_string());
+}
+
 /// The feeds to show (`newsflow feeds`, the web view): the configured feeds (never polled ones
 /// too) and any others found in the state topic, by name, URLs redacted; each with whether it is
 /// still configured.
@@ -330,10 +333,8 @@ pub fn shown_feeds(cfg: &Config, mut states: Vec<FeedState>) -> Result<Vec<(Feed
         }
     }
     states.sort_by(|a, b| a.name.cmp(&b.name));
-    // States saved by older versions may still hold a feed URL with credentials.
     for s in &mut states {
-        s.url = model::SecretUrl::new(&s.url).redacted();
-        s.last_error = s.last_error.take().map(|e| model::Redacted(e).to_string());
+        redact(s);
     }
     Ok(states
         .into_iter()
@@ -424,7 +425,7 @@ mod tests {
                 panic!(
                     "no reload within 10 s; refused edits: {}; load: {:?}",
                     stats.config_reload_failures.get(),
-                    Config::load(&config).map(|c| c.version)
+                    Config::load(&config).map(|c| c.fingerprint)
                 )
             })
             .expect("sender alive");

@@ -3,21 +3,33 @@
 //! serves it. Topic readers assign partitions without a consumer group and commit nothing, so
 //! any number of instances can run side by side and none writes to Kafka.
 
-use std::collections::HashMap;
+use std::collections::HashSet;
 use std::sync::Arc;
 use std::time::Duration;
 
 use anyhow::{Context, Result};
-use bus::{KafkaSettings, Record, TopicReader};
+use bus::{KafkaSettings, Record};
 use fetcher::FeedState;
 use tokio_util::sync::CancellationToken;
 
 use crate::config::Config;
-use crate::sink::FEED_KEY_PREFIX;
+use crate::fetcher::sink::FEED_KEY_PREFIX;
+
+/// Serve the web view against `kafka.brokers` until `shutdown`.
+pub async fn run(
+    cfg: Config,
+    shutdown: impl std::future::Future<Output = ()> + Send + 'static,
+) -> Result<()> {
+    let brokers = crate::require_brokers(&cfg)?;
+    let token = crate::stop_on(shutdown);
+    let r = serve(&cfg, &brokers, token.clone()).await;
+    token.cancel();
+    r
+}
 
 /// Bind `cfg.web.listen`, print the address, and serve the view until `shutdown` while following
 /// the topics.
-pub async fn run(cfg: &Config, brokers: &str, shutdown: CancellationToken) -> Result<()> {
+pub async fn serve(cfg: &Config, brokers: &str, shutdown: CancellationToken) -> Result<()> {
     let listen = cfg.web.listen.clone();
     anyhow::ensure!(
         !listen.is_empty(),
@@ -45,18 +57,19 @@ pub async fn run(cfg: &Config, brokers: &str, shutdown: CancellationToken) -> Re
     Ok(())
 }
 
-/// Open a reader from the beginning of `topic`, waiting while the topic or broker is missing.
+/// Open a follower of `topics` from the beginning, waiting while a topic or the broker is
+/// missing; `None` when `shutdown` came first.
 async fn open(
     settings: &KafkaSettings,
-    topic: &str,
+    topics: &[&str],
     shutdown: &CancellationToken,
-) -> Option<TopicReader> {
+) -> Option<bus::Follower> {
     let mut wait = Duration::from_millis(500);
     loop {
-        match TopicReader::open(settings, topic, false).await {
-            Ok(r) => return Some(r),
+        match bus::Follower::open(settings, topics).await {
+            Ok(f) => return Some(f),
             Err(e) => {
-                tracing::warn!(topic, error = %e, retry_in_ms = wait.as_millis() as u64, "web view cannot read topic yet, will retry")
+                tracing::warn!(error = %e, retry_in_ms = wait.as_millis() as u64, "web view cannot read the topics yet, will retry")
             }
         }
         tokio::select! {
@@ -74,75 +87,56 @@ async fn follow(
     shutdown: CancellationToken,
 ) -> Result<()> {
     let topics = cfg.topics();
-    let (Some(enriched), Some(stories), Some(state)) = (
-        open(settings, &topics.enriched, &shutdown).await,
-        open(settings, &topics.stories, &shutdown).await,
-        open(settings, &topics.fetcher_state, &shutdown).await,
-    ) else {
+    let names = [
+        topics.enriched.as_str(),
+        topics.stories.as_str(),
+        topics.fetcher_state.as_str(),
+    ];
+    let Some(follower) = open(settings, &names, &shutdown).await else {
         return Ok(());
     };
+    // The configured feed names, read once: the view's config does not change while it runs, and
+    // re-reading the feed list file per state record made every record cost a file read and a
+    // rebuild of every row.
+    let configured: HashSet<String> = cfg
+        .feeds()
+        .map(|fs| fs.into_iter().map(|f| f.name).collect())
+        .unwrap_or_default();
     let started = std::time::Instant::now();
-    // The view is rebuilt once every partition is read up to where it ended at start; it is
-    // ready from then on (the topics may never go quiet: feeds are polled all the time).
-    let readers = [&enriched, &stories, &state];
-    let mut behind: HashMap<(usize, i32), i64> = HashMap::new();
-    for (n, r) in readers.iter().enumerate() {
-        match r.high_watermarks().await {
-            Ok(highs) => behind.extend(
-                highs
-                    .into_iter()
-                    .filter(|(_, h)| *h > 0)
-                    .map(|(p, h)| ((n, p), h)),
-            ),
-            Err(e) => {
-                tracing::warn!(error = %e, "web view cannot ask where the topics end; ready at once")
-            }
-        }
-    }
-    let mut caught_up = false;
-    let mut feeds: std::collections::BTreeMap<String, FeedState> = Default::default();
-    loop {
-        if !caught_up && behind.is_empty() {
-            caught_up = true;
-            shared.set_ready();
-            let (s, a) = shared.read().counts();
-            tracing::info!(
-                stories = s,
-                articles = a,
-                ms = started.elapsed().as_millis() as u64,
-                "web view rebuilt from the topics, following"
-            );
-        }
-        let rec = tokio::select! {
-            _ = shutdown.cancelled() => return Ok(()),
-            r = enriched.next() => (0, r),
-            r = stories.next() => (1, r),
-            r = state.next() => (2, r),
-        };
-        match rec {
-            (n, Ok(r)) => {
-                if let Some(high) = behind.get(&(n, r.partition)) {
-                    if r.offset + 1 >= *high {
-                        behind.remove(&(n, r.partition));
-                    }
+    // The view is rebuilt once every topic is read up to where it ended when its turn came; it
+    // is ready from then on (the topics may never go quiet: feeds are polled all the time).
+    for (n, name) in names.iter().enumerate() {
+        loop {
+            let read = follower.read_to_end(n, |r| apply(&shared, &configured, n, r));
+            let r = tokio::select! {
+                _ = shutdown.cancelled() => return Ok(()),
+                r = read => r,
+            };
+            match r {
+                Ok(()) => break,
+                Err(e) => {
+                    // Resumes where it stopped: the follower keeps its positions.
+                    tracing::warn!(topic = name, error = %e, "web view reading failed, retrying");
+                    tokio::time::sleep(Duration::from_millis(500)).await;
                 }
-                apply(cfg, &shared, &mut feeds, n, &r)
-            }
-            (n, Err(e)) => {
-                tracing::warn!(reader = n, error = %e, "web view reading failed, retrying");
-                tokio::time::sleep(Duration::from_millis(500)).await;
             }
         }
     }
+    shared.set_ready();
+    let (s, a) = shared.read().counts();
+    tracing::info!(
+        stories = s,
+        articles = a,
+        ms = started.elapsed().as_millis() as u64,
+        "web view rebuilt from the topics, following"
+    );
+    follower
+        .follow(&shutdown, |n, r| apply(&shared, &configured, n, r))
+        .await;
+    Ok(())
 }
 
-fn apply(
-    cfg: &Config,
-    shared: &web::Shared,
-    feeds: &mut std::collections::BTreeMap<String, FeedState>,
-    n: usize,
-    r: &Record,
-) {
+fn apply(shared: &web::Shared, configured: &HashSet<String>, n: usize, r: &Record) {
     let Some(body) = r.payload.as_deref() else {
         return;
     };
@@ -158,8 +152,8 @@ fn apply(
             if key.starts_with(FEED_KEY_PREFIX) {
                 match serde_json::from_slice::<FeedState>(body) {
                     Ok(f) => {
-                        feeds.insert(f.name.clone(), f);
-                        shared.set_feeds(feed_rows(cfg, feeds.values().cloned().collect()));
+                        let still = configured.contains(&f.name);
+                        shared.apply_feed(feed_row(f, still));
                     }
                     Err(e) => {
                         tracing::warn!(offset = r.offset, key = %key, error = %e, "web view skips an unreadable feed state record")
@@ -176,7 +170,7 @@ fn apply(
 
 /// Feed rows as `newsflow feeds` shows them.
 pub fn feed_rows(cfg: &Config, states: Vec<FeedState>) -> Vec<web::FeedRow> {
-    let shown = match crate::fetching::shown_feeds(cfg, states) {
+    let shown = match crate::fetcher::feeds::shown_feeds(cfg, states) {
         Ok(s) => s,
         Err(e) => {
             tracing::warn!(
@@ -188,19 +182,25 @@ pub fn feed_rows(cfg: &Config, states: Vec<FeedState>) -> Vec<web::FeedRow> {
     };
     shown
         .into_iter()
-        .map(|(s, configured)| web::FeedRow {
-            removed: !configured,
-            validators: crate::fetching::trust(&s).to_string(),
-            last_success: s.last_success,
-            last_error_at: s.last_error_at,
-            next_poll: s.next_poll,
-            items: s.items as u64,
-            failures: s.failures,
-            url: s.url,
-            last_error: s.last_error,
-            name: s.name,
-        })
+        .map(|(s, configured)| feed_row(s, configured))
         .collect()
+}
+
+/// One feed's row, URL and error redacted; `configured`: still in the config.
+fn feed_row(mut s: FeedState, configured: bool) -> web::FeedRow {
+    crate::fetcher::feeds::redact(&mut s);
+    web::FeedRow {
+        removed: !configured,
+        validators: crate::fetcher::feeds::trust(&s).to_string(),
+        last_success: s.last_success,
+        last_error_at: s.last_error_at,
+        next_poll: s.next_poll,
+        items: s.items as u64,
+        failures: s.failures,
+        url: s.url,
+        last_error: s.last_error,
+        name: s.name,
+    }
 }
 
 #[cfg(test)]
@@ -227,5 +227,24 @@ mod tests {
         );
         assert!(!rows[0].last_error.as_deref().unwrap_or("").contains("pw"));
         assert_eq!(rows[1].validators, "none");
+    }
+
+    #[test]
+    fn a_state_record_updates_its_row_alone() {
+        let shared = web::Shared::new(web::Limits::default());
+        let configured: HashSet<String> = ["b".to_string()].into();
+        let mut b = FeedState::new("b", &"https://u:pw@b.example/feed".into());
+        b.items = 7;
+        let rec = Record {
+            partition: 0,
+            offset: 3,
+            key: Some(format!("{FEED_KEY_PREFIX}b").into_bytes()),
+            payload: Some(serde_json::to_vec(&b).expect("json")),
+        };
+        apply(&shared, &configured, 2, &rec);
+        let rows = shared.read().feeds();
+        assert_eq!(rows.len(), 1);
+        assert!(!rows[0].removed && rows[0].items == 7, "{:?}", rows[0]);
+        assert!(!rows[0].url.contains("pw"), "{}", rows[0].url);
     }
 }
