@@ -6,7 +6,7 @@ use std::collections::HashMap;
 
 use model::{EntityRef, Mention};
 
-use crate::text::{fold_word, is_stop, sentences, words, Word};
+use crate::text::{fold_word, is_stop, sentences, words, Folded, Word};
 
 /// Acronyms that are not entities.
 const NOT_ACRONYMS: &[&str] = &[
@@ -55,14 +55,23 @@ fn is_acronym(raw: &str) -> bool {
 }
 
 /// Lines written in title case or capitals (headlines): every word looks like a name there.
-fn headline_spans(text: &str) -> Vec<(usize, usize)> {
+fn headline_spans(text: &str, words: &Folded<'_>) -> Vec<(usize, usize)> {
     let mut out = Vec::new();
     let mut pos = 0;
+    // Words never span a line break, so each line's words are a run of the text's.
+    let mut k = 0;
     for line in text.split_inclusive('\n') {
-        let ws = words(line);
+        let end = pos + line.len();
+        let from = k;
+        while k < words.ws.len() && words.ws[k].start < end {
+            k += 1;
+        }
+        let ws = &words.ws[from..k];
         let content: Vec<&Word<'_>> = ws
             .iter()
-            .filter(|w| w.raw.chars().count() >= 4 && !is_stop(&fold_word(w.raw)))
+            .zip(&words.folded[from..k])
+            .filter(|(w, f)| w.raw.chars().count() >= 4 && !is_stop(f))
+            .map(|(w, _)| w)
             .collect();
         let caps = content.iter().filter(|w| w.capitalised()).count();
         let upper = line.chars().filter(|c| c.is_uppercase()).count();
@@ -73,9 +82,9 @@ fn headline_spans(text: &str) -> Vec<(usize, usize)> {
         let title_case = !prose && content.len() >= 3 && caps * 10 >= content.len() * 7;
         let all_caps = letters >= 8 && upper * 10 >= letters * 7;
         if title_case || all_caps {
-            out.push((pos, pos + line.len()));
+            out.push((pos, end));
         }
-        pos += line.len();
+        pos = end;
     }
     out
 }
@@ -113,15 +122,21 @@ type Span = (usize, usize, bool);
 /// Names in `text` that no gazetteer mention covers (`taken` are byte spans already claimed);
 /// `lang` is the detected language (German capitalises its nouns, so lone capitalised words
 /// count for less there).
-pub(crate) fn find_names(text: &str, taken: &[(usize, usize)], lang: &str) -> Vec<EntityRef> {
+pub(crate) fn find_names(
+    text: &str,
+    words: &Folded<'_>,
+    taken: &[(usize, usize)],
+    lang: &str,
+) -> Vec<EntityRef> {
     let lx = lexicon::lexicon();
-    let ws = words(text);
-    let heads = headline_spans(text);
+    let ws = &words.ws;
+    let heads = headline_spans(text, words);
     let starts: std::collections::HashSet<usize> = sentences(text).iter().map(|s| s.0).collect();
-    let lower_seen: std::collections::HashSet<String> = ws
+    let lower_seen: std::collections::HashSet<&str> = ws
         .iter()
-        .filter(|w| w.raw.chars().next().is_some_and(char::is_lowercase))
-        .map(|w| fold_word(w.raw))
+        .zip(&words.folded)
+        .filter(|(w, _)| w.raw.chars().next().is_some_and(char::is_lowercase))
+        .map(|(_, f)| f.as_ref())
         .collect();
     let covered = |w: &Word<'_>| {
         taken.iter().any(|&(s, e)| w.start < e && s < w.end)
@@ -138,20 +153,20 @@ pub(crate) fn find_names(text: &str, taken: &[(usize, usize)], lang: &str) -> Ve
             || (gap == ". " && a.raw.chars().count() == 1 && a.capitalised())
     };
     let name_word = |w: &Word<'_>| {
-        let f = fold_word(strip_possessive(w.raw));
         w.capitalised()
             && !w.is_number()
             && !covered(w)
-            && !lx.is_not_name(&f)
+            && !lx.is_not_name(&fold_word(strip_possessive(w.raw)))
             && !w.raw.chars().all(|c| c.is_uppercase() || c == '.')
     };
     // German joins capitalised nouns with articles ("Austausch von Gefangenen"): there only a
     // nobiliary particle joins a name ("Ursula von der Leyen"), and only before a capital.
     let connector = |w: &Word<'_>| {
+        if !w.raw.chars().next().is_some_and(char::is_lowercase) {
+            return false;
+        }
         let f = fold_word(w.raw);
-        w.raw.chars().next().is_some_and(char::is_lowercase)
-            && is_connector(&f)
-            && (lang != "de" || f == "von" || f == "van")
+        is_connector(&f) && (lang != "de" || f == "von" || f == "van")
     };
     // A lone capitalised word in German is usually a noun: it needs more to count as a name.
     let noun_shaped = |f: &str| lang == "de" && lx.has_noun_ending(f);
@@ -219,7 +234,7 @@ pub(crate) fn find_names(text: &str, taken: &[(usize, usize)], lang: &str) -> Ve
                     || f.ends_with("ing")
                     || f.ends_with("ed")
                     || f.ends_with("ly"));
-            if is_stop(&f) || lower_seen.contains(&f) || common_shape {
+            if is_stop(&f) || lower_seen.contains(f.as_ref()) || common_shape {
                 before = Some(run.remove(0));
             }
         }
@@ -279,12 +294,12 @@ pub(crate) fn find_names(text: &str, taken: &[(usize, usize)], lang: &str) -> Ve
                 && !is_stop(&f)
                 && !is_demonym(&f)
                 && !is_title(&f)
-                && !lower_seen.contains(&f)
+                && !lower_seen.contains(f.as_ref())
             {
                 let span = (run[0].start, end, opened);
                 match singles.iter_mut().find(|(k, _)| *k == f) {
                     Some((_, v)) => v.push(span),
-                    None => singles.push((f, vec![span])),
+                    None => singles.push((f.into_owned(), vec![span])),
                 }
             }
         }
@@ -295,7 +310,8 @@ pub(crate) fn find_names(text: &str, taken: &[(usize, usize)], lang: &str) -> Ve
     // never writes it in lower case ("Grindavik", but not "Deal" once in a sentence).
     for (f, spans) in singles {
         let full = found.iter().position(|e| {
-            e.name.contains(' ') && e.name.split(' ').next_back().map(fold_word) == Some(f.clone())
+            e.name.contains(' ')
+                && e.name.split(' ').next_back().map(fold_word).as_deref() == Some(f.as_str())
         });
         let mid = spans.iter().filter(|x| !x.2).count();
         match full {
@@ -353,7 +369,7 @@ mod tests {
     use super::*;
 
     fn names(text: &str) -> Vec<(String, String)> {
-        find_names(text, &[], "en")
+        find_names(text, &Folded::new(text), &[], "en")
             .into_iter()
             .map(|e| (e.name, e.kind))
             .collect()
@@ -406,7 +422,7 @@ mod tests {
         let t = "Lava reached the town of Grindavik overnight. Residents of Grindavik left. \
                  Officials met Giorgia Meloni in the capital, and later Meloni spoke. The \
                  fire reached Sandvik once. Reporters saw Venezuelan and Venezuelan flags.";
-        let found = find_names(t, &[], "en");
+        let found = find_names(t, &Folded::new(t), &[], "en");
         let names: Vec<(&str, usize)> = found
             .iter()
             .map(|e| (e.name.as_str(), e.mentions.len()))
@@ -426,7 +442,7 @@ mod tests {
         let t = "He met Nayib Bukele in San Salvador.";
         let s = t.find("Nayib").unwrap_or(0);
         let e = t.find(" in").unwrap_or(0);
-        let n: Vec<String> = find_names(t, &[(s, e)], "en")
+        let n: Vec<String> = find_names(t, &Folded::new(t), &[(s, e)], "en")
             .into_iter()
             .map(|x| x.name)
             .collect();
@@ -439,6 +455,7 @@ mod tests {
         let s = t.find("Train").unwrap_or(0);
         let found = find_names(
             t,
+            &Folded::new(t),
             &[(s, s + "Train de Argu".len()), (t.len() - 5, t.len() - 2)],
             "en",
         );
@@ -448,7 +465,7 @@ mod tests {
     #[test]
     fn offsets_point_into_the_text() {
         let t = "Ayer, el presidente habló con Delcy Rodríguez y con la Asamblea Nacional.";
-        let found = find_names(t, &[], "en");
+        let found = find_names(t, &Folded::new(t), &[], "en");
         assert!(!found.is_empty());
         for e in found {
             for m in e.mentions {

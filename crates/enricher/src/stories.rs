@@ -17,7 +17,7 @@ use model::{
 
 use crate::keywords::term_weights;
 use crate::minhash::{self, Sample, Signature};
-use crate::text::{fold_word, is_stop, words};
+use crate::text::{fold_word, is_stop, Folded};
 
 /// A hasher for the index's own sequential `u32` ids (not input data): a multiply, instead of
 /// SipHash on every one of the many lookups per article.
@@ -378,7 +378,11 @@ pub fn article_time(a: &EnrichedArticle) -> Option<DateTime<Utc>> {
 /// Evidence keys of an article: words of names found by rule, places, gazetteer entities,
 /// numbers and day-month dates written in the text, and its publication day. These survive
 /// translation: "Griner", "140", "26 septiembre" read the same in every language.
-fn evidence_keys(a: &EnrichedArticle, dates: &[lexicon::dates::DateMention]) -> Vec<String> {
+fn evidence_keys(
+    a: &EnrichedArticle,
+    dates: &[lexicon::dates::DateMention],
+    words: &Folded<'_>,
+) -> Vec<String> {
     let lx = lexicon::lexicon();
     let mut keys: Vec<String> = Vec::new();
     for e in &a.entities {
@@ -416,7 +420,7 @@ fn evidence_keys(a: &EnrichedArticle, dates: &[lexicon::dates::DateMention]) -> 
         }
     }
     let in_date = |s: usize| dates.iter().any(|d| s >= d.start && s < d.end);
-    for w in words(&a.text) {
+    for w in &words.ws {
         if !w.is_number() || in_date(w.start) {
             continue;
         }
@@ -513,8 +517,9 @@ impl StoryIndex {
         entities.sort_unstable();
         entities.dedup();
         let dates = lexicon::dates::find_dates(&a.text);
+        let words = Folded::new(&a.text);
         let mut keys = Vec::new();
-        for k in evidence_keys(a, &dates) {
+        for k in evidence_keys(a, &dates, &words) {
             let class = Class::of(&k);
             let word = if class == Class::Name {
                 k[2..].to_string()
@@ -527,7 +532,7 @@ impl StoryIndex {
         }
         keys.sort_unstable();
         keys.dedup();
-        let raw = term_weights(&a.text, title_end(a), ARTICLE_TERMS);
+        let raw = term_weights(&words, title_end(a), ARTICLE_TERMS);
         let norm = raw.iter().map(|(_, w)| w * w).sum::<f32>().sqrt().max(1e-6);
         let mut terms: Vec<(u32, f32)> = raw
             .into_iter()
@@ -548,7 +553,7 @@ impl StoryIndex {
                 )
             })
             .collect();
-        let (sig, sample) = match minhash::sketch(&a.text) {
+        let (sig, sample) = match minhash::sketch(&words) {
             Some((s, n)) => (Some(s), n),
             None => (None, Sample::default()),
         };

@@ -6,7 +6,7 @@
 
 use chrono::{DateTime, Datelike, Duration, NaiveDate, Utc};
 
-use crate::{fold, lexicon};
+use crate::{fold_cow, lexicon};
 
 /// How a date was written.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -192,13 +192,13 @@ pub fn find_dates(text: &str) -> Vec<DateMention> {
     numeric(text, &mut out);
     let toks = tokens(text);
     // Folded only where the word could be a calendar word: the rest is most of the text.
-    let folded: Vec<String> = toks
+    let folded: Vec<std::borrow::Cow<'_, str>> = toks
         .iter()
         .map(|t| {
             if lx.may_be_date_word(t.raw.chars().count()) {
-                fold(t.raw)
+                fold_cow(t.raw)
             } else {
-                String::new()
+                std::borrow::Cow::Borrowed("")
             }
         })
         .collect();

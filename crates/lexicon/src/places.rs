@@ -4,7 +4,7 @@
 use std::collections::HashMap;
 use std::sync::OnceLock;
 
-use crate::fold;
+use crate::{fold, FastMap};
 
 const FILES: &[&str] = &[
     include_str!("../data/places.tsv"),
@@ -28,11 +28,14 @@ pub struct Place {
 pub struct Places {
     places: Vec<Place>,
     /// First folded token → (folded tokens, place index), longest first.
-    index: HashMap<String, Vec<(Vec<String>, usize)>>,
+    index: FastMap<String, Vec<(Vec<String>, usize)>>,
     /// First four letters of one-word country names → (name less a final vowel, place index).
-    countries: HashMap<String, Vec<(String, usize)>>,
+    countries: FastMap<String, Vec<(String, usize)>>,
     /// Demonyms the rule cannot derive ("american", "estadounidense") → place index.
-    demonyms: HashMap<String, usize>,
+    demonyms: FastMap<String, usize>,
+    /// The same with every demonym and plural ending appended, built on first use: one lookup
+    /// instead of one per ending for every capitalised word.
+    demonym_forms: OnceLock<FastMap<String, usize>>,
 }
 
 fn prefix4(s: &str) -> &str {
@@ -142,18 +145,29 @@ impl Places {
     /// but its last one or two letters.
     pub fn country_of_demonym(&self, folded: &str, endings: &[String]) -> Option<&Place> {
         // Irregular forms first: the form itself, or the form and an ending ("americanos").
-        if let Some(&i) = self.demonyms.get(folded) {
-            return Some(&self.places[i]);
-        }
-        const PLURALS: &[&str] = &["s", "es", "e", "en", "n", "er", "in", "innen"];
-        for e in endings
-            .iter()
-            .map(String::as_str)
-            .chain(PLURALS.iter().copied())
-        {
-            if let Some(&i) = folded.strip_suffix(e).and_then(|s| self.demonyms.get(s)) {
-                return Some(&self.places[i]);
+        let forms = self.demonym_forms.get_or_init(|| {
+            const PLURALS: &[&str] = &["s", "es", "e", "en", "n", "er", "in", "innen"];
+            let mut m: FastMap<String, usize> = FastMap::default();
+            let mut sorted: Vec<(&String, &usize)> = self.demonyms.iter().collect();
+            sorted.sort();
+            for (d, &i) in &sorted {
+                m.insert((*d).clone(), i);
             }
+            // In the order the forms were tried before: the first ending that leaves a known
+            // demonym wins.
+            for e in endings
+                .iter()
+                .map(String::as_str)
+                .chain(PLURALS.iter().copied())
+            {
+                for (d, &i) in &sorted {
+                    m.entry(format!("{d}{e}")).or_insert(i);
+                }
+            }
+            m
+        });
+        if let Some(&i) = forms.get(folded) {
+            return Some(&self.places[i]);
         }
         if folded.chars().count() < 5 {
             return None;
