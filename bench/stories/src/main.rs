@@ -378,6 +378,27 @@ fn run(
         }
         s
     };
+    if explain.iter().any(|e| e == "pairs") {
+        // Stories left apart or joined, by their similarity: which merges the index saw.
+        let events = |sid: &str| -> String {
+            let evs: BTreeSet<&str> = by_story
+                .iter()
+                .filter(|(st, _)| resolve(st) == sid)
+                .flat_map(|(_, ms)| ms.iter())
+                .filter_map(|m| gold.rows.iter().find(|r| &r.id == m))
+                .map(|r| r.event.as_str())
+                .collect();
+            evs.into_iter().collect::<Vec<_>>().join("+")
+        };
+        for (a, b, sim, why) in index.story_pairs(0.12) {
+            println!(
+                "  pair {sim:.3} {} {a} [{}] ~ {b} [{}]",
+                if why.is_empty() { "merge" } else { why },
+                events(&a),
+                events(&b)
+            );
+        }
+    }
     for a in published {
         let Some(id) = by_article.get(&a.article_id).cloned() else {
             continue;
