@@ -89,6 +89,18 @@ fn headline_spans(text: &str, words: &Folded<'_>) -> Vec<(usize, usize)> {
     out
 }
 
+/// A regnal number in Roman numerals after a name ("XVI", "II"), two letters or more, up to 39
+/// (a lone "I" is the pronoun).
+fn is_regnal(raw: &str) -> bool {
+    let units = raw.trim_start_matches('X');
+    raw.len() >= 2
+        && raw.len() - units.len() <= 3
+        && matches!(
+            units,
+            "" | "I" | "II" | "III" | "IV" | "V" | "VI" | "VII" | "VIII" | "IX"
+        )
+}
+
 /// The kind a name's last word gives it ("... Court" is an organisation), from the lexicon.
 fn kind_by_last(folded: &str) -> Option<&'static str> {
     lexicon::lexicon().kind_by_last(folded)
@@ -170,6 +182,9 @@ pub(crate) fn find_names(
     };
     // A lone capitalised word in German is usually a noun: it needs more to count as a name.
     let noun_shaped = |f: &str| lang == "de" && lx.has_noun_ending(f);
+    let noun_caps = lx.capitalises_nouns(lang);
+    // Single words seen after a word that marks a noun: nouns wherever they stand.
+    let mut nouns: std::collections::HashSet<String> = std::collections::HashSet::new();
 
     let mut found: Vec<EntityRef> = Vec::new();
     let mut slot: HashMap<String, usize> = HashMap::new();
@@ -203,23 +218,44 @@ pub(crate) fn find_names(
             i += 1;
             continue;
         }
-        // Grow the run: capitalised words, and connectors followed by a capitalised word.
+        // Grow the run: capitalised words, one or two connectors followed by a capitalised word
+        // ("International Committee of the Red Cross"), and a regnal number after a name
+        // ("Benedict XVI").
         let mut j = i + 1;
         while j < ws.len() && joined(&ws[j - 1], &ws[j]) {
-            if name_word(&ws[j]) {
+            if name_word(&ws[j]) || is_regnal(ws[j].raw) {
                 j += 1;
-            } else if connector(&ws[j])
-                && j + 1 < ws.len()
-                && joined(&ws[j], &ws[j + 1])
-                && name_word(&ws[j + 1])
-            {
-                j += 2;
+                continue;
+            }
+            let links = (j..ws.len().min(j + 2))
+                .take_while(|&k| {
+                    connector(&ws[k]) && k + 1 < ws.len() && joined(&ws[k], &ws[k + 1])
+                })
+                .count();
+            if links > 0 && (1..=links).any(|n| name_word(&ws[j + n])) {
+                // The first capitalised word after at most two connectors.
+                let n = (1..=links).find(|&n| name_word(&ws[j + n])).unwrap_or(1);
+                j += n + 1;
             } else {
                 break;
             }
         }
         let mut run: Vec<Word<'_>> = ws[i..j].to_vec();
         let next = ws.get(j).copied();
+        // Where nouns are capitalised, an article or an inflected adjective before the run says
+        // it is a noun ("den Austausch von Gefangenen", "russischen Straflager"); after an
+        // indefinite article even an organisation-like run is generic ("einem Moskauer
+        // Flughafen").
+        let marked = |generic_only: bool| {
+            noun_caps
+                && i > 0
+                && text[ws[i - 1].end..ws[i].start].chars().all(|c| c == ' ')
+                && ((ws[i - 1].raw.chars().next().is_some_and(char::is_lowercase)
+                    && lx.marks_noun(&words.folded[i - 1], generic_only))
+                    // A unit after a number ("160 Kilometern").
+                    || (!generic_only && ws[i - 1].is_number()))
+        };
+        let (noun_marked, generic) = (marked(false), marked(true));
         let mut before = if i > 0 { Some(ws[i - 1]) } else { None };
         let at_start = starts.contains(&run[0].start);
         // At a sentence start the capital says nothing: drop a first word that is a stop word or
@@ -244,6 +280,7 @@ pub(crate) fn find_names(
         let org_like = run
             .last()
             .is_some_and(|w| kind_by_last(&fold_word(w.raw)).is_some());
+        let mut titled = false;
         if !org_like {
             let mut k = 0;
             // A demonym in front of a title is part of the role ("Russian President").
@@ -256,12 +293,21 @@ pub(crate) fn find_names(
             {
                 k += 1;
             }
+            // A title further in ends a description in front of the name ("Florida Governor
+            // Ron DeSantis"): the name is what follows the last title.
+            if let Some(t) = (k..run.len().saturating_sub(1))
+                .rev()
+                .find(|&t| is_title(&fold_word(run[t].raw)))
+            {
+                k = t + 1;
+            }
             if k > 0 && k < run.len() {
                 before = Some(run[k - 1]);
                 run.drain(..k);
             } else if k == run.len() {
                 run.clear();
             }
+            titled = k > 0;
         }
         while run.last().is_some_and(connector) {
             run.pop();
@@ -285,11 +331,20 @@ pub(crate) fn find_names(
         });
         let last = run[run.len() - 1];
         let end = last.start + strip_possessive(last.raw).len();
-        if run.len() >= 2 && !stop_inside && !adjective && !descriptor {
+        let noun = generic || (noun_marked && !titled && !org_like);
+        if run.len() >= 2 && !stop_inside && !adjective && !descriptor && !noun {
             push(run[0].start, end, kind_of(&run, before.as_ref()));
         } else if run.len() == 1 {
             let f = fold_word(strip_possessive(run[0].raw));
             let opened = starts.contains(&run[0].start);
+            // A word before a number labels it ("Category 4", "Phase 2"): not a name.
+            let label = next.is_some_and(|n| n.is_number())
+                && text[run[0].end..next.map_or(0, |n| n.start)]
+                    .chars()
+                    .all(|c| c == ' ');
+            if (noun_marked && run[0].start == ws[i].start) || label {
+                nouns.insert(f.to_string());
+            }
             if f.chars().count() >= 3
                 && !is_stop(&f)
                 && !is_demonym(&f)
@@ -325,7 +380,11 @@ pub(crate) fn find_names(
                 }
                 found[k].mentions.sort_by_key(|m| m.start);
             }
-            None if mid >= 2 && f.chars().count() >= 4 && !noun_shaped(&f) => {
+            None if mid >= 2
+                && f.chars().count() >= 4
+                && !noun_shaped(&f)
+                && !nouns.contains(&f) =>
+            {
                 for (s, e, _) in spans {
                     add_mention(&mut found, &mut slot, text, (s, e), "unknown");
                 }

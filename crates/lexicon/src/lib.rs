@@ -66,6 +66,17 @@ struct Names {
     /// Endings of common nouns, where a language capitalises them (German).
     #[serde(default)]
     noun_endings: Vec<String>,
+    /// Where a language capitalises its nouns: words before a noun, never before a name
+    /// (definite articles and their contractions with prepositions, "pro").
+    #[serde(default)]
+    noun_markers: Vec<String>,
+    /// The same, so sure of a noun that even a name-like run of several words after it is
+    /// generic ("einem Moskauer Flughafen"): indefinite articles.
+    #[serde(default)]
+    indefinite_markers: Vec<String>,
+    /// Endings of inflected adjectives, which stand before nouns ("russischen Straflager").
+    #[serde(default)]
+    adjective_endings: Vec<String>,
 }
 
 #[derive(Deserialize)]
@@ -150,6 +161,9 @@ pub struct Lexicon {
     demonym_endings: Vec<String>,
     kinds: FastMap<String, &'static str>,
     noun_endings: Vec<String>,
+    noun_markers: FastSet<String>,
+    indefinite_markers: FastSet<String>,
+    adjective_endings: Vec<String>,
     /// Languages whose files list noun endings: they capitalise their nouns.
     noun_caps: Vec<String>,
     /// Hedge word sequences (folded words), longest first, with their normal form.
@@ -276,6 +290,12 @@ impl Lexicon {
             }
             lx.noun_endings
                 .extend(f.names.noun_endings.iter().map(|w| fold(w)));
+            lx.noun_markers
+                .extend(f.names.noun_markers.iter().map(|w| fold(w)));
+            lx.indefinite_markers
+                .extend(f.names.indefinite_markers.iter().map(|w| fold(w)));
+            lx.adjective_endings
+                .extend(f.names.adjective_endings.iter().map(|w| fold(w)));
             for (h, norm) in &f.claims.hedges {
                 lx.hedges.push((folded_words(h), norm.clone()));
             }
@@ -424,6 +444,21 @@ impl Lexicon {
             .any(|e| folded.ends_with(e.as_str()))
     }
 
+    /// In a language that capitalises nouns, a lower-case word (folded) that stands before a
+    /// noun and not before a name: an article, or an inflected adjective. With `generic_only`,
+    /// only the words after which even a run of several capitalised words is generic.
+    pub fn marks_noun(&self, folded: &str, generic_only: bool) -> bool {
+        if generic_only {
+            return self.indefinite_markers.contains(folded);
+        }
+        self.noun_markers.contains(folded)
+            || self.indefinite_markers.contains(folded)
+            || self
+                .adjective_endings
+                .iter()
+                .any(|e| folded.len() > e.len() + 2 && folded.ends_with(e.as_str()))
+    }
+
     /// Hedges as folded word sequences with their normal form, longest first.
     pub fn hedges(&self) -> &[(Vec<String>, String)] {
         &self.hedges
@@ -469,9 +504,12 @@ impl Lexicon {
     pub fn is_non_title_line(&self, line: &str) -> bool {
         let f = fold(line.trim());
         let first = f.split(|c: char| !c.is_alphanumeric()).next().unwrap_or("");
-        if self.bylines.iter().any(|b| b.trim_end() == first)
-            && line.split_whitespace().count() <= 8
-        {
+        // Bylines are stored with a trailing space: "by " opens "by jane doe", and a byline of
+        // several words ("written by ") is matched on the line's opening words.
+        let byline = self.bylines.iter().any(|b| {
+            b.trim_end() == first || (b.trim_end().contains(' ') && f.starts_with(b.as_str()))
+        });
+        if byline && line.split_whitespace().count() <= 8 {
             return true;
         }
         if self.credits.iter().any(|c| f.contains(c.as_str())) {

@@ -52,6 +52,16 @@ pub fn name_tokens(s: &str) -> Vec<String> {
         .collect()
 }
 
+/// [`name_tokens`] with hyphens kept inside words ("guinea-bissau").
+fn hyphen_tokens(s: &str) -> Vec<String> {
+    fold(s)
+        .replace('.', "")
+        .split(|c: char| !(c.is_alphanumeric() || c == '\'' || c == '-'))
+        .filter(|w| !w.is_empty())
+        .map(str::to_string)
+        .collect()
+}
+
 impl Places {
     fn build() -> Self {
         let mut p = Places::default();
@@ -74,12 +84,23 @@ impl Places {
                     });
                     p.places.len() - 1
                 });
-                for n in names {
-                    let toks = name_tokens(n);
+                // "Guinea-Bissau" is found written with or without its hyphen: the entity
+                // tokenizer keeps a hyphen inside a word, the place index splits at it.
+                let hyphened = names.iter().filter(|n| n.contains('-')).map(|n| (*n, true));
+                for (n, keep_hyphen) in names.iter().map(|n| (*n, false)).chain(hyphened) {
+                    let toks = if keep_hyphen {
+                        hyphen_tokens(n)
+                    } else {
+                        name_tokens(n)
+                    };
                     let Some(first) = toks.first().cloned() else {
                         continue;
                     };
-                    if toks.len() == 1 && cols[1] == "country" && first.chars().count() >= 4 {
+                    if !keep_hyphen
+                        && toks.len() == 1
+                        && cols[1] == "country"
+                        && first.chars().count() >= 4
+                    {
                         let stem = first
                             .trim_end_matches(['a', 'e', 'o', 'y', 'i'])
                             .to_string();
