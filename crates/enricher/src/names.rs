@@ -497,6 +497,49 @@ mod tests {
     }
 
     #[test]
+    fn german_nouns_after_articles_adjectives_and_numbers_are_not_names() {
+        let t = "Griner wurde in einem russischen Straflager festgehalten. Sie hatte den \
+                 Austausch von Gefangenen erwartet, nach einer neunjährigen Haftstrafe in einem \
+                 Moskauer Flughafen. Die Haftstrafe war hart, der Wind wehte mit 160 Kilometern \
+                 pro Stunde, mit 120 Kilometern pro Stunde. Brittney Griner traf Joe Biden.";
+        let n: Vec<String> = find_names(t, &Folded::new(t), &[], "de")
+            .into_iter()
+            .map(|e| e.name)
+            .collect();
+        assert!(n.contains(&"Brittney Griner".to_string()), "{n:?}");
+        assert!(n.contains(&"Joe Biden".to_string()), "{n:?}");
+        for noun in [
+            "Straflager",
+            "Austausch von Gefangenen",
+            "Haftstrafe",
+            "Moskauer Flughafen",
+            "Kilometern",
+            "Stunde",
+        ] {
+            assert!(!n.iter().any(|x| x == noun), "{noun} in {n:?}");
+        }
+    }
+
+    #[test]
+    fn descriptions_labels_chains_and_regnal_numbers() {
+        let t = "The storm hit as Florida Governor Ron DeSantis spoke, a Category 4 storm. \
+                 Then Category 3 winds came. The International Committee of the Red Cross \
+                 helped, and Pope Benedict XVI was remembered.";
+        let n = names(t);
+        let got: Vec<&str> = n.iter().map(|x| x.0.as_str()).collect();
+        for want in [
+            "Ron DeSantis",
+            "International Committee of the Red Cross",
+            "Benedict XVI",
+        ] {
+            assert!(got.contains(&want), "{want} missing in {got:?}");
+        }
+        assert!(!got
+            .iter()
+            .any(|x| x.contains("Category") || x.contains("Governor")));
+    }
+
+    #[test]
     fn names_skip_spans_already_taken() {
         let t = "He met Nayib Bukele in San Salvador.";
         let s = t.find("Nayib").unwrap_or(0);

@@ -569,6 +569,15 @@ mod tests {
     }
 
     #[test]
+    fn bylines_of_one_and_several_words_are_not_titles() {
+        let lx = lexicon();
+        assert!(lx.is_non_title_line("By Jane Doe"));
+        assert!(lx.is_non_title_line("Written by Jane Doe and John Roe"));
+        assert!(lx.is_non_title_line("Reporting by Jane Doe"));
+        assert!(!lx.is_non_title_line("Written rules for a new era of trade"));
+    }
+
+    #[test]
     fn fold_strips_marks() {
         assert_eq!(fold("Nicolás"), "nicolas");
         assert_eq!(fold("Außenministerium"), "aussenministerium");

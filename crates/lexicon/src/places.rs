@@ -255,6 +255,14 @@ mod tests {
             assert_eq!(p.lookup(name).map(|x| x.id.as_str()), Some(id), "{name}");
         }
         assert!(p.lookup("Maduro").is_none());
+        // Written with its hyphen, as the entity tokenizer keeps it, and without.
+        let gb = p.lookup("Guinea-Bissau").map(|x| x.id.clone());
+        assert!(gb.is_some());
+        assert_eq!(p.longest_at(&["guinea-bissau"]).map(|x| x.0.id.clone()), gb);
+        assert_eq!(
+            p.longest_at(&["guinea", "bissau"]).map(|x| x.0.id.clone()),
+            gb
+        );
         let endings = crate::lexicon().demonym_endings();
         for (word, id) in [
             ("venezolanos", "country/venezuela"),
