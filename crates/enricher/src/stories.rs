@@ -97,6 +97,9 @@ const UNDATED_MERGE: f32 = 0.35;
 const DAY_KEYS: bool = false;
 /// Whether key terms are weighted by rarity.
 const TERM_IDF: bool = true;
+/// How long before a story's first article the latest day an undated article names may lie
+/// for it to join: reports recall what led to an event.
+const HISTORY_DAYS: i64 = 30;
 /// Dated arrivals remembered to tell a live stream from a backfill.
 const LAGS: usize = 16;
 /// How much more similar an article must be to join a story of one article.
@@ -834,22 +837,33 @@ impl StoryIndex {
             (None, Some((first, last))) if self.live() && f.days.is_empty() => {
                 f.arrival >= first - w && f.arrival <= last + w + w
             }
-            // Undated, but the text names days: one of them must fall in the story's window
-            // (in the story's years where the text gives none).
+            // Undated, but the text names days (in the story's years where it gives none): one
+            // of them falls in the story's window, or the latest of them, the earliest the
+            // article can have been written, lies within the window's end and the recent past
+            // of the story (a report recalling the attack that led to a hostage release).
             (None, Some((first, last))) if !f.days.is_empty() => {
                 use chrono::Datelike;
-                f.days.iter().any(|&(y, m, d)| {
-                    let years = match y {
-                        Some(y) => vec![y],
-                        None => vec![first.year(), last.year()],
-                    };
-                    years.into_iter().any(|y| {
-                        chrono::NaiveDate::from_ymd_opt(y, m, d)
-                            .and_then(|x| x.and_hms_opt(12, 0, 0))
-                            .map(|x| x.and_utc())
-                            .is_some_and(|t| t >= first - w && t <= last + w)
+                let times: Vec<DateTime<Utc>> = f
+                    .days
+                    .iter()
+                    .flat_map(|&(y, m, d)| {
+                        let years = match y {
+                            Some(y) => vec![y],
+                            None => vec![first.year(), last.year()],
+                        };
+                        years.into_iter().filter_map(move |y| {
+                            chrono::NaiveDate::from_ymd_opt(y, m, d)
+                                .and_then(|x| x.and_hms_opt(12, 0, 0))
+                                .map(|x| x.and_utc())
+                        })
                     })
-                })
+                    .collect();
+                let history = Duration::days(HISTORY_DAYS);
+                times.iter().any(|t| *t >= first - w && *t <= last + w)
+                    || times
+                        .iter()
+                        .max()
+                        .is_some_and(|t| *t <= last + w && *t >= first - history)
             }
             _ => true,
         }
@@ -2092,6 +2106,32 @@ mod tests {
             Some("story-a"),
             "undated joins on content"
         );
+    }
+
+    #[test]
+    fn undated_articles_may_recall_the_recent_past_but_not_postdate_the_story() {
+        // The story's articles are dated 18 July 2025; an undated report that names only an
+        // earlier day is in its window, the same report naming a later day is not.
+        let report = "Ten American citizens held in Venezuela flew home after the prisoner \
+            exchange with El Salvador, where 252 Venezuelans had been held in Cecot. Nayib Bukele \
+            and Marco Rubio spoke of the release, and Nicolás Maduro welcomed the prisoners.";
+        let mut index = StoryIndex::new(StoryConfig::default());
+        assigned(&mut index, article("a", "Prisoner swap", EXCHANGE, 0));
+        assigned(&mut index, article("a2", "Swap done", EXCHANGE_2, 0));
+        let mut window_of = |day: &str| {
+            let text = format!("{report} The talks had begun on {day}.");
+            let mut b = article("b", "Americans freed", &text, 0);
+            b.published = None;
+            b.published_from = None;
+            index
+                .explain(&b)
+                .into_iter()
+                .find(|x| x.0 == "story-a")
+                .map(|x| x.2)
+        };
+        assert_eq!(window_of("2 July 2025"), Some(true));
+        assert_eq!(window_of("10 May 2025"), Some(false));
+        assert_eq!(window_of("20 October 2025"), Some(false));
     }
 
     #[test]
