@@ -226,6 +226,10 @@ struct Features {
     /// Days the text names (year when written, month, day), and a weak publication date: for an
     /// undated article, what its text says about when it happened.
     days: Vec<(Option<i32>, u32, u32)>,
+    /// The day a relative day in the text ("yesterday", "ayer") means against the fetch time: a
+    /// hint of when an undated article's event happened, used only in a live stream and never
+    /// as the article's date.
+    hint: Option<DateTime<Utc>>,
     /// Written in a language that capitalises its nouns (German).
     noun_caps: bool,
 }
@@ -563,6 +567,9 @@ impl StoryIndex {
             Some((s, n)) => (Some(s), n),
             None => (None, Sample::default()),
         };
+        let hint = lexicon::dates::hint_from(&dates, a.fetched_at)
+            .and_then(|d| d.and_hms_opt(12, 0, 0))
+            .map(|t| t.and_utc());
         let mut days: Vec<(Option<i32>, u32, u32)> = dates
             .iter()
             .filter(|d| d.month > 0)
@@ -582,6 +589,7 @@ impl StoryIndex {
             sig,
             sample,
             days,
+            hint,
             noun_caps: lexicon::lexicon().capitalises_nouns(&a.language.code),
         }
     }
@@ -835,7 +843,8 @@ impl StoryIndex {
             // appeared when its articles arrived.
             (Some(t), None) if self.live() => t >= s.founded - w && t <= s.last_gained + w,
             (None, Some((first, last))) if self.live() && f.days.is_empty() => {
-                f.arrival >= first - w && f.arrival <= last + w + w
+                let t = f.hint.unwrap_or(f.arrival);
+                t >= first - w && t <= last + w + w
             }
             // Undated, but the text names days (in the story's years where it gives none): one
             // of them falls in the story's window, or the latest of them, the earliest the
