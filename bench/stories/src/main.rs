@@ -932,7 +932,8 @@ fn compare_dates(wcxb: &Path, gold: &Gold, items: &[Item]) -> Result<()> {
     use std::io::{BufRead, Write};
     let fetched = Utc::now();
     // (set, id, url, gold date, html or gzip path)
-    let mut pages: Vec<(&str, String, String, String, Result<String, PathBuf>)> = Vec::new();
+    type DatePage<'s> = (&'s str, String, String, String, Result<String, PathBuf>);
+    let mut pages: Vec<DatePage<'_>> = Vec::new();
     let mut ids: Vec<String> = std::fs::read_dir(wcxb.join("ground-truth"))
         .with_context(|| format!("reading {}/ground-truth", wcxb.display()))?
         .filter_map(|e| e.ok())
