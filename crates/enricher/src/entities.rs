@@ -371,6 +371,12 @@ fn add_places(
             i += 1;
             continue;
         };
+        // A one-word place name that is a calendar word elsewhere ("Pasqua", Easter and
+        // Easter Island) is the calendar word.
+        if n == 1 && lexicon::lexicon().is_not_name(window[0]) {
+            i += 1;
+            continue;
+        }
         let (start, end) = (toks[i].start, toks[i + n - 1].end);
         let spaced = |a: &Token<'_>, b: &Token<'_>| text[a.end..b.start].chars().all(|c| c == ' ');
         let longer_after = toks
@@ -511,6 +517,28 @@ mod tests {
         }
         resolves(text, "Nayib Bukele", "person/nayib-bukele");
         resolves(text, "San Salvador", "place/san-salvador");
+    }
+
+    #[test]
+    fn holidays_are_not_places_and_hyphenated_places_are() {
+        let g = Gazetteer::default();
+        let text = "Il Papa celebra la Pasqua in piazza; a Pasqua i fedeli arrivano. Visitors \
+                    flew to Easter Island and to Guinea-Bissau.";
+        let ids: Vec<String> = g.find_with_places(text).into_iter().map(|e| e.id).collect();
+        assert!(ids.contains(&"place/easter-island".to_string()), "{ids:?}");
+        assert!(ids.contains(&"place/guinea-bissau".to_string()), "{ids:?}");
+        let easter = ids
+            .iter()
+            .filter(|i| i.as_str() == "place/easter-island")
+            .count();
+        assert_eq!(easter, 1, "{ids:?}");
+        let found = g.find_with_places(text);
+        let island = found.iter().find(|e| e.id == "place/easter-island");
+        assert_eq!(
+            island.map(|e| e.mentions.len()),
+            Some(1),
+            "Pasqua is Easter here"
+        );
     }
 
     #[test]
