@@ -57,6 +57,8 @@ struct Args {
     stories: StoryConfig,
     /// Report this shuffled order in detail instead of the stream order.
     order: Option<u64>,
+    /// Compare publication dates with Python htmldate on this WCXB-dev folder and on stories-dev.
+    htmldate: Option<PathBuf>,
 }
 
 fn parse_args() -> Result<Args> {
@@ -70,6 +72,7 @@ fn parse_args() -> Result<Args> {
     let mut explain = Vec::new();
     let mut stories = StoryConfig::default();
     let mut order = None;
+    let mut htmldate = None;
     let mut it = std::env::args().skip(1);
     while let Some(a) = it.next() {
         match a.as_str() {
@@ -81,6 +84,7 @@ fn parse_args() -> Result<Args> {
             "--gazetteer" => gazetteer = it.next().context("--gazetteer FILE")?.into(),
             "--explain" => explain.push(it.next().context("--explain ID")?),
             "--order" => order = Some(it.next().context("--order SEED")?.parse()?),
+            "--htmldate" => htmldate = Some(it.next().context("--htmldate WCXB_DIR")?.into()),
             "--threshold" => stories.threshold = it.next().context("--threshold X")?.parse()?,
             "--merge" => stories.merge_threshold = it.next().context("--merge X")?.parse()?,
             "--near" => {
@@ -101,6 +105,7 @@ fn parse_args() -> Result<Args> {
         explain,
         stories,
         order,
+        htmldate,
     })
 }
 
@@ -378,6 +383,27 @@ fn run(
         }
         s
     };
+    if explain.iter().any(|e| e == "pairs") {
+        // Stories left apart or joined, by their similarity: which merges the index saw.
+        let events = |sid: &str| -> String {
+            let evs: BTreeSet<&str> = by_story
+                .iter()
+                .filter(|(st, _)| resolve(st) == sid)
+                .flat_map(|(_, ms)| ms.iter())
+                .filter_map(|m| gold.rows.iter().find(|r| &r.id == m))
+                .map(|r| r.event.as_str())
+                .collect();
+            evs.into_iter().collect::<Vec<_>>().join("+")
+        };
+        for (a, b, sim, why) in index.story_pairs(0.12) {
+            println!(
+                "  pair {sim:.3} {} {a} [{}] ~ {b} [{}]",
+                if why.is_empty() { "merge" } else { why },
+                events(&a),
+                events(&b)
+            );
+        }
+    }
     for a in published {
         let Some(id) = by_article.get(&a.article_id).cloned() else {
             continue;
@@ -595,6 +621,9 @@ fn main() -> Result<()> {
         },
         if args.html { "html" } else { "plain text" }
     );
+    if let Some(wcxb) = &args.htmldate {
+        return compare_dates(wcxb, &gold, &items);
+    }
     // Stream order: by date, each fetched the evening of the day it arrives.
     let mut stream: Vec<&Item> = items.iter().collect();
     stream.sort_by(|a, b| {
@@ -891,6 +920,154 @@ fn main() -> Result<()> {
             "orders": f1s.iter().map(|x| serde_json::json!({"seed": x.3, "f1": x.0, "p": x.1, "r": x.2})).collect::<Vec<_>>(),
         });
         std::fs::write(path, serde_json::to_string_pretty(&j)?)?;
+    }
+    Ok(())
+}
+
+/// Same-day publication-date accuracy of the cleaner and of Python htmldate (pinned, run by
+/// `bench/stories/py/htmldate.sh`) on the WCXB-dev pages whose ground truth has a date, and on the
+/// stories-dev articles with a manifest date, as HTML pages without date metadata (title,
+/// canonical link, paragraphs): the date has to come from the URL or the text.
+fn compare_dates(wcxb: &Path, gold: &Gold, items: &[Item]) -> Result<()> {
+    use std::io::{BufRead, Write};
+    let fetched = Utc::now();
+    // (set, id, url, gold date, html or gzip path)
+    type DatePage<'s> = (&'s str, String, String, String, Result<String, PathBuf>);
+    let mut pages: Vec<DatePage<'_>> = Vec::new();
+    let mut ids: Vec<String> = std::fs::read_dir(wcxb.join("ground-truth"))
+        .with_context(|| format!("reading {}/ground-truth", wcxb.display()))?
+        .filter_map(|e| e.ok())
+        .filter_map(|e| {
+            e.file_name()
+                .to_str()
+                .and_then(|n| n.strip_suffix(".json"))
+                .map(String::from)
+        })
+        .collect();
+    ids.sort();
+    for id in ids {
+        let v: serde_json::Value = serde_json::from_slice(&std::fs::read(
+            wcxb.join(format!("ground-truth/{id}.json")),
+        )?)?;
+        let date = v["ground_truth"]["publish_date"].as_str().unwrap_or("");
+        if date.len() < 10 {
+            continue;
+        }
+        let url = v["url"].as_str().unwrap_or("").to_string();
+        let path = wcxb.join("html").join(format!("{id}.html.gz"));
+        pages.push(("wcxb-dev", id, url, date[..10].to_string(), Err(path)));
+    }
+    for it in items {
+        let r = &gold.rows[it.row];
+        let Some(d) = r.published else { continue };
+        let undated = Row {
+            published: None,
+            id: r.id.clone(),
+            event: r.event.clone(),
+            lang: r.lang.clone(),
+            url: r.url.clone(),
+            title: r.title.clone(),
+            source: r.source.clone(),
+        };
+        let raw = raw_article(&undated, &it.text, true, fetched);
+        pages.push((
+            "stories-dev",
+            r.id.clone(),
+            r.url.clone(),
+            d.to_string(),
+            Ok(raw.body),
+        ));
+    }
+    // Python htmldate, one process for every page.
+    let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("py/htmldate.sh");
+    let mut child = std::process::Command::new("bash")
+        .arg(&script)
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .with_context(|| format!("running {}", script.display()))?;
+    let mut stdin = child.stdin.take().context("htmldate stdin")?;
+    let requests: Vec<String> = pages
+        .iter()
+        .enumerate()
+        .map(|(i, (_, _, url, _, page))| {
+            let mut req = serde_json::json!({"id": i.to_string(), "url": url});
+            match page {
+                Ok(html) => req["html"] = serde_json::Value::from(html.as_str()),
+                Err(path) => req["path"] = serde_json::Value::from(path.display().to_string()),
+            }
+            req.to_string()
+        })
+        .collect();
+    let writer = std::thread::spawn(move || -> std::io::Result<()> {
+        for r in requests {
+            writeln!(stdin, "{r}")?;
+        }
+        Ok(())
+    });
+    let mut theirs: HashMap<usize, Option<String>> = HashMap::new();
+    let mut version = String::new();
+    for line in std::io::BufReader::new(child.stdout.take().context("htmldate stdout")?).lines() {
+        let v: serde_json::Value = serde_json::from_str(&line?)?;
+        if let Some(ver) = v["version"].as_str() {
+            version = ver.to_string();
+            continue;
+        }
+        let i: usize = v["id"].as_str().unwrap_or("").parse()?;
+        theirs.insert(i, v["date"].as_str().map(|d| d.chars().take(10).collect()));
+    }
+    writer
+        .join()
+        .map_err(|_| anyhow::anyhow!("htmldate writer panicked"))??;
+    child.wait()?;
+    // The cleaner, on the same pages.
+    let mut tally: BTreeMap<&str, [usize; 5]> = BTreeMap::new();
+    for (i, (set, id, url, want, page)) in pages.iter().enumerate() {
+        let html = match page {
+            Ok(h) => h.clone(),
+            Err(path) => {
+                let out = std::process::Command::new("gzip")
+                    .arg("-dc")
+                    .arg(path)
+                    .output()
+                    .with_context(|| format!("gzip -dc {}", path.display()))?;
+                String::from_utf8_lossy(&out.stdout).into_owned()
+            }
+        };
+        let raw = RawArticle {
+            schema: RawArticle::schema_tag(),
+            article_id: model::article_id(url),
+            url: url.clone(),
+            source: SourceRef {
+                kind: "feed".into(),
+                name: id.clone(),
+                origin: None,
+            },
+            fetched_at: fetched,
+            content_type: "text/html".into(),
+            body: html,
+            hints: model::EntryHints::default(),
+            config_version: String::new(),
+        };
+        let ours = cleaner::clean(&raw)
+            .published
+            .map(|d| d.date_naive().to_string());
+        let t = tally.entry(set).or_default();
+        t[0] += 1;
+        t[1] += usize::from(ours.as_deref() == Some(want.as_str()));
+        t[2] += usize::from(ours.is_some());
+        let th = theirs.get(&i).cloned().flatten();
+        t[3] += usize::from(th.as_deref() == Some(want.as_str()));
+        t[4] += usize::from(th.is_some());
+    }
+    println!("publication date, same day, pages with a gold date (htmldate {version}):");
+    for (set, [n, ours, ours_any, th, th_any]) in &tally {
+        let f = |x: usize| x as f64 / (*n).max(1) as f64;
+        println!(
+            "  {set}: {n} pages; newsflow cleaner {:.3} ({ours} right, {ours_any} dated); htmldate {:.3} ({th} right, {th_any} dated)",
+            f(*ours),
+            f(*th)
+        );
     }
     Ok(())
 }

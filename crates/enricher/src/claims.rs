@@ -8,7 +8,9 @@ use lexicon::dates::{find_dates, Form};
 use lexicon::places::places;
 use model::{Claim, EntityRef};
 
-use crate::text::{fold_word, is_stop, words, Word};
+use std::borrow::Cow;
+
+use crate::text::{fold_word, is_stop, Folded, Word};
 
 /// The country a folded word or name names or is a demonym of, as a claim subject (its English
 /// name, lower case): "venezolanos", "Venezuelan", "Venezuela" → "venezuela".
@@ -57,10 +59,9 @@ pub(crate) fn parse_number(raw: &str) -> Option<f64> {
 }
 
 /// Find claims in `text`; `entities` name the subjects that are known entities.
-pub(crate) fn find_claims(text: &str, entities: &[EntityRef]) -> Vec<Claim> {
+pub(crate) fn find_claims(text: &str, words: &Folded<'_>, entities: &[EntityRef]) -> Vec<Claim> {
     let lx = lexicon::lexicon();
-    let ws = words(text);
-    let folded: Vec<String> = ws.iter().map(|w| fold_word(w.raw)).collect();
+    let (ws, folded) = (&words.ws, &words.folded);
     let joined = |a: &Word<'_>, b: &Word<'_>| text[a.end..b.start].chars().all(|c| c == ' ');
     let entity_at = |start: usize| {
         entities.iter().find_map(|e| {
@@ -183,7 +184,7 @@ pub(crate) fn find_claims(text: &str, entities: &[EntityRef]) -> Vec<Claim> {
                 }
             }
             if kind != "year" {
-                let (s, e) = subject_words(text, &ws, &folded, j, &subject);
+                let (s, e) = subject_words(text, ws, folded, j, &subject);
                 if !s.is_empty() {
                     subject = s;
                     subject_end = e.max(subject_end);
@@ -208,7 +209,7 @@ pub(crate) fn find_claims(text: &str, entities: &[EntityRef]) -> Vec<Claim> {
         let is_bare_year = year_like && kind == "count" && !people;
         if !subject.is_empty() && !is_bare_year {
             let event = (kind == "count")
-                .then(|| event_near(&ws, &folded, i, j))
+                .then(|| event_near(ws, folded, i, j))
                 .flatten();
             out.push(Claim {
                 kind: kind.into(),
@@ -230,7 +231,12 @@ pub(crate) fn find_claims(text: &str, entities: &[EntityRef]) -> Vec<Claim> {
 /// What happened to a claim's subject: an event word of the lexicon within a few words after the
 /// subject ("252 Venezuelans deported"), else before the number ("freed 13 Israelis"), in the
 /// same sentence.
-fn event_near(ws: &[Word<'_>], folded: &[String], number: usize, after: usize) -> Option<String> {
+fn event_near(
+    ws: &[Word<'_>],
+    folded: &[Cow<'_, str>],
+    number: usize,
+    after: usize,
+) -> Option<String> {
     let lx = lexicon::lexicon();
     for k in after..(after + EVENT_REACH).min(ws.len()) {
         if let Some(e) = lx.event(&folded[k]) {
@@ -256,7 +262,7 @@ fn event_near(ws: &[Word<'_>], folded: &[String], number: usize, after: usize) -
 fn subject_words(
     text: &str,
     ws: &[Word<'_>],
-    folded: &[String],
+    folded: &[Cow<'_, str>],
     from: usize,
     known: &str,
 ) -> (String, usize) {
@@ -297,7 +303,7 @@ fn subject_words(
         } else if lx.event(f).is_some() && k > from {
             break;
         } else {
-            nouns.push(f.clone());
+            nouns.push(f.to_string());
         }
         end = ws[k].end;
         k += 1;
@@ -322,7 +328,7 @@ mod tests {
     fn claims(text: &str) -> Vec<(String, f64, String, Option<String>)> {
         let g = Gazetteer::from_toml(include_str!("../../../config/gazetteer.toml"), "g")
             .expect("gazetteer");
-        find_claims(text, &g.find(text))
+        find_claims(text, &Folded::new(text), &g.find(text))
             .into_iter()
             .map(|c| (c.kind.to_string(), c.value, c.subject, c.hedge))
             .collect()
@@ -475,7 +481,7 @@ mod tests {
     fn offsets_cover_hedge_and_subject() {
         let text = "El Salvador sent approximately 250 prisoners from Cecot.";
         let g = Gazetteer::default();
-        let c = find_claims(text, &g.find(text));
+        let c = find_claims(text, &Folded::new(text), &g.find(text));
         assert_eq!(c.len(), 1);
         assert_eq!(&text[c[0].start..c[0].end], "approximately 250 prisoners");
         assert_eq!(c[0].surface, "approximately 250 prisoners");

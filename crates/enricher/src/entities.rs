@@ -1,6 +1,7 @@
 //! Entity mentions resolved against a gazetteer of canonical names and aliases, tolerant of the
 //! misspellings machine translation produces ("Baukele" → Nayib Bukele).
 
+use std::borrow::Cow;
 use std::collections::HashMap;
 use std::path::Path;
 
@@ -83,9 +84,9 @@ pub struct Gazetteer {
 }
 
 /// Lower-case and strip Latin diacritics and dots, so "Nicolás" and "Nicolas", "U.S." and "US" meet.
-fn fold(s: &str) -> String {
+fn fold(s: &str) -> Cow<'_, str> {
     if s.contains('.') {
-        crate::text::fold_word(&s.replace('.', ""))
+        Cow::Owned(crate::text::fold_word(&s.replace('.', "")).into_owned())
     } else {
         crate::text::fold_word(s)
     }
@@ -96,7 +97,7 @@ struct Token<'a> {
     start: usize,
     end: usize,
     raw: &'a str,
-    folded: String,
+    folded: Cow<'a, str>,
 }
 
 /// Words with their byte offsets; dots and hyphens inside words ("U.S.", "Jean-Luc") stay.
@@ -199,7 +200,10 @@ impl Gazetteer {
                 .fuzzy
                 .unwrap_or(matches!(e.kind.as_str(), "person" | "place" | "facility"));
             for alias in std::iter::once(&e.name).chain(e.aliases.iter()) {
-                let toks: Vec<String> = tokenize(alias).into_iter().map(|t| t.folded).collect();
+                let toks: Vec<String> = tokenize(alias)
+                    .into_iter()
+                    .map(|t| t.folded.into_owned())
+                    .collect();
                 let Some(first) = toks.first().cloned() else {
                     continue;
                 };
@@ -261,14 +265,30 @@ impl Gazetteer {
 
     /// Find entity mentions in `text`, grouped per entity in order of first mention.
     pub fn find(&self, text: &str) -> Vec<EntityRef> {
+        self.find_in(text, &tokenize(text))
+    }
+
+    /// Gazetteer entities, then places of the general place gazetteer outside them (see
+    /// [`add_places`]), from one tokenisation of `text`.
+    pub(crate) fn find_with_places(&self, text: &str) -> Vec<EntityRef> {
         let toks = tokenize(text);
+        let mut found = self.find_in(text, &toks);
+        let taken: Vec<(usize, usize)> = found
+            .iter()
+            .flat_map(|e| e.mentions.iter().map(|m| (m.start, m.end)))
+            .collect();
+        add_places(text, &toks, &taken, &mut found);
+        found
+    }
+
+    fn find_in(&self, text: &str, toks: &[Token<'_>]) -> Vec<EntityRef> {
         let mut found: Vec<EntityRef> = Vec::new();
         let mut slot: HashMap<usize, usize> = HashMap::new();
         let mut i = 0;
         while i < toks.len() {
             let t = &toks[i];
             let mut hit: Option<(usize, usize)> = None; // (entry, token count)
-            if let Some(cands) = self.index.get(&t.folded) {
+            if let Some(cands) = self.index.get(t.folded.as_ref()) {
                 for (seq, alias, idx) in cands {
                     if i + seq.len() > toks.len() {
                         continue;
@@ -324,14 +344,18 @@ impl Gazetteer {
 }
 
 /// Places of the general place gazetteer (countries, US states, cities; names in six languages)
-/// in `text`, outside the spans in `taken`, merged into `found` by id (`place/<name>`, the ids
+/// in `text` (tokenised as `toks`), outside the spans in `taken`, merged into `found` by id (`place/<name>`, the ids
 /// the story gazetteer uses too). A place name that is part of a longer name ("Phoenix Mercury",
 /// "Washington Post") is not a place.
-pub(crate) fn add_places(text: &str, taken: &[(usize, usize)], found: &mut Vec<EntityRef>) {
+fn add_places(
+    text: &str,
+    toks: &[Token<'_>],
+    taken: &[(usize, usize)],
+    found: &mut Vec<EntityRef>,
+) {
     let p = lexicon::places::places();
-    let toks = tokenize(text);
     // Token folding already drops dots ("U.S." and "US" meet).
-    let folded: Vec<&str> = toks.iter().map(|t| t.folded.as_str()).collect();
+    let folded: Vec<&str> = toks.iter().map(|t| t.folded.as_ref()).collect();
     let capital = |t: &Token<'_>| t.raw.chars().next().is_some_and(char::is_uppercase);
     let mut window: Vec<&str> = Vec::with_capacity(5);
     let free = |s: usize, e: usize| !taken.iter().any(|&(a, b)| s < b && a < e);
@@ -347,6 +371,12 @@ pub(crate) fn add_places(text: &str, taken: &[(usize, usize)], found: &mut Vec<E
             i += 1;
             continue;
         };
+        // A one-word place name that is a calendar word elsewhere ("Pasqua", Easter and
+        // Easter Island) is the calendar word.
+        if n == 1 && lexicon::lexicon().is_not_name(window[0]) {
+            i += 1;
+            continue;
+        }
         let (start, end) = (toks[i].start, toks[i + n - 1].end);
         let spaced = |a: &Token<'_>, b: &Token<'_>| text[a.end..b.start].chars().all(|c| c == ' ');
         let longer_after = toks
@@ -487,6 +517,28 @@ mod tests {
         }
         resolves(text, "Nayib Bukele", "person/nayib-bukele");
         resolves(text, "San Salvador", "place/san-salvador");
+    }
+
+    #[test]
+    fn holidays_are_not_places_and_hyphenated_places_are() {
+        let g = Gazetteer::default();
+        let text = "Il Papa celebra la Pasqua in piazza; a Pasqua i fedeli arrivano. Visitors \
+                    flew to Easter Island and to Guinea-Bissau.";
+        let ids: Vec<String> = g.find_with_places(text).into_iter().map(|e| e.id).collect();
+        assert!(ids.contains(&"place/easter-island".to_string()), "{ids:?}");
+        assert!(ids.contains(&"place/guinea-bissau".to_string()), "{ids:?}");
+        let easter = ids
+            .iter()
+            .filter(|i| i.as_str() == "place/easter-island")
+            .count();
+        assert_eq!(easter, 1, "{ids:?}");
+        let found = g.find_with_places(text);
+        let island = found.iter().find(|e| e.id == "place/easter-island");
+        assert_eq!(
+            island.map(|e| e.mentions.len()),
+            Some(1),
+            "Pasqua is Easter here"
+        );
     }
 
     #[test]

@@ -127,22 +127,20 @@ impl Enricher {
                 }
             }
         }
-        let mut entities = self.gazetteer.find(&text);
-        let spans = |es: &[model::EntityRef]| -> Vec<(usize, usize)> {
-            es.iter()
-                .flat_map(|e| e.mentions.iter().map(|m| (m.start, m.end)))
-                .collect()
-        };
-        entities::add_places(&text, &spans(&entities), &mut entities);
-        let taken = spans(&entities);
-        entities.extend(names::find_names(&text, &taken, &language.code));
+        let mut entities = self.gazetteer.find_with_places(&text);
+        let taken: Vec<(usize, usize)> = entities
+            .iter()
+            .flat_map(|e| e.mentions.iter().map(|m| (m.start, m.end)))
+            .collect();
+        let words = text::Folded::new(&text);
+        entities.extend(names::find_names(&text, &words, &taken, &language.code));
         let title_end = if text.starts_with(&clean.title) {
             clean.title.len()
         } else {
             0
         };
-        let claims = claims::find_claims(&text, &entities);
-        let keywords = keywords::keywords(&text, title_end, KEYWORDS);
+        let claims = claims::find_claims(&text, &words, &entities);
+        let keywords = keywords::keywords(&text, &words, title_end, KEYWORDS);
         let summary = summary::summarize(&text, title_end, SUMMARY_SENTENCES);
         let relevance = self.tracker.score(&text, &entities);
         let out = EnrichedArticle {

@@ -1,7 +1,7 @@
 //! MinHash signatures over word 3-shingles, for near-duplicate and rewrite detection. The hash is
 //! fixed and seeded, so signatures agree across processes, restarts and versions.
 
-use crate::text::{fold_word, words};
+use crate::text::Folded;
 
 /// Number of hash functions in a signature.
 pub const SIGNATURE_LEN: usize = 64;
@@ -31,7 +31,7 @@ fn splitmix(mut x: u64) -> u64 {
 /// The signature of `text`, or `None` when it has fewer words than a shingle.
 #[cfg(test)]
 pub fn signature(text: &str) -> Option<Signature> {
-    sketch(text).map(|x| x.0)
+    sketch(&Folded::new(text)).map(|x| x.0)
 }
 
 /// One shingle in this many is kept in a [`Sample`].
@@ -42,12 +42,13 @@ const SAMPLE_EVERY: u64 = 4;
 /// variance MinHash has when the texts differ in length.
 pub type Sample = Box<[u32]>;
 
-/// The signature of `text` and its shingle sample, or `None` when it has fewer words than a
-/// shingle.
-pub fn sketch(text: &str) -> Option<(Signature, Sample)> {
-    let ws: Vec<u64> = words(text)
+/// The signature of a text (its words, folded) and its shingle sample, or `None` when it has
+/// fewer words than a shingle.
+pub fn sketch(words: &Folded<'_>) -> Option<(Signature, Sample)> {
+    let ws: Vec<u64> = words
+        .folded
         .iter()
-        .map(|w| fnv1a(fold_word(w.raw).as_bytes(), 0xcbf2_9ce4_8422_2325))
+        .map(|f| fnv1a(f.as_bytes(), 0xcbf2_9ce4_8422_2325))
         .collect();
     if ws.len() < SHINGLE {
         return None;

@@ -6,7 +6,7 @@ use std::collections::HashMap;
 
 use model::{EntityRef, Mention};
 
-use crate::text::{fold_word, is_stop, sentences, words, Word};
+use crate::text::{fold_word, is_stop, sentences, words, Folded, Word};
 
 /// Acronyms that are not entities.
 const NOT_ACRONYMS: &[&str] = &[
@@ -55,14 +55,23 @@ fn is_acronym(raw: &str) -> bool {
 }
 
 /// Lines written in title case or capitals (headlines): every word looks like a name there.
-fn headline_spans(text: &str) -> Vec<(usize, usize)> {
+fn headline_spans(text: &str, words: &Folded<'_>) -> Vec<(usize, usize)> {
     let mut out = Vec::new();
     let mut pos = 0;
+    // Words never span a line break, so each line's words are a run of the text's.
+    let mut k = 0;
     for line in text.split_inclusive('\n') {
-        let ws = words(line);
+        let end = pos + line.len();
+        let from = k;
+        while k < words.ws.len() && words.ws[k].start < end {
+            k += 1;
+        }
+        let ws = &words.ws[from..k];
         let content: Vec<&Word<'_>> = ws
             .iter()
-            .filter(|w| w.raw.chars().count() >= 4 && !is_stop(&fold_word(w.raw)))
+            .zip(&words.folded[from..k])
+            .filter(|(w, f)| w.raw.chars().count() >= 4 && !is_stop(f))
+            .map(|(w, _)| w)
             .collect();
         let caps = content.iter().filter(|w| w.capitalised()).count();
         let upper = line.chars().filter(|c| c.is_uppercase()).count();
@@ -73,11 +82,23 @@ fn headline_spans(text: &str) -> Vec<(usize, usize)> {
         let title_case = !prose && content.len() >= 3 && caps * 10 >= content.len() * 7;
         let all_caps = letters >= 8 && upper * 10 >= letters * 7;
         if title_case || all_caps {
-            out.push((pos, pos + line.len()));
+            out.push((pos, end));
         }
-        pos += line.len();
+        pos = end;
     }
     out
+}
+
+/// A regnal number in Roman numerals after a name ("XVI", "II"), two letters or more, up to 39
+/// (a lone "I" is the pronoun).
+fn is_regnal(raw: &str) -> bool {
+    let units = raw.trim_start_matches('X');
+    raw.len() >= 2
+        && raw.len() - units.len() <= 3
+        && matches!(
+            units,
+            "" | "I" | "II" | "III" | "IV" | "V" | "VI" | "VII" | "VIII" | "IX"
+        )
 }
 
 /// The kind a name's last word gives it ("... Court" is an organisation), from the lexicon.
@@ -113,15 +134,21 @@ type Span = (usize, usize, bool);
 /// Names in `text` that no gazetteer mention covers (`taken` are byte spans already claimed);
 /// `lang` is the detected language (German capitalises its nouns, so lone capitalised words
 /// count for less there).
-pub(crate) fn find_names(text: &str, taken: &[(usize, usize)], lang: &str) -> Vec<EntityRef> {
+pub(crate) fn find_names(
+    text: &str,
+    words: &Folded<'_>,
+    taken: &[(usize, usize)],
+    lang: &str,
+) -> Vec<EntityRef> {
     let lx = lexicon::lexicon();
-    let ws = words(text);
-    let heads = headline_spans(text);
+    let ws = &words.ws;
+    let heads = headline_spans(text, words);
     let starts: std::collections::HashSet<usize> = sentences(text).iter().map(|s| s.0).collect();
-    let lower_seen: std::collections::HashSet<String> = ws
+    let lower_seen: std::collections::HashSet<&str> = ws
         .iter()
-        .filter(|w| w.raw.chars().next().is_some_and(char::is_lowercase))
-        .map(|w| fold_word(w.raw))
+        .zip(&words.folded)
+        .filter(|(w, _)| w.raw.chars().next().is_some_and(char::is_lowercase))
+        .map(|(_, f)| f.as_ref())
         .collect();
     let covered = |w: &Word<'_>| {
         taken.iter().any(|&(s, e)| w.start < e && s < w.end)
@@ -138,23 +165,26 @@ pub(crate) fn find_names(text: &str, taken: &[(usize, usize)], lang: &str) -> Ve
             || (gap == ". " && a.raw.chars().count() == 1 && a.capitalised())
     };
     let name_word = |w: &Word<'_>| {
-        let f = fold_word(strip_possessive(w.raw));
         w.capitalised()
             && !w.is_number()
             && !covered(w)
-            && !lx.is_not_name(&f)
+            && !lx.is_not_name(&fold_word(strip_possessive(w.raw)))
             && !w.raw.chars().all(|c| c.is_uppercase() || c == '.')
     };
     // German joins capitalised nouns with articles ("Austausch von Gefangenen"): there only a
     // nobiliary particle joins a name ("Ursula von der Leyen"), and only before a capital.
     let connector = |w: &Word<'_>| {
+        if !w.raw.chars().next().is_some_and(char::is_lowercase) {
+            return false;
+        }
         let f = fold_word(w.raw);
-        w.raw.chars().next().is_some_and(char::is_lowercase)
-            && is_connector(&f)
-            && (lang != "de" || f == "von" || f == "van")
+        is_connector(&f) && (lang != "de" || f == "von" || f == "van")
     };
     // A lone capitalised word in German is usually a noun: it needs more to count as a name.
     let noun_shaped = |f: &str| lang == "de" && lx.has_noun_ending(f);
+    let noun_caps = lx.capitalises_nouns(lang);
+    // Single words seen after a word that marks a noun: nouns wherever they stand.
+    let mut nouns: std::collections::HashSet<String> = std::collections::HashSet::new();
 
     let mut found: Vec<EntityRef> = Vec::new();
     let mut slot: HashMap<String, usize> = HashMap::new();
@@ -188,23 +218,44 @@ pub(crate) fn find_names(text: &str, taken: &[(usize, usize)], lang: &str) -> Ve
             i += 1;
             continue;
         }
-        // Grow the run: capitalised words, and connectors followed by a capitalised word.
+        // Grow the run: capitalised words, one or two connectors followed by a capitalised word
+        // ("International Committee of the Red Cross"), and a regnal number after a name
+        // ("Benedict XVI").
         let mut j = i + 1;
         while j < ws.len() && joined(&ws[j - 1], &ws[j]) {
-            if name_word(&ws[j]) {
+            if name_word(&ws[j]) || is_regnal(ws[j].raw) {
                 j += 1;
-            } else if connector(&ws[j])
-                && j + 1 < ws.len()
-                && joined(&ws[j], &ws[j + 1])
-                && name_word(&ws[j + 1])
-            {
-                j += 2;
+                continue;
+            }
+            let links = (j..ws.len().min(j + 2))
+                .take_while(|&k| {
+                    connector(&ws[k]) && k + 1 < ws.len() && joined(&ws[k], &ws[k + 1])
+                })
+                .count();
+            if links > 0 && (1..=links).any(|n| name_word(&ws[j + n])) {
+                // The first capitalised word after at most two connectors.
+                let n = (1..=links).find(|&n| name_word(&ws[j + n])).unwrap_or(1);
+                j += n + 1;
             } else {
                 break;
             }
         }
         let mut run: Vec<Word<'_>> = ws[i..j].to_vec();
         let next = ws.get(j).copied();
+        // Where nouns are capitalised, an article or an inflected adjective before the run says
+        // it is a noun ("den Austausch von Gefangenen", "russischen Straflager"); after an
+        // indefinite article even an organisation-like run is generic ("einem Moskauer
+        // Flughafen").
+        let marked = |generic_only: bool| {
+            noun_caps
+                && i > 0
+                && text[ws[i - 1].end..ws[i].start].chars().all(|c| c == ' ')
+                && ((ws[i - 1].raw.chars().next().is_some_and(char::is_lowercase)
+                    && lx.marks_noun(&words.folded[i - 1], generic_only))
+                    // A unit after a number ("160 Kilometern").
+                    || (!generic_only && ws[i - 1].is_number()))
+        };
+        let (noun_marked, generic) = (marked(false), marked(true));
         let mut before = if i > 0 { Some(ws[i - 1]) } else { None };
         let at_start = starts.contains(&run[0].start);
         // At a sentence start the capital says nothing: drop a first word that is a stop word or
@@ -219,7 +270,7 @@ pub(crate) fn find_names(text: &str, taken: &[(usize, usize)], lang: &str) -> Ve
                     || f.ends_with("ing")
                     || f.ends_with("ed")
                     || f.ends_with("ly"));
-            if is_stop(&f) || lower_seen.contains(&f) || common_shape {
+            if is_stop(&f) || lower_seen.contains(f.as_ref()) || common_shape {
                 before = Some(run.remove(0));
             }
         }
@@ -229,6 +280,7 @@ pub(crate) fn find_names(text: &str, taken: &[(usize, usize)], lang: &str) -> Ve
         let org_like = run
             .last()
             .is_some_and(|w| kind_by_last(&fold_word(w.raw)).is_some());
+        let mut titled = false;
         if !org_like {
             let mut k = 0;
             // A demonym in front of a title is part of the role ("Russian President").
@@ -241,12 +293,21 @@ pub(crate) fn find_names(text: &str, taken: &[(usize, usize)], lang: &str) -> Ve
             {
                 k += 1;
             }
+            // A title further in ends a description in front of the name ("Florida Governor
+            // Ron DeSantis"): the name is what follows the last title.
+            if let Some(t) = (k..run.len().saturating_sub(1))
+                .rev()
+                .find(|&t| is_title(&fold_word(run[t].raw)))
+            {
+                k = t + 1;
+            }
             if k > 0 && k < run.len() {
                 before = Some(run[k - 1]);
                 run.drain(..k);
             } else if k == run.len() {
                 run.clear();
             }
+            titled = k > 0;
         }
         while run.last().is_some_and(connector) {
             run.pop();
@@ -270,21 +331,30 @@ pub(crate) fn find_names(text: &str, taken: &[(usize, usize)], lang: &str) -> Ve
         });
         let last = run[run.len() - 1];
         let end = last.start + strip_possessive(last.raw).len();
-        if run.len() >= 2 && !stop_inside && !adjective && !descriptor {
+        let noun = generic || (noun_marked && !titled && !org_like);
+        if run.len() >= 2 && !stop_inside && !adjective && !descriptor && !noun {
             push(run[0].start, end, kind_of(&run, before.as_ref()));
         } else if run.len() == 1 {
             let f = fold_word(strip_possessive(run[0].raw));
             let opened = starts.contains(&run[0].start);
+            // A word before a number labels it ("Category 4", "Phase 2"): not a name.
+            let label = next.is_some_and(|n| n.is_number())
+                && text[run[0].end..next.map_or(0, |n| n.start)]
+                    .chars()
+                    .all(|c| c == ' ');
+            if (noun_marked && run[0].start == ws[i].start) || label {
+                nouns.insert(f.to_string());
+            }
             if f.chars().count() >= 3
                 && !is_stop(&f)
                 && !is_demonym(&f)
                 && !is_title(&f)
-                && !lower_seen.contains(&f)
+                && !lower_seen.contains(f.as_ref())
             {
                 let span = (run[0].start, end, opened);
                 match singles.iter_mut().find(|(k, _)| *k == f) {
                     Some((_, v)) => v.push(span),
-                    None => singles.push((f, vec![span])),
+                    None => singles.push((f.into_owned(), vec![span])),
                 }
             }
         }
@@ -295,7 +365,8 @@ pub(crate) fn find_names(text: &str, taken: &[(usize, usize)], lang: &str) -> Ve
     // never writes it in lower case ("Grindavik", but not "Deal" once in a sentence).
     for (f, spans) in singles {
         let full = found.iter().position(|e| {
-            e.name.contains(' ') && e.name.split(' ').next_back().map(fold_word) == Some(f.clone())
+            e.name.contains(' ')
+                && e.name.split(' ').next_back().map(fold_word).as_deref() == Some(f.as_str())
         });
         let mid = spans.iter().filter(|x| !x.2).count();
         match full {
@@ -309,7 +380,11 @@ pub(crate) fn find_names(text: &str, taken: &[(usize, usize)], lang: &str) -> Ve
                 }
                 found[k].mentions.sort_by_key(|m| m.start);
             }
-            None if mid >= 2 && f.chars().count() >= 4 && !noun_shaped(&f) => {
+            None if mid >= 2
+                && f.chars().count() >= 4
+                && !noun_shaped(&f)
+                && !nouns.contains(&f) =>
+            {
                 for (s, e, _) in spans {
                     add_mention(&mut found, &mut slot, text, (s, e), "unknown");
                 }
@@ -353,7 +428,7 @@ mod tests {
     use super::*;
 
     fn names(text: &str) -> Vec<(String, String)> {
-        find_names(text, &[], "en")
+        find_names(text, &Folded::new(text), &[], "en")
             .into_iter()
             .map(|e| (e.name, e.kind.to_string()))
             .collect()
@@ -406,7 +481,7 @@ mod tests {
         let t = "Lava reached the town of Grindavik overnight. Residents of Grindavik left. \
                  Officials met Giorgia Meloni in the capital, and later Meloni spoke. The \
                  fire reached Sandvik once. Reporters saw Venezuelan and Venezuelan flags.";
-        let found = find_names(t, &[], "en");
+        let found = find_names(t, &Folded::new(t), &[], "en");
         let names: Vec<(&str, usize)> = found
             .iter()
             .map(|e| (e.name.as_str(), e.mentions.len()))
@@ -422,11 +497,54 @@ mod tests {
     }
 
     #[test]
+    fn german_nouns_after_articles_adjectives_and_numbers_are_not_names() {
+        let t = "Griner wurde in einem russischen Straflager festgehalten. Sie hatte den \
+                 Austausch von Gefangenen erwartet, nach einer neunjährigen Haftstrafe in einem \
+                 Moskauer Flughafen. Die Haftstrafe war hart, der Wind wehte mit 160 Kilometern \
+                 pro Stunde, mit 120 Kilometern pro Stunde. Brittney Griner traf Joe Biden.";
+        let n: Vec<String> = find_names(t, &Folded::new(t), &[], "de")
+            .into_iter()
+            .map(|e| e.name)
+            .collect();
+        assert!(n.contains(&"Brittney Griner".to_string()), "{n:?}");
+        assert!(n.contains(&"Joe Biden".to_string()), "{n:?}");
+        for noun in [
+            "Straflager",
+            "Austausch von Gefangenen",
+            "Haftstrafe",
+            "Moskauer Flughafen",
+            "Kilometern",
+            "Stunde",
+        ] {
+            assert!(!n.iter().any(|x| x == noun), "{noun} in {n:?}");
+        }
+    }
+
+    #[test]
+    fn descriptions_labels_chains_and_regnal_numbers() {
+        let t = "The storm hit as Florida Governor Ron DeSantis spoke, a Category 4 storm. \
+                 Then Category 3 winds came. The International Committee of the Red Cross \
+                 helped, and Pope Benedict XVI was remembered.";
+        let n = names(t);
+        let got: Vec<&str> = n.iter().map(|x| x.0.as_str()).collect();
+        for want in [
+            "Ron DeSantis",
+            "International Committee of the Red Cross",
+            "Benedict XVI",
+        ] {
+            assert!(got.contains(&want), "{want} missing in {got:?}");
+        }
+        assert!(!got
+            .iter()
+            .any(|x| x.contains("Category") || x.contains("Governor")));
+    }
+
+    #[test]
     fn names_skip_spans_already_taken() {
         let t = "He met Nayib Bukele in San Salvador.";
         let s = t.find("Nayib").unwrap_or(0);
         let e = t.find(" in").unwrap_or(0);
-        let n: Vec<String> = find_names(t, &[(s, e)], "en")
+        let n: Vec<String> = find_names(t, &Folded::new(t), &[(s, e)], "en")
             .into_iter()
             .map(|x| x.name)
             .collect();
@@ -439,6 +557,7 @@ mod tests {
         let s = t.find("Train").unwrap_or(0);
         let found = find_names(
             t,
+            &Folded::new(t),
             &[(s, s + "Train de Argu".len()), (t.len() - 5, t.len() - 2)],
             "en",
         );
@@ -448,7 +567,7 @@ mod tests {
     #[test]
     fn offsets_point_into_the_text() {
         let t = "Ayer, el presidente habló con Delcy Rodríguez y con la Asamblea Nacional.";
-        let found = find_names(t, &[], "en");
+        let found = find_names(t, &Folded::new(t), &[], "en");
         assert!(!found.is_empty());
         for e in found {
             for m in e.mentions {

@@ -14,7 +14,7 @@ pub(crate) fn summarize(text: &str, body_start: usize, max_sentences: usize) -> 
             .iter()
             .map(|w| fold_word(w.raw))
             .filter(|f| f.chars().count() >= 3 && !is_stop(f) && f.chars().all(char::is_alphabetic))
-            .map(|f| stem(&f))
+            .map(|f| stem(&f).into_owned())
             .collect()
     };
     let sents: Vec<(&str, Vec<String>)> = spans

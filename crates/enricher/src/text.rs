@@ -1,8 +1,11 @@
 //! Small text helpers shared by the enrichment steps: words with offsets, stop words, sentences.
 
-/// Lower-case and strip Latin diacritics, so "Nicolás" and "Nicolas" meet.
-pub(crate) fn fold_word(s: &str) -> String {
-    lexicon::fold(s)
+use std::borrow::Cow;
+
+/// Lower-case and strip Latin diacritics, so "Nicolás" and "Nicolas" meet; borrowed when the word
+/// is folded already.
+pub(crate) fn fold_word(s: &str) -> Cow<'_, str> {
+    lexicon::fold_cow(s)
 }
 
 /// A run of letters or digits (with inner `.`, `,` between digits, `'` and `-`), by byte offsets.
@@ -29,6 +32,24 @@ impl Word<'_> {
                 .raw
                 .chars()
                 .all(|c| c.is_ascii_digit() || c == ',' || c == '.')
+    }
+}
+
+/// The words of a text with their folded forms: tokenised and folded once per article and shared
+/// by the steps that read words (names, claims, keywords, terms, shingles, numbers).
+pub(crate) struct Folded<'a> {
+    /// Words in order.
+    pub ws: Vec<Word<'a>>,
+    /// Folded form of each word.
+    pub folded: Vec<Cow<'a, str>>,
+}
+
+impl<'a> Folded<'a> {
+    /// Tokenise and fold `text`.
+    pub fn new(text: &'a str) -> Self {
+        let ws = words(text);
+        let folded = ws.iter().map(|w| fold_word(w.raw)).collect();
+        Self { ws, folded }
     }
 }
 
@@ -80,15 +101,15 @@ pub(crate) fn is_stop(folded: &str) -> bool {
 
 /// A crude, language-agnostic stem: fold and drop common plural endings, so that "prisoners" and
 /// "prisoner", "presos" and "preso" count as one term.
-pub(crate) fn stem(folded: &str) -> String {
+pub(crate) fn stem(folded: &str) -> Cow<'_, str> {
     let n = folded.chars().count();
     if n > 4 && folded.ends_with("ies") {
-        return format!("{}y", &folded[..folded.len() - 3]);
+        return Cow::Owned(format!("{}y", &folded[..folded.len() - 3]));
     }
     if n > 3 && folded.ends_with('s') && !folded.ends_with("ss") && !folded.ends_with("us") {
-        return folded[..folded.len() - 1].to_string();
+        return Cow::Borrowed(&folded[..folded.len() - 1]);
     }
-    folded.to_string()
+    Cow::Borrowed(folded)
 }
 
 /// Sentence spans (byte offsets) of `text`: split at `.`, `!`, `?` followed by space and a capital,

@@ -47,7 +47,10 @@ impl TrackedStory {
 }
 
 fn folded_words(s: &str) -> Vec<String> {
-    words(s).iter().map(|w| fold_word(w.raw)).collect()
+    words(s)
+        .iter()
+        .map(|w| fold_word(w.raw).into_owned())
+        .collect()
 }
 
 /// Tracked stories prepared for matching.

@@ -6,7 +6,7 @@
 
 use chrono::{DateTime, Datelike, Duration, NaiveDate, Utc};
 
-use crate::{fold, lexicon};
+use crate::{fold_cow, lexicon};
 
 /// How a date was written.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -192,13 +192,13 @@ pub fn find_dates(text: &str) -> Vec<DateMention> {
     numeric(text, &mut out);
     let toks = tokens(text);
     // Folded only where the word could be a calendar word: the rest is most of the text.
-    let folded: Vec<String> = toks
+    let folded: Vec<std::borrow::Cow<'_, str>> = toks
         .iter()
         .map(|t| {
             if lx.may_be_date_word(t.raw.chars().count()) {
-                fold(t.raw)
+                fold_cow(t.raw)
             } else {
-                String::new()
+                std::borrow::Cow::Borrowed("")
             }
         })
         .collect();
@@ -448,9 +448,12 @@ pub fn publication_date(text: &str, reference: DateTime<Utc>) -> Option<(NaiveDa
 /// The day a relative-day word or a weekday means against `reference` (the fetch time): a hint
 /// of low confidence, for when nothing else dates an article.
 pub fn relative_hint(text: &str, reference: DateTime<Utc>) -> Option<NaiveDate> {
-    let m = find_dates(text)
-        .into_iter()
-        .find(|m| m.form == Form::Relative)?;
+    hint_from(&find_dates(text), reference)
+}
+
+/// [`relative_hint`] from dates found already: the first relative day among them.
+pub fn hint_from(dates: &[DateMention], reference: DateTime<Utc>) -> Option<NaiveDate> {
+    let m = dates.iter().find(|m| m.form == Form::Relative)?;
     Some(reference.date_naive() + Duration::days(m.day?))
 }
 
@@ -524,6 +527,12 @@ mod tests {
         let (d, how, _) = publication_date(&text, fetched).expect("body");
         assert_eq!((d, how), (ymd(2022, 12, 8), Found::Body));
         assert!(publication_date("Nothing dated here, only yesterday.", fetched).is_none());
+        // Relative days are a hint against the fetch time, never a publication date.
+        assert_eq!(
+            relative_hint("El presidente habló ayer en Caracas.", fetched),
+            Some(ymd(2025, 11, 30))
+        );
+        assert_eq!(relative_hint("No day named here.", fetched), None);
         assert_eq!(
             url_date("https://x.com/news/2024/09/27/helene/"),
             Some(ymd(2024, 9, 27))

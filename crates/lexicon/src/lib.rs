@@ -9,7 +9,9 @@
 pub mod dates;
 pub mod places;
 
+use std::borrow::Cow;
 use std::collections::{HashMap, HashSet};
+use std::hash::BuildHasherDefault;
 use std::sync::OnceLock;
 
 use serde::Deserialize;
@@ -64,6 +66,17 @@ struct Names {
     /// Endings of common nouns, where a language capitalises them (German).
     #[serde(default)]
     noun_endings: Vec<String>,
+    /// Where a language capitalises its nouns: words before a noun, never before a name
+    /// (definite articles and their contractions with prepositions, "pro").
+    #[serde(default)]
+    noun_markers: Vec<String>,
+    /// The same, so sure of a noun that even a name-like run of several words after it is
+    /// generic ("einem Moskauer Flughafen"): indefinite articles.
+    #[serde(default)]
+    indefinite_markers: Vec<String>,
+    /// Endings of inflected adjectives, which stand before nouns ("russischen Straflager").
+    #[serde(default)]
+    adjective_endings: Vec<String>,
 }
 
 #[derive(Deserialize)]
@@ -91,40 +104,78 @@ struct Terms {
     stop: Vec<String>,
 }
 
+/// A hasher for fixed word tables built from the shipped data (FxHash's multiply-rotate): looked
+/// up once or more per word of every article, where SipHash's cost showed in profiles. The
+/// tables are never filled from input, so collision attacks do not apply.
+#[derive(Default, Clone, Copy)]
+pub struct FastHasher(u64);
+
+impl std::hash::Hasher for FastHasher {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+    fn write(&mut self, bytes: &[u8]) {
+        const K: u64 = 0x517c_c1b7_2722_0a95;
+        let mut chunks = bytes.chunks_exact(8);
+        for c in &mut chunks {
+            let mut b = [0u8; 8];
+            b.copy_from_slice(c);
+            self.0 = (self.0.rotate_left(5) ^ u64::from_le_bytes(b)).wrapping_mul(K);
+        }
+        for &b in chunks.remainder() {
+            self.0 = (self.0.rotate_left(5) ^ u64::from(b)).wrapping_mul(K);
+        }
+    }
+    fn write_u8(&mut self, i: u8) {
+        self.0 = (self.0.rotate_left(5) ^ u64::from(i)).wrapping_mul(0x517c_c1b7_2722_0a95);
+    }
+    fn write_usize(&mut self, i: usize) {
+        self.0 = (self.0.rotate_left(5) ^ i as u64).wrapping_mul(0x517c_c1b7_2722_0a95);
+    }
+}
+
+/// A map over fixed data keyed by words, with [`FastHasher`].
+pub type FastMap<K, V> = HashMap<K, V, BuildHasherDefault<FastHasher>>;
+/// A set over fixed data, with [`FastHasher`].
+pub type FastSet<K> = HashSet<K, BuildHasherDefault<FastHasher>>;
+
 /// All languages' lists, merged and folded.
 #[derive(Debug, Default)]
 pub struct Lexicon {
     /// Language codes with a file.
     pub languages: Vec<String>,
-    months: HashMap<String, u32>,
+    months: FastMap<String, u32>,
     /// Full month names only (abbreviations are dates only next to a day number).
-    full_months: HashSet<String>,
-    weekdays: HashMap<String, u32>,
-    relative: HashMap<String, i64>,
-    date_joiners: HashSet<String>,
+    full_months: FastSet<String>,
+    weekdays: FastMap<String, u32>,
+    relative: FastMap<String, i64>,
+    date_joiners: FastSet<String>,
     /// Longest month, relative-day or joiner word in characters: folding never shortens a word,
     /// so a longer token cannot be one and need not be folded.
     date_word_chars: usize,
     date_line_words: Vec<String>,
-    time_words: HashSet<String>,
-    titles: HashSet<String>,
-    not_names: HashSet<String>,
-    connectors: HashSet<String>,
+    time_words: FastSet<String>,
+    titles: FastSet<String>,
+    not_names: FastSet<String>,
+    connectors: FastSet<String>,
     demonym_endings: Vec<String>,
-    kinds: HashMap<String, &'static str>,
+    kinds: FastMap<String, &'static str>,
     noun_endings: Vec<String>,
+    noun_markers: FastSet<String>,
+    indefinite_markers: FastSet<String>,
+    adjective_endings: Vec<String>,
     /// Languages whose files list noun endings: they capitalise their nouns.
     noun_caps: Vec<String>,
     /// Hedge word sequences (folded words), longest first, with their normal form.
     hedges: Vec<(Vec<String>, String)>,
-    particle_verbs: HashSet<String>,
-    number_words: HashMap<String, f64>,
-    scales: HashMap<String, f64>,
+    particle_verbs: FastSet<String>,
+    number_words: FastMap<String, f64>,
+    scales: FastMap<String, f64>,
     percent: Vec<Vec<String>>,
-    year_markers: HashSet<String>,
-    subjects: HashMap<String, String>,
-    events: HashMap<String, String>,
-    stop: HashSet<String>,
+    year_markers: FastSet<String>,
+    subjects: FastMap<String, String>,
+    events: FastMap<String, String>,
+    stop: FastSet<String>,
     bylines: Vec<String>,
     credits: Vec<String>,
 }
@@ -132,6 +183,19 @@ pub struct Lexicon {
 /// Lower-case and strip Latin diacritics (and `ß` to `ss`), so "Nicolás" and "Nicolas", "März" and
 /// "marz" meet; a curly apostrophe becomes a straight one.
 pub fn fold(s: &str) -> String {
+    fold_cow(s).into_owned()
+}
+
+/// [`fold`] without allocating when the word is already folded (lower-case ASCII, most words
+/// of most texts).
+pub fn fold_cow(s: &str) -> Cow<'_, str> {
+    if s.bytes().all(|b| b.is_ascii() && !b.is_ascii_uppercase()) {
+        return Cow::Borrowed(s);
+    }
+    Cow::Owned(fold_owned(s))
+}
+
+fn fold_owned(s: &str) -> String {
     if s.is_ascii() {
         return s.to_ascii_lowercase();
     }
@@ -226,6 +290,12 @@ impl Lexicon {
             }
             lx.noun_endings
                 .extend(f.names.noun_endings.iter().map(|w| fold(w)));
+            lx.noun_markers
+                .extend(f.names.noun_markers.iter().map(|w| fold(w)));
+            lx.indefinite_markers
+                .extend(f.names.indefinite_markers.iter().map(|w| fold(w)));
+            lx.adjective_endings
+                .extend(f.names.adjective_endings.iter().map(|w| fold(w)));
             for (h, norm) in &f.claims.hedges {
                 lx.hedges.push((folded_words(h), norm.clone()));
             }
@@ -374,6 +444,21 @@ impl Lexicon {
             .any(|e| folded.ends_with(e.as_str()))
     }
 
+    /// In a language that capitalises nouns, a lower-case word (folded) that stands before a
+    /// noun and not before a name: an article, or an inflected adjective. With `generic_only`,
+    /// only the words after which even a run of several capitalised words is generic.
+    pub fn marks_noun(&self, folded: &str, generic_only: bool) -> bool {
+        if generic_only {
+            return self.indefinite_markers.contains(folded);
+        }
+        self.noun_markers.contains(folded)
+            || self.indefinite_markers.contains(folded)
+            || self
+                .adjective_endings
+                .iter()
+                .any(|e| folded.len() > e.len() + 2 && folded.ends_with(e.as_str()))
+    }
+
     /// Hedges as folded word sequences with their normal form, longest first.
     pub fn hedges(&self) -> &[(Vec<String>, String)] {
         &self.hedges
@@ -419,9 +504,12 @@ impl Lexicon {
     pub fn is_non_title_line(&self, line: &str) -> bool {
         let f = fold(line.trim());
         let first = f.split(|c: char| !c.is_alphanumeric()).next().unwrap_or("");
-        if self.bylines.iter().any(|b| b.trim_end() == first)
-            && line.split_whitespace().count() <= 8
-        {
+        // Bylines are stored with a trailing space: "by " opens "by jane doe", and a byline of
+        // several words ("written by ") is matched on the line's opening words.
+        let byline = self.bylines.iter().any(|b| {
+            b.trim_end() == first || (b.trim_end().contains(' ') && f.starts_with(b.as_str()))
+        });
+        if byline && line.split_whitespace().count() <= 8 {
             return true;
         }
         if self.credits.iter().any(|c| f.contains(c.as_str())) {
@@ -478,6 +566,15 @@ mod tests {
         assert_eq!(lx.event(&fold("freigelassen")), Some("freed"));
         assert!(lx.is_title("papst") && lx.is_title("president"));
         assert!(lx.is_stop("der") && lx.is_stop("the") && lx.is_stop("gli"));
+    }
+
+    #[test]
+    fn bylines_of_one_and_several_words_are_not_titles() {
+        let lx = lexicon();
+        assert!(lx.is_non_title_line("By Jane Doe"));
+        assert!(lx.is_non_title_line("Written by Jane Doe and John Roe"));
+        assert!(lx.is_non_title_line("Reporting by Jane Doe"));
+        assert!(!lx.is_non_title_line("Written rules for a new era of trade"));
     }
 
     #[test]

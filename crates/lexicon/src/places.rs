@@ -4,7 +4,7 @@
 use std::collections::HashMap;
 use std::sync::OnceLock;
 
-use crate::fold;
+use crate::{fold, FastMap};
 
 const FILES: &[&str] = &[
     include_str!("../data/places.tsv"),
@@ -28,11 +28,14 @@ pub struct Place {
 pub struct Places {
     places: Vec<Place>,
     /// First folded token → (folded tokens, place index), longest first.
-    index: HashMap<String, Vec<(Vec<String>, usize)>>,
+    index: FastMap<String, Vec<(Vec<String>, usize)>>,
     /// First four letters of one-word country names → (name less a final vowel, place index).
-    countries: HashMap<String, Vec<(String, usize)>>,
+    countries: FastMap<String, Vec<(String, usize)>>,
     /// Demonyms the rule cannot derive ("american", "estadounidense") → place index.
-    demonyms: HashMap<String, usize>,
+    demonyms: FastMap<String, usize>,
+    /// The same with every demonym and plural ending appended, built on first use: one lookup
+    /// instead of one per ending for every capitalised word.
+    demonym_forms: OnceLock<FastMap<String, usize>>,
 }
 
 fn prefix4(s: &str) -> &str {
@@ -44,6 +47,16 @@ pub fn name_tokens(s: &str) -> Vec<String> {
     fold(s)
         .replace('.', "")
         .split(|c: char| !(c.is_alphanumeric() || c == '\''))
+        .filter(|w| !w.is_empty())
+        .map(str::to_string)
+        .collect()
+}
+
+/// [`name_tokens`] with hyphens kept inside words ("guinea-bissau").
+fn hyphen_tokens(s: &str) -> Vec<String> {
+    fold(s)
+        .replace('.', "")
+        .split(|c: char| !(c.is_alphanumeric() || c == '\'' || c == '-'))
         .filter(|w| !w.is_empty())
         .map(str::to_string)
         .collect()
@@ -71,12 +84,23 @@ impl Places {
                     });
                     p.places.len() - 1
                 });
-                for n in names {
-                    let toks = name_tokens(n);
+                // "Guinea-Bissau" is found written with or without its hyphen: the entity
+                // tokenizer keeps a hyphen inside a word, the place index splits at it.
+                let hyphened = names.iter().filter(|n| n.contains('-')).map(|n| (*n, true));
+                for (n, keep_hyphen) in names.iter().map(|n| (*n, false)).chain(hyphened) {
+                    let toks = if keep_hyphen {
+                        hyphen_tokens(n)
+                    } else {
+                        name_tokens(n)
+                    };
                     let Some(first) = toks.first().cloned() else {
                         continue;
                     };
-                    if toks.len() == 1 && cols[1] == "country" && first.chars().count() >= 4 {
+                    if !keep_hyphen
+                        && toks.len() == 1
+                        && cols[1] == "country"
+                        && first.chars().count() >= 4
+                    {
                         let stem = first
                             .trim_end_matches(['a', 'e', 'o', 'y', 'i'])
                             .to_string();
@@ -142,18 +166,29 @@ impl Places {
     /// but its last one or two letters.
     pub fn country_of_demonym(&self, folded: &str, endings: &[String]) -> Option<&Place> {
         // Irregular forms first: the form itself, or the form and an ending ("americanos").
-        if let Some(&i) = self.demonyms.get(folded) {
-            return Some(&self.places[i]);
-        }
-        const PLURALS: &[&str] = &["s", "es", "e", "en", "n", "er", "in", "innen"];
-        for e in endings
-            .iter()
-            .map(String::as_str)
-            .chain(PLURALS.iter().copied())
-        {
-            if let Some(&i) = folded.strip_suffix(e).and_then(|s| self.demonyms.get(s)) {
-                return Some(&self.places[i]);
+        let forms = self.demonym_forms.get_or_init(|| {
+            const PLURALS: &[&str] = &["s", "es", "e", "en", "n", "er", "in", "innen"];
+            let mut m: FastMap<String, usize> = FastMap::default();
+            let mut sorted: Vec<(&String, &usize)> = self.demonyms.iter().collect();
+            sorted.sort();
+            for (d, &i) in &sorted {
+                m.insert((*d).clone(), i);
             }
+            // In the order the forms were tried before: the first ending that leaves a known
+            // demonym wins.
+            for e in endings
+                .iter()
+                .map(String::as_str)
+                .chain(PLURALS.iter().copied())
+            {
+                for (d, &i) in &sorted {
+                    m.entry(format!("{d}{e}")).or_insert(i);
+                }
+            }
+            m
+        });
+        if let Some(&i) = forms.get(folded) {
+            return Some(&self.places[i]);
         }
         if folded.chars().count() < 5 {
             return None;
@@ -220,6 +255,14 @@ mod tests {
             assert_eq!(p.lookup(name).map(|x| x.id.as_str()), Some(id), "{name}");
         }
         assert!(p.lookup("Maduro").is_none());
+        // Written with its hyphen, as the entity tokenizer keeps it, and without.
+        let gb = p.lookup("Guinea-Bissau").map(|x| x.id.clone());
+        assert!(gb.is_some());
+        assert_eq!(p.longest_at(&["guinea-bissau"]).map(|x| x.0.id.clone()), gb);
+        assert_eq!(
+            p.longest_at(&["guinea", "bissau"]).map(|x| x.0.id.clone()),
+            gb
+        );
         let endings = crate::lexicon().demonym_endings();
         for (word, id) in [
             ("venezolanos", "country/venezuela"),
