@@ -6,8 +6,8 @@
 
 mod arena;
 mod choose;
+mod classes;
 mod flags;
-mod lexicon;
 mod lines;
 mod nesting;
 mod readout;
@@ -319,16 +319,17 @@ fn extract_doc(doc: &Html, url: &str, now: DateTime<Utc>, weights: &Weights) -> 
 fn byline_author(text: &str) -> Option<String> {
     let t = collapse(text);
     let lower = t.to_lowercase();
-    let mut rest = t.as_str();
-    for p in &lexicon::lexicon().byline_prefixes {
-        if lower.starts_with(p.as_str())
-            && lower[p.len()..].starts_with([' ', ':'])
-            && t.is_char_boundary(p.len())
-        {
-            rest = t[p.len()..].trim_start_matches([' ', ':']);
-            break;
-        }
-    }
+    // The longest byline word the line opens with ("escrito por" before "por"), from the
+    // shared lexicon.
+    let opener = lexicon::lexicon()
+        .byline_words()
+        .filter(|p| {
+            lower.starts_with(p)
+                && lower[p.len()..].starts_with([' ', ':'])
+                && t.is_char_boundary(p.len())
+        })
+        .max_by_key(|p| p.len());
+    let rest = opener.map_or(t.as_str(), |p| t[p.len()..].trim_start_matches([' ', ':']));
     let rest = rest.trim().trim_end_matches([',', '|', '-', '·']).trim();
     let words = rest.split_whitespace().count();
     ((1..=6).contains(&words) && !rest.chars().any(|c| c.is_ascii_digit()))
@@ -401,8 +402,8 @@ pub fn explain(body: &str) -> String {
 
 #[cfg(test)]
 mod tests {
+    use super::classes::class_weight;
     use super::flags::hidden_style;
-    use super::lexicon::class_weight;
     use super::*;
     use scraper::Node;
 
@@ -528,6 +529,7 @@ mod tests {
             "Updated 11:21 pm CST, Tuesday, November 19, 2019",
             "Published November 20th, 2019 - 07:50 GMT",
             "sexta-feira, 22 de outubro de 2010 às 20:13",
+            "02 Ago 2017",
             "By HNN Staff | November 18, 2019 at 2:26 PM HST - Updated November 18 at 4:46 PM",
             "Image 2 of 5",
             "(Image credit: Blue Origin)",
@@ -670,6 +672,14 @@ mod tests {
         assert_eq!(extract_html(&meta).authors, vec!["Luis Gómez"]);
         assert_eq!(byline_author("Posted on 12 May 2024"), None);
         assert_eq!(byline_author("von Max Müller"), Some("Max Müller".into()));
+        assert_eq!(
+            byline_author("Escrito por Ana Pérez"),
+            Some("Ana Pérez".into())
+        );
+        assert_eq!(
+            byline_author("Autor: Jan Kowalski"),
+            Some("Jan Kowalski".into())
+        );
     }
 
     #[test]
