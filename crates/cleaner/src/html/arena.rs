@@ -177,6 +177,11 @@ pub(super) fn collect<'a>(doc: &'a Html, cx: Ctx<'_>) -> Walk<'a> {
     let mut in_ld = false;
     let mut in_h1: Option<usize> = None;
     let mut in_byline: Option<usize> = None;
+    // Microdata: inside the first `itemprop=author` element, the `itemprop=name` element or
+    // `<meta itemprop=name content>` is the name alone (forum and Q&A pages put badges,
+    // reputation and dates beside it).
+    let mut in_author: Option<usize> = None;
+    let mut in_author_name: Option<usize> = None;
     for edge in doc.tree.root().traverse() {
         match edge {
             Edge::Open(node) => match node.value() {
@@ -296,6 +301,21 @@ pub(super) fn collect<'a>(doc: &'a Html, cx: Ctx<'_>) -> Walk<'a> {
                         }
                         _ => {}
                     }
+                    if in_author.is_some() && meta.author_name.is_empty() {
+                        if at.itemprop == Some("name") {
+                            match (tag, at.content) {
+                                ("meta", Some(c)) => meta.author_name.push_str(c),
+                                _ => in_author_name = Some(stack.len()),
+                            }
+                        }
+                    } else if in_author.is_none()
+                        && meta.author_name.is_empty()
+                        && dead_depth == 0
+                        && at.itemprop == Some("author")
+                        && !matches!(tag, "meta" | "link")
+                    {
+                        in_author = Some(stack.len());
+                    }
                     if in_byline.is_none()
                         && meta.byline.is_empty()
                         && dead_depth == 0
@@ -323,6 +343,9 @@ pub(super) fn collect<'a>(doc: &'a Html, cx: Ctx<'_>) -> Walk<'a> {
                     }
                     if in_h1.is_some() {
                         meta.h1.push_str(text);
+                    }
+                    if in_author_name.is_some() && meta.author_name.len() < 200 {
+                        meta.author_name.push_str(text);
                     }
                     if in_byline.is_some() && meta.byline.len() < 200 {
                         meta.byline.push_str(text);
@@ -362,6 +385,12 @@ pub(super) fn collect<'a>(doc: &'a Html, cx: Ctx<'_>) -> Walk<'a> {
                 };
                 if in_h1 == Some(stack.len()) {
                     in_h1 = None;
+                }
+                if in_author_name == Some(stack.len()) {
+                    in_author_name = None;
+                }
+                if in_author == Some(stack.len()) {
+                    in_author = None;
                 }
                 if in_byline == Some(stack.len()) {
                     in_byline = None;

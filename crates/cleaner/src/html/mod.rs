@@ -112,6 +112,9 @@ struct Body {
     top_score: f32,
     second: f32,
     retried: bool,
+    /// The microdata author name and byline text of a `<noscript>` body (forums render
+    /// their posts, with the poster's name, there), for pages whose own markup has none.
+    names: (String, String),
 }
 
 impl Body {
@@ -152,6 +155,7 @@ fn body_of(items: &[arena::Item<'_>], title: &str, cx: Ctx<'_>) -> Body {
         top_score,
         second,
         retried: cx.relaxed,
+        names: Default::default(),
     }
 }
 
@@ -192,6 +196,7 @@ fn retry<'a>(
             let w = walk(&inner, strict);
             let mut b = body_of(&w.items, title, strict);
             b.retried = true;
+            b.names = (w.meta.author_name, w.meta.byline);
             if b.beats(&best) {
                 best = b;
             }
@@ -226,6 +231,7 @@ fn extract_doc(doc: &Html, url: &str, now: DateTime<Utc>, weights: &Weights) -> 
         found,
         top_score,
         second,
+        names: (noscript_author, noscript_byline),
         ..
     } = body;
     let mut words: usize = paragraphs
@@ -280,8 +286,18 @@ fn extract_doc(doc: &Html, url: &str, now: DateTime<Utc>, weights: &Weights) -> 
         })
         .unwrap_or_default()
     };
+    // Then the page's own markup: a microdata author name, else a byline element's text (from
+    // a `<noscript>` body when that is where the text came from).
+    let (author_name, byline) = if c.author_name.trim().is_empty() && c.byline.is_empty() {
+        (noscript_author.as_str(), noscript_byline.as_str())
+    } else {
+        (c.author_name.as_str(), c.byline.as_str())
+    };
     if authors.is_empty() {
-        authors.extend(byline_author(&c.byline));
+        authors.extend(byline_author(author_name));
+    }
+    if authors.is_empty() {
+        authors.extend(byline_author(byline));
     }
     authors.dedup();
     let published = meta::published(&c, &ld, url, now);
@@ -332,8 +348,12 @@ fn byline_author(text: &str) -> Option<String> {
     let rest = opener.map_or(t.as_str(), |p| t[p.len()..].trim_start_matches([' ', ':']));
     let rest = rest.trim().trim_end_matches([',', '|', '-', '·']).trim();
     let words = rest.split_whitespace().count();
-    ((1..=6).contains(&words) && !rest.chars().any(|c| c.is_ascii_digit()))
-        .then(|| rest.to_string())
+    // A number standing alone ("12 May 2024", "3:45") makes it a date line; digits inside a
+    // word are part of a user name ("archuser38013").
+    let number = rest
+        .split_whitespace()
+        .any(|w| w.chars().any(|c| c.is_ascii_digit()) && !w.chars().any(char::is_alphabetic));
+    ((1..=6).contains(&words) && !number).then(|| rest.to_string())
 }
 
 /// Debugging aid for tuning: top candidates and large boilerplate-flagged blocks of a page.
@@ -680,6 +700,35 @@ mod tests {
             byline_author("Autor: Jan Kowalski"),
             Some("Jan Kowalski".into())
         );
+    }
+
+    #[test]
+    fn forum_and_q_and_a_authors() {
+        let post =
+            "<p>The opening post asks a question at some length, with commas, and a full stop.</p>";
+        // Microdata: the name inside the author element, not its badges and counts.
+        let page = format!(
+            r#"<html><body><div class="question"><div class="user-details" itemprop="author" itemscope><a href="/u/1">archuser38013</a><meta itemprop="name" content="archuser38013"><span>1,234</span> <span>3 gold badges</span></div>{post}</div></body></html>"#
+        );
+        assert_eq!(extract_html(&page).authors, vec!["archuser38013"]);
+        // JSON-LD: the question of a Q&A page and a forum posting name the asker and poster;
+        // an FAQ page's questions are not the page's title.
+        let ld = |json: &str| {
+            format!(
+                r#"<html><head><title>T</title><script type="application/ld+json">{json}</script></head><body>{post}</body></html>"#
+            )
+        };
+        let qa = ld(
+            r#"{"@type":"QAPage","mainEntity":{"@type":"Question","name":"Q","author":{"@type":"Person","name":"drat"}}}"#,
+        );
+        assert_eq!(extract_html(&qa).authors, vec!["drat"]);
+        let thread = ld(
+            r#"{"@type":"DiscussionForumPosting","headline":"H","author":{"@type":"Person","name":"felixen"}}"#,
+        );
+        assert_eq!(extract_html(&thread).authors, vec!["felixen"]);
+        let faq = ld(r#"{"@type":"FAQPage","mainEntity":[{"@type":"Question","name":"Why?"}]}"#);
+        assert_eq!(extract_html(&faq).title, "T");
+        assert_eq!(byline_author("InsaneSnow45"), Some("InsaneSnow45".into()));
     }
 
     #[test]
