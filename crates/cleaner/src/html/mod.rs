@@ -67,6 +67,8 @@ pub struct HtmlExtract {
     pub retried: bool,
     /// Non-space characters of all text on the page outside scripts and styles.
     pub page_chars: usize,
+    /// The kind of page it declares (`og:type`: "article", "website", "product").
+    pub declared_type: Option<String>,
 }
 
 fn nonempty(s: Option<&str>) -> Option<String> {
@@ -327,6 +329,7 @@ fn extract_doc(doc: &Html, url: &str, now: DateTime<Utc>, weights: &Weights) -> 
             .map_or(0.0, link_density),
         retried,
         page_chars: items.first().map_or(0, |r| r.raw as usize),
+        declared_type: nonempty(c.meta(&["og:type"])),
     }
 }
 
