@@ -669,6 +669,51 @@ mod tests {
     }
 
     #[test]
+    fn a_page_of_sections_under_main_is_read_whole() {
+        // A service page: one longer section, four short ones, each in its own wrappers and
+        // classes; together the short ones hold most of the text.
+        let para = |c: &str| {
+            format!("<p>Section {c} explains the service with a sentence of plain text, commas, and a full stop, then one more clause.</p>")
+        };
+        let long = format!(
+            r#"<section class="intro"><div class="wrap"><div class="inner"><h2>Intro</h2>{}</div></div></section>"#,
+            para("intro").repeat(5)
+        );
+        let sections: String = ["benefits", "how-it-works", "pricing", "faq"]
+            .iter()
+            .enumerate()
+            .map(|(i, c)| {
+                format!(
+                    r#"<section class="{c}"><div class="wrap-{i}"><div class="inner-{i}"><h2>About {c}</h2>{}{}</div></div></section>"#,
+                    para(c),
+                    para(c)
+                )
+            })
+            .collect();
+        let sections = format!("{long}{sections}");
+        let page = format!(
+            r#"<html><body><nav><a href="/">Home</a> <a href="/x">Services</a></nav><main>{sections}</main><footer><p>All rights reserved by the company, since a long time ago.</p></footer></body></html>"#
+        );
+        let text = extract_html(&page).paragraphs.join("\n");
+        for c in ["intro", "benefits", "how-it-works", "pricing", "faq"] {
+            assert!(
+                text.contains(&format!("Section {c} explains")),
+                "{c}: {text}"
+            );
+        }
+        assert!(!text.contains("rights reserved"));
+        // Without the rule one section is read.
+        let off = Weights {
+            main_share: 0.0,
+            ..Weights::default()
+        };
+        let one = extract_html_with(&page, "", Utc::now(), &off)
+            .paragraphs
+            .len();
+        assert_eq!(one, 6, "the intro section alone");
+    }
+
+    #[test]
     fn bodies_only_in_noscript_and_soft_hyphens() {
         let para = "A forum rendered for clients without script keeps every post in its noscript block, and this is one of them with enough words. ";
         let page = format!(
