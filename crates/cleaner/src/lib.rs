@@ -136,8 +136,8 @@ pub fn clean_with(
 /// latest full date; on an HTML page only a full date at the start of the text. A page that
 /// states no date in its metadata is mostly not an article (a product, service or listing
 /// page), and the dates in its text are offers, events and copyright years: on WCXB-dev the
-/// dateline and latest-date fallbacks were wrong on 60 of 68 such pages. An article with none
-/// stays undated; the fetch time is never its date.
+/// unrestricted fallback dated 90 pages, 10 of them right. An article with none stays undated;
+/// the fetch time is never its date.
 fn date_from_text(
     raw: &RawArticle,
     now: chrono::DateTime<chrono::Utc>,
