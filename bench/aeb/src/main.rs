@@ -703,6 +703,8 @@ fn main() -> Result<()> {
                 row["without"] = json!([lf, page.without.len()]);
                 row["ms"] = json!(best);
                 if page.set == Set::Wcxb {
+                    // What was found, to read the metadata misses page by page.
+                    row["got"] = json!([got.title, got.author, got.date]);
                     row["meta"] = json!([
                         title_ok(&page.title, got.title.as_deref()),
                         author_ok(&page.author, got.author.as_deref()),

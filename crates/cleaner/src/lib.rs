@@ -30,6 +30,10 @@ pub const MAX_DOCUMENT_BYTES: usize = 8 * 1024 * 1024;
 /// `too_large`): parsing cost grows with depth times tags, and no article nests this deep.
 pub const MAX_NESTING: usize = 10_000;
 
+/// On an HTML page a date in the text counts only near the start: the publication-date
+/// header (600 characters) and room for a date that starts there to end.
+const HTML_DATE_CHARS: usize = 800;
+
 /// Articles with fewer words than this and a paywall marker are judged `paywalled`.
 const PAYWALL_WORDS: usize = 150;
 
@@ -83,6 +87,9 @@ pub fn clean_with(
         },
     };
     let html = matches!(media.as_str(), "text/html" | "application/xhtml+xml");
+    // Whether a date written in the text may date the document (not where an HTML page
+    // declares itself something other than an article).
+    let mut text_dates = true;
     let text = matches!(
         media.as_str(),
         "text/plain" | "text/markdown" | "text/x-markdown" | ""
@@ -98,7 +105,7 @@ pub fn clean_with(
         out.outcome = Outcome::TooLarge;
         out.meta.reason = Some(format!("markup nested deeper than {MAX_NESTING} levels"));
     } else if html {
-        clean_html(raw, now, weights, &mut out);
+        text_dates = clean_html(raw, now, weights, &mut out);
     } else if text {
         let x = extract_text(&raw.body);
         out.title = x.title;
@@ -110,7 +117,7 @@ pub fn clean_with(
         out.outcome = Outcome::UnsupportedContentType;
         out.meta.reason = Some(format!("content type {media:?} is neither HTML nor text"));
     }
-    if (html || text) && out.outcome == Outcome::Ok && out.published.is_none() {
+    if (html || text) && out.outcome == Outcome::Ok && out.published.is_none() && text_dates {
         date_from_text(raw, now, html, &mut out);
     }
     if out.outcome == Outcome::Ok && word_count(&out) < MIN_WORDS {
@@ -124,9 +131,13 @@ pub fn clean_with(
     out
 }
 
-/// Where metadata gives no date: the URL (`/2025/07/18/`), then a date written in the text (a
-/// date line or dateline near the start, else the latest full date), in any of the six languages.
-/// An article with none stays undated; the fetch time is never its date.
+/// Where metadata gives no date: the URL (`/2025/07/18/`), then a date written in the text, in
+/// any of the six languages: in plain text a date line or dateline near the start, else the
+/// latest full date; on an HTML page only a full date at the start of the text. A page that
+/// states no date in its metadata is mostly not an article (a product, service or listing
+/// page), and the dates in its text are offers, events and copyright years: on WCXB-dev the
+/// unrestricted fallback dated 90 pages, 10 of them right. An article with none stays undated;
+/// the fetch time is never its date.
 fn date_from_text(
     raw: &RawArticle,
     now: chrono::DateTime<chrono::Utc>,
@@ -146,9 +157,21 @@ fn date_from_text(
         return;
     }
     // Plain text keeps its date lines ("Published December 8, 2022"), which cleaning drops.
-    let body = if html { out.text() } else { raw.body.clone() };
+    // A page's text is read only as far as a header date can start (and end), which also
+    // saves reading dates out of a whole listing.
+    let body = if html {
+        let text = out.text();
+        match text.char_indices().nth(HTML_DATE_CHARS) {
+            Some((i, _)) => text[..i].to_string(),
+            None => text,
+        }
+    } else {
+        raw.body.clone()
+    };
     let reference = raw.fetched_at.min(now);
-    if let Some((d, _, confidence)) = lexicon::dates::publication_date(&body, reference) {
+    let found = lexicon::dates::publication_date(&body, reference)
+        .filter(|(_, found, _)| !html || matches!(found, lexicon::dates::Found::Header));
+    if let Some((d, _, confidence)) = found {
         if let Some(d) = noon(d).and_then(|d| meta::plausible(d, now)) {
             out.published = Some(d);
             out.meta.published_from = Some(DatedFrom {
@@ -167,13 +190,16 @@ fn word_count(a: &CleanArticle) -> usize {
         .sum()
 }
 
+/// Fill `out` from an HTML page; returns whether a date in the text may date it (the page
+/// declares no type other than an article's).
 fn clean_html(
     raw: &RawArticle,
     now: chrono::DateTime<chrono::Utc>,
     weights: &Weights,
     out: &mut CleanArticle,
-) {
+) -> bool {
     let x = extract_html_with(&raw.body, &raw.url, now, weights);
+    let text_dates = x.declared_type.as_deref().is_none_or(is_article_kind);
     // The page's own headline beats the feed entry's title; the entry's is the fallback.
     if !x.title.is_empty() {
         out.title = x.title;
@@ -206,7 +232,7 @@ fn clean_html(
         if let Some((outcome, why)) = blocked(&raw.body, x.page_chars) {
             out.outcome = outcome;
             out.meta.reason = Some(why.to_string());
-            return;
+            return text_dates;
         }
     }
     if x.paywall_marked && words < PAYWALL_WORDS {
@@ -221,6 +247,14 @@ fn clean_html(
         out.outcome = Outcome::NotArticle;
         out.meta.reason = Some("mostly links, little running text".into());
     }
+    text_dates
+}
+
+/// An `og:type` that an article declares ("article", "blog", "news..."); "website",
+/// "product", "profile" and the like are pages of other kinds.
+fn is_article_kind(kind: &str) -> bool {
+    let k = kind.trim().to_ascii_lowercase();
+    k.is_empty() || k.starts_with("article") || k.starts_with("blog") || k.starts_with("news")
 }
 
 /// A page with more visible text than this is not an interstitial, whatever captcha widget or
@@ -318,6 +352,28 @@ mod tests {
     fn unsupported_content_type_is_an_outcome_not_an_error() {
         let c = clean(&raw("application/pdf", "%PDF"));
         assert_eq!(c.outcome, Outcome::UnsupportedContentType);
+    }
+
+    #[test]
+    fn text_dates_on_pages_only_at_the_start_and_only_on_articles() {
+        let para = "<p>The story goes on for a while, with commas, clauses and enough words to be a body of text that the cleaner keeps as the article.</p>";
+        let page = |og: &str, first: &str| {
+            format!(
+                r#"<html><head><meta property="og:type" content="{og}"></head><body><article><p>{first}</p>{para}{para}{para}{para}{para}{para}<p>The offer ends on March 3, 2025, as the shop says.</p></article></body></html>"#
+            )
+        };
+        let dated = |body: String| {
+            clean_at(&raw("text/html", &body), chrono::Utc::now())
+                .published
+                .map(|d| d.date_naive().to_string())
+        };
+        // A date at the start of an article dates it.
+        let opening = "On December 8, 2022, the council voted on the plan, officials said.";
+        assert_eq!(dated(page("article", opening)), Some("2022-12-08".into()));
+        // A date further into the text does not (an offer, an event).
+        assert_eq!(dated(page("article", "A first line of text here.")), None);
+        // A page declaring itself a product is not dated by its text.
+        assert_eq!(dated(page("product", opening)), None);
     }
 
     #[test]

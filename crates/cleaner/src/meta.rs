@@ -17,6 +17,8 @@ pub(crate) struct Collected<'a> {
     /// Text of the first element marked as the author (`rel=author`, `itemprop=author`, an
     /// author class), for pages whose metadata names none.
     pub byline: String,
+    /// The microdata name (`itemprop=name`) inside the first `itemprop=author` element.
+    pub author_name: String,
     /// `<link rel=canonical href>`.
     pub canonical: Option<&'a str>,
     /// Bodies of `<script type=application/ld+json>`.
@@ -56,11 +58,11 @@ pub(crate) struct LdArticle {
 
 fn is_article_type(v: &Value) -> bool {
     let t = |s: &str| {
+        // Forum threads describe their opening post as a posting (XenForo, Invision:
+        // DiscussionForumPosting): its name, date and author are the page's.
         s.ends_with("Article")
-            || matches!(
-                s,
-                "BlogPosting" | "Report" | "LiveBlogPosting" | "Review" | "WebPage" | "Posting"
-            )
+            || s.ends_with("Posting")
+            || matches!(s, "Report" | "Review" | "WebPage")
     };
     match v.get("@type") {
         Some(Value::String(s)) => t(s),
@@ -108,11 +110,20 @@ pub(crate) fn json_ld(blocks: &[&str]) -> LdArticle {
             continue;
         };
         let mut stack = vec![&root];
+        let mut qa_page = false;
         while let Some(v) = stack.pop() {
             match v {
                 Value::Array(a) => stack.extend(a.iter().rev()),
                 Value::Object(o) => {
-                    if is_article_type(v) {
+                    // A Q&A page's main entity is its question (Discourse, NodeBB, Stack
+                    // Exchange): the asker is the page's author. An FAQ page's questions are
+                    // not the page's subject, so a Question counts only there.
+                    let question = qa_page
+                        && matches!(o.get("@type"), Some(Value::String(s)) if s == "Question");
+                    if matches!(o.get("@type"), Some(Value::String(s)) if s == "QAPage") {
+                        qa_page = true;
+                    }
+                    if is_article_type(v) || question {
                         let is_page =
                             matches!(o.get("@type"), Some(Value::String(s)) if s == "WebPage");
                         let dst = if is_page { &mut webpage } else { &mut out };

@@ -22,8 +22,15 @@ fn norm(w: &str) -> String {
 fn norm_key(w: &str) -> u64 {
     let t = w.trim_matches(|c: char| !c.is_alphanumeric());
     let mut h: u64 = 0xcbf2_9ce4_8422_2325;
-    for c in t.chars().flat_map(char::to_lowercase) {
-        h = (h ^ u64::from(c)).wrapping_mul(0x0100_0000_01b3);
+    if t.is_ascii() {
+        // Most words: byte-wise lower-casing, the same key as the general path below.
+        for b in t.bytes() {
+            h = (h ^ u64::from(b.to_ascii_lowercase())).wrapping_mul(0x0100_0000_01b3);
+        }
+    } else {
+        for c in t.chars().flat_map(char::to_lowercase) {
+            h = (h ^ u64::from(c)).wrapping_mul(0x0100_0000_01b3);
+        }
     }
     if t.is_empty() {
         0

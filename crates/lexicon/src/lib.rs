@@ -397,6 +397,12 @@ impl Lexicon {
             || self.date_line_words.iter().any(|w| w == folded)
     }
 
+    /// Words that open a byline before the author's name ("by", "von", "escrito por"), folded,
+    /// in file order.
+    pub fn byline_words(&self) -> impl Iterator<Item = &str> {
+        self.bylines.iter().map(|b| b.trim_end())
+    }
+
     /// A title, honorific or role that comes before a name.
     pub fn is_title(&self, folded: &str) -> bool {
         self.titles.contains(folded.trim_end_matches('.'))

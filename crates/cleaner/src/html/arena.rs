@@ -3,10 +3,13 @@
 //! the page metadata on the way.
 
 use ego_tree::iter::Edge;
+use scraper::node::Element;
 use scraper::{Html, Node};
 
 use super::flags::*;
-use super::lexicon::{class_weight, lexicon};
+use std::collections::HashMap;
+
+use super::classes::{name_verdict, sign as class_sign, ClassInfo};
 use super::score::settle;
 use super::weights::Ctx;
 use crate::meta::Collected;
@@ -85,6 +88,65 @@ pub(super) fn non_ws_chars(s: &str) -> (u32, u32) {
     (n, commas)
 }
 
+/// The attributes the walk reads, gathered in one pass over an element's attributes (looking
+/// each up by name interns the name on every call, which cost more than the rest of the walk).
+#[derive(Default)]
+struct Attrs<'a> {
+    href: Option<&'a str>,
+    name: Option<&'a str>,
+    class: &'a str,
+    id: &'a str,
+    hidden: bool,
+    aria_hidden: Option<&'a str>,
+    style: Option<&'a str>,
+    role: Option<&'a str>,
+    itemprop: Option<&'a str>,
+    property: Option<&'a str>,
+    http_equiv: Option<&'a str>,
+    content: Option<&'a str>,
+    rel: Option<&'a str>,
+    kind: Option<&'a str>,
+    datetime: Option<&'a str>,
+    pubdate: bool,
+    lang: Option<&'a str>,
+    xml_lang: Option<&'a str>,
+}
+
+impl<'a> Attrs<'a> {
+    fn of(el: &'a Element) -> Self {
+        let mut a = Attrs::default();
+        for (k, v) in el.attrs.iter() {
+            // Namespaced attributes (`xlink:href` in SVG) are not the ones looked up by name.
+            if !k.ns.is_empty() {
+                continue;
+            }
+            let v: &'a str = v;
+            match &*k.local {
+                "href" => a.href = Some(v),
+                "name" => a.name = Some(v),
+                "class" => a.class = v,
+                "id" => a.id = v,
+                "hidden" => a.hidden = true,
+                "aria-hidden" => a.aria_hidden = Some(v),
+                "style" => a.style = Some(v),
+                "role" => a.role = Some(v),
+                "itemprop" => a.itemprop = Some(v),
+                "property" => a.property = Some(v),
+                "http-equiv" => a.http_equiv = Some(v),
+                "content" => a.content = Some(v),
+                "rel" => a.rel = Some(v),
+                "type" => a.kind = Some(v),
+                "datetime" => a.datetime = Some(v),
+                "pubdate" => a.pubdate = true,
+                "lang" => a.lang = Some(v),
+                "xml:lang" => a.xml_lang = Some(v),
+                _ => {}
+            }
+        }
+        a
+    }
+}
+
 /// The DOM as a flat arena, plus the metadata collected on the way.
 pub(super) struct Walk<'a> {
     pub(super) items: Vec<Item<'a>>,
@@ -108,17 +170,24 @@ pub(super) fn collect<'a>(doc: &'a Html, cx: Ctx<'_>) -> Walk<'a> {
     // Nearest enclosing block (non-inline element), to attribute flow text to its paragraph.
     let mut blocks: Vec<u32> = Vec::with_capacity(64);
     let mut buf = String::new();
+    let mut class_info: HashMap<&'a str, ClassInfo> = HashMap::new();
     let mut paywall_marked = false;
     let mut dead_depth = 0usize;
     let mut in_title = false;
     let mut in_ld = false;
     let mut in_h1: Option<usize> = None;
     let mut in_byline: Option<usize> = None;
+    // Microdata: inside the first `itemprop=author` element, the `itemprop=name` element or
+    // `<meta itemprop=name content>` is the name alone (forum and Q&A pages put badges,
+    // reputation and dates beside it).
+    let mut in_author: Option<usize> = None;
+    let mut in_author_name: Option<usize> = None;
     for edge in doc.tree.root().traverse() {
         match edge {
             Edge::Open(node) => match node.value() {
                 Node::Element(el) => {
                     let tag = el.name();
+                    let at = Attrs::of(el);
                     let parent = stack.last().copied().unwrap_or(NONE);
                     let pflags = items.get(parent as usize).map_or(0, |p| p.flags);
                     let mut flags = 0u16;
@@ -134,9 +203,7 @@ pub(super) fn collect<'a>(doc: &'a Html, cx: Ctx<'_>) -> Walk<'a> {
                     match tag {
                         // A named anchor without href (`<a name>`) is a target, not a link;
                         // left unclosed it would turn the rest of the page into link text.
-                        "a" if el.attr("href").is_some() || el.attr("name").is_none() => {
-                            flags |= LINK
-                        }
+                        "a" if at.href.is_some() || at.name.is_none() => flags |= LINK,
                         "br" | "hr" => flags |= BR,
                         "h1" | "h2" | "h3" | "h4" | "h5" | "h6" => flags |= HEADING,
                         "ul" | "ol" | "dl" => flags |= LIST,
@@ -146,13 +213,16 @@ pub(super) fn collect<'a>(doc: &'a Html, cx: Ctx<'_>) -> Walk<'a> {
                     if is_boiler_tag(tag) {
                         flags |= TAG_BOILER;
                     }
-                    let class = el.attr("class").unwrap_or("");
-                    let id = el.id().unwrap_or("");
-                    let (sign, neg) = if class.is_empty() && id.is_empty() {
-                        (0.0, false)
+                    let (class, id) = (at.class, at.id);
+                    let ci = if class.is_empty() {
+                        ClassInfo::default()
                     } else {
-                        class_weight(class, id, &mut buf)
+                        *class_info
+                            .entry(class)
+                            .or_insert_with(|| ClassInfo::of(class, &mut buf))
                     };
+                    let (ip, in_) = name_verdict(id, &mut buf);
+                    let (sign, neg) = class_sign(ci.pos || ip, ci.neg || in_);
                     let mut weight = if sign > 0.0 {
                         cx.w.class_positive
                     } else if sign < 0.0 {
@@ -165,16 +235,16 @@ pub(super) fn collect<'a>(doc: &'a Html, cx: Ctx<'_>) -> Walk<'a> {
                     {
                         flags |= CLASS_NEG;
                     }
-                    if class.contains("paywall") || id.contains("paywall") {
+                    if ci.paywall || id.contains("paywall") {
                         paywall_marked = true;
                     }
-                    if el.attr("hidden").is_some()
-                        || el.attr("aria-hidden").is_some_and(|v| v == "true")
-                        || el.attr("style").is_some_and(hidden_style)
+                    if at.hidden
+                        || at.aria_hidden.is_some_and(|v| v == "true")
+                        || at.style.is_some_and(hidden_style)
                     {
                         flags |= HIDDEN;
                     }
-                    if let Some(role) = el.attr("role") {
+                    if let Some(role) = at.role {
                         if matches!(
                             role,
                             "navigation"
@@ -190,7 +260,7 @@ pub(super) fn collect<'a>(doc: &'a Html, cx: Ctx<'_>) -> Walk<'a> {
                             flags |= TAG_BOILER;
                         }
                     }
-                    if matches!(el.attr("itemprop"), Some("articleBody" | "text")) {
+                    if matches!(at.itemprop, Some("articleBody" | "text")) {
                         weight += cx.w.itemprop_body;
                     }
                     if tag == "article" {
@@ -198,12 +268,8 @@ pub(super) fn collect<'a>(doc: &'a Html, cx: Ctx<'_>) -> Walk<'a> {
                     }
                     match tag {
                         "meta" => {
-                            let key = el
-                                .attr("property")
-                                .or_else(|| el.attr("name"))
-                                .or_else(|| el.attr("itemprop"))
-                                .or_else(|| el.attr("http-equiv"));
-                            if let (Some(k), Some(c)) = (key, el.attr("content")) {
+                            let key = at.property.or(at.name).or(at.itemprop).or(at.http_equiv);
+                            if let (Some(k), Some(c)) = (key, at.content) {
                                 meta.metas.push((k, c));
                             }
                         }
@@ -213,41 +279,50 @@ pub(super) fn collect<'a>(doc: &'a Html, cx: Ctx<'_>) -> Walk<'a> {
                                     .attr("rel")
                                     .is_some_and(|r| r.eq_ignore_ascii_case("canonical")) =>
                         {
-                            meta.canonical = el.attr("href");
+                            meta.canonical = at.href;
                         }
                         "title" => in_title = meta.title_tag.is_empty(),
                         "script" => {
-                            in_ld = el
-                                .attr("type")
+                            in_ld = at
+                                .kind
                                 .is_some_and(|t| t.eq_ignore_ascii_case("application/ld+json"));
                         }
                         "time" => {
-                            if let Some(dt) = el.attr("datetime") {
-                                let marked = el.attr("pubdate").is_some()
-                                    || el.attr("itemprop").is_some_and(|p| p == "datePublished")
+                            if let Some(dt) = at.datetime {
+                                let marked = at.pubdate
+                                    || at.itemprop.is_some_and(|p| p == "datePublished")
                                     || class.contains("publish");
                                 meta.times.push((dt, marked));
                             }
                         }
-                        "html" => meta.lang = el.attr("lang").or_else(|| el.attr("xml:lang")),
+                        "html" => meta.lang = at.lang.or(at.xml_lang),
                         "h1" if in_h1.is_none() && meta.h1.is_empty() && dead_depth == 0 => {
                             in_h1 = Some(stack.len());
                         }
                         _ => {}
                     }
+                    if in_author.is_some() && meta.author_name.is_empty() {
+                        if at.itemprop == Some("name") {
+                            match (tag, at.content) {
+                                ("meta", Some(c)) => meta.author_name.push_str(c),
+                                _ => in_author_name = Some(stack.len()),
+                            }
+                        }
+                    } else if in_author.is_none()
+                        && meta.author_name.is_empty()
+                        && dead_depth == 0
+                        && at.itemprop == Some("author")
+                        && !matches!(tag, "meta" | "link")
+                    {
+                        in_author = Some(stack.len());
+                    }
                     if in_byline.is_none()
                         && meta.byline.is_empty()
                         && dead_depth == 0
                         && !matches!(tag, "meta" | "link")
-                        && (el.attr("rel").is_some_and(|r| r.contains("author"))
-                            || el.attr("itemprop") == Some("author")
-                            || (class.contains("uthor") || class.contains("yline"))
-                                && class.split_ascii_whitespace().any(|c| {
-                                    lexicon()
-                                        .author_classes
-                                        .iter()
-                                        .any(|a| a.eq_ignore_ascii_case(c))
-                                }))
+                        && (at.rel.is_some_and(|r| r.contains("author"))
+                            || at.itemprop == Some("author")
+                            || ci.author)
                     {
                         in_byline = Some(stack.len());
                     }
@@ -268,6 +343,9 @@ pub(super) fn collect<'a>(doc: &'a Html, cx: Ctx<'_>) -> Walk<'a> {
                     }
                     if in_h1.is_some() {
                         meta.h1.push_str(text);
+                    }
+                    if in_author_name.is_some() && meta.author_name.len() < 200 {
+                        meta.author_name.push_str(text);
                     }
                     if in_byline.is_some() && meta.byline.len() < 200 {
                         meta.byline.push_str(text);
@@ -307,6 +385,12 @@ pub(super) fn collect<'a>(doc: &'a Html, cx: Ctx<'_>) -> Walk<'a> {
                 };
                 if in_h1 == Some(stack.len()) {
                     in_h1 = None;
+                }
+                if in_author_name == Some(stack.len()) {
+                    in_author_name = None;
+                }
+                if in_author == Some(stack.len()) {
+                    in_author = None;
                 }
                 if in_byline == Some(stack.len()) {
                     in_byline = None;

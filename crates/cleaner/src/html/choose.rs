@@ -147,6 +147,9 @@ pub(super) fn choose(items: &[Item<'_>], cx: Ctx<'_>) -> (Vec<u32>, f32, f32) {
     if let Some(group) = repeated(items, top, &out, cx) {
         out = group;
     }
+    if let Some(main) = main_whole(items, top, &out, cx) {
+        out = vec![main];
+    }
     (out, top_score, second)
 }
 
@@ -203,6 +206,30 @@ fn repeated(items: &[Item<'_>], top: u32, chosen: &[u32], cx: Ctx<'_>) -> Option
         up += 1;
     }
     best.map(|(_, g)| g)
+}
+
+/// A page built of many sections under `<main>` (service, product and landing pages), of
+/// which the choice holds one: when the choice holds less than `main_share` of the text of the
+/// `<main>` around it and that `<main>` has little link text, the whole `<main>` is the body
+/// (its boilerplate-named blocks and link lists are still skipped on read-out).
+fn main_whole(items: &[Item<'_>], top: u32, chosen: &[u32], cx: Ctx<'_>) -> Option<u32> {
+    if cx.w.main_share <= 0.0 {
+        return None;
+    }
+    let chosen_chars: u32 = chosen.iter().map(|&c| items[c as usize].chars).sum();
+    let mut a = items[top as usize].parent;
+    while let Some(anc) = items.get(a as usize) {
+        if matches!(anc.tag, "body" | "html") || anc.flags & (BOILER | UNDER) != 0 {
+            return None;
+        }
+        if anc.tag == "main" {
+            return (link_density(anc) <= cx.w.chunk_max_link_density
+                && (chosen_chars as f32) < cx.w.main_share * anc.chars as f32)
+                .then_some(a);
+        }
+        a = anc.parent;
+    }
+    None
 }
 
 pub(super) fn ends_sentence(items: &[Item<'_>], i: u32) -> bool {

@@ -1,6 +1,6 @@
 //! Line filters: page furniture that survives inside the chosen block.
 
-use super::lexicon::lexicon;
+use super::classes::classes;
 
 /// Short lines that are page furniture wherever they appear.
 pub(super) fn is_furniture(p: &str) -> bool {
@@ -9,7 +9,7 @@ pub(super) fn is_furniture(p: &str) -> bool {
     }
     let l = p.trim().to_lowercase();
     let l = l.trim_end_matches([':', '.', '!', '…']);
-    let lex = lexicon();
+    let lex = classes();
     let words = l.split_whitespace().count();
     if lex.furniture_exact.contains(l)
         || (words <= 12
@@ -77,9 +77,10 @@ pub(super) fn same_text(a: &str, b: &str) -> bool {
             .eq(b.chars().flat_map(char::to_lowercase))
 }
 
-/// A line made of a date and time only ("Nov. 19, 2019, 8:41 AM UTC", "2019-04-10 10:43").
+/// A line made of a date and time only ("Nov. 19, 2019, 8:41 AM UTC", "2019-04-10 10:43"):
+/// numbers and the shared lexicon's calendar words (months, weekdays, times, zones, joiners).
 pub(super) fn is_dateline(l: &str) -> bool {
-    let lex = lexicon();
+    let lex = lexicon::lexicon();
     let mut digits = 0;
     for tok in l
         .split(|c: char| !c.is_alphanumeric())
@@ -89,7 +90,7 @@ pub(super) fn is_dateline(l: &str) -> bool {
         let num = tok.trim_end_matches(['s', 't', 'n', 'd', 'r', 'h']);
         if !num.is_empty() && num.chars().all(|c| c.is_ascii_digit()) {
             digits += 1;
-        } else if !lex.date_words.contains(tok) {
+        } else if !lex.is_calendar_word(&lexicon::fold(tok)) {
             return false;
         }
     }

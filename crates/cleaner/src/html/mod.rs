@@ -6,8 +6,8 @@
 
 mod arena;
 mod choose;
+mod classes;
 mod flags;
-mod lexicon;
 mod lines;
 mod nesting;
 mod readout;
@@ -67,6 +67,8 @@ pub struct HtmlExtract {
     pub retried: bool,
     /// Non-space characters of all text on the page outside scripts and styles.
     pub page_chars: usize,
+    /// The kind of page it declares (`og:type`: "article", "website", "product").
+    pub declared_type: Option<String>,
 }
 
 fn nonempty(s: Option<&str>) -> Option<String> {
@@ -112,6 +114,9 @@ struct Body {
     top_score: f32,
     second: f32,
     retried: bool,
+    /// The microdata author name and byline text of a `<noscript>` body (forums render
+    /// their posts, with the poster's name, there), for pages whose own markup has none.
+    names: (String, String),
 }
 
 impl Body {
@@ -152,6 +157,7 @@ fn body_of(items: &[arena::Item<'_>], title: &str, cx: Ctx<'_>) -> Body {
         top_score,
         second,
         retried: cx.relaxed,
+        names: Default::default(),
     }
 }
 
@@ -192,6 +198,7 @@ fn retry<'a>(
             let w = walk(&inner, strict);
             let mut b = body_of(&w.items, title, strict);
             b.retried = true;
+            b.names = (w.meta.author_name, w.meta.byline);
             if b.beats(&best) {
                 best = b;
             }
@@ -226,6 +233,7 @@ fn extract_doc(doc: &Html, url: &str, now: DateTime<Utc>, weights: &Weights) -> 
         found,
         top_score,
         second,
+        names: (noscript_author, noscript_byline),
         ..
     } = body;
     let mut words: usize = paragraphs
@@ -280,8 +288,18 @@ fn extract_doc(doc: &Html, url: &str, now: DateTime<Utc>, weights: &Weights) -> 
         })
         .unwrap_or_default()
     };
+    // Then the page's own markup: a microdata author name, else a byline element's text (from
+    // a `<noscript>` body when that is where the text came from).
+    let (author_name, byline) = if c.author_name.trim().is_empty() && c.byline.is_empty() {
+        (noscript_author.as_str(), noscript_byline.as_str())
+    } else {
+        (c.author_name.as_str(), c.byline.as_str())
+    };
     if authors.is_empty() {
-        authors.extend(byline_author(&c.byline));
+        authors.extend(byline_author(author_name));
+    }
+    if authors.is_empty() {
+        authors.extend(byline_author(byline));
     }
     authors.dedup();
     let published = meta::published(&c, &ld, url, now);
@@ -311,6 +329,7 @@ fn extract_doc(doc: &Html, url: &str, now: DateTime<Utc>, weights: &Weights) -> 
             .map_or(0.0, link_density),
         retried,
         page_chars: items.first().map_or(0, |r| r.raw as usize),
+        declared_type: nonempty(c.meta(&["og:type"])),
     }
 }
 
@@ -319,20 +338,25 @@ fn extract_doc(doc: &Html, url: &str, now: DateTime<Utc>, weights: &Weights) -> 
 fn byline_author(text: &str) -> Option<String> {
     let t = collapse(text);
     let lower = t.to_lowercase();
-    let mut rest = t.as_str();
-    for p in &lexicon::lexicon().byline_prefixes {
-        if lower.starts_with(p.as_str())
-            && lower[p.len()..].starts_with([' ', ':'])
-            && t.is_char_boundary(p.len())
-        {
-            rest = t[p.len()..].trim_start_matches([' ', ':']);
-            break;
-        }
-    }
+    // The longest byline word the line opens with ("escrito por" before "por"), from the
+    // shared lexicon.
+    let opener = lexicon::lexicon()
+        .byline_words()
+        .filter(|p| {
+            lower.starts_with(p)
+                && lower[p.len()..].starts_with([' ', ':'])
+                && t.is_char_boundary(p.len())
+        })
+        .max_by_key(|p| p.len());
+    let rest = opener.map_or(t.as_str(), |p| t[p.len()..].trim_start_matches([' ', ':']));
     let rest = rest.trim().trim_end_matches([',', '|', '-', '·']).trim();
     let words = rest.split_whitespace().count();
-    ((1..=6).contains(&words) && !rest.chars().any(|c| c.is_ascii_digit()))
-        .then(|| rest.to_string())
+    // A number standing alone ("12 May 2024", "3:45") makes it a date line; digits inside a
+    // word are part of a user name ("archuser38013").
+    let number = rest
+        .split_whitespace()
+        .any(|w| w.chars().any(|c| c.is_ascii_digit()) && !w.chars().any(char::is_alphabetic));
+    ((1..=6).contains(&words) && !number).then(|| rest.to_string())
 }
 
 /// Debugging aid for tuning: top candidates and large boilerplate-flagged blocks of a page.
@@ -401,8 +425,8 @@ pub fn explain(body: &str) -> String {
 
 #[cfg(test)]
 mod tests {
+    use super::classes::class_weight;
     use super::flags::hidden_style;
-    use super::lexicon::class_weight;
     use super::*;
     use scraper::Node;
 
@@ -528,6 +552,7 @@ mod tests {
             "Updated 11:21 pm CST, Tuesday, November 19, 2019",
             "Published November 20th, 2019 - 07:50 GMT",
             "sexta-feira, 22 de outubro de 2010 às 20:13",
+            "02 Ago 2017",
             "By HNN Staff | November 18, 2019 at 2:26 PM HST - Updated November 18 at 4:46 PM",
             "Image 2 of 5",
             "(Image credit: Blue Origin)",
@@ -644,6 +669,51 @@ mod tests {
     }
 
     #[test]
+    fn a_page_of_sections_under_main_is_read_whole() {
+        // A service page: one longer section, four short ones, each in its own wrappers and
+        // classes; together the short ones hold most of the text.
+        let para = |c: &str| {
+            format!("<p>Section {c} explains the service with a sentence of plain text, commas, and a full stop, then one more clause.</p>")
+        };
+        let long = format!(
+            r#"<section class="intro"><div class="wrap"><div class="inner"><h2>Intro</h2>{}</div></div></section>"#,
+            para("intro").repeat(5)
+        );
+        let sections: String = ["benefits", "how-it-works", "pricing", "faq"]
+            .iter()
+            .enumerate()
+            .map(|(i, c)| {
+                format!(
+                    r#"<section class="{c}"><div class="wrap-{i}"><div class="inner-{i}"><h2>About {c}</h2>{}{}</div></div></section>"#,
+                    para(c),
+                    para(c)
+                )
+            })
+            .collect();
+        let sections = format!("{long}{sections}");
+        let page = format!(
+            r#"<html><body><nav><a href="/">Home</a> <a href="/x">Services</a></nav><main>{sections}</main><footer><p>All rights reserved by the company, since a long time ago.</p></footer></body></html>"#
+        );
+        let text = extract_html(&page).paragraphs.join("\n");
+        for c in ["intro", "benefits", "how-it-works", "pricing", "faq"] {
+            assert!(
+                text.contains(&format!("Section {c} explains")),
+                "{c}: {text}"
+            );
+        }
+        assert!(!text.contains("rights reserved"));
+        // Without the rule one section is read.
+        let off = Weights {
+            main_share: 0.0,
+            ..Weights::default()
+        };
+        let one = extract_html_with(&page, "", Utc::now(), &off)
+            .paragraphs
+            .len();
+        assert_eq!(one, 6, "the intro section alone");
+    }
+
+    #[test]
     fn bodies_only_in_noscript_and_soft_hyphens() {
         let para = "A forum rendered for clients without script keeps every post in its noscript block, and this is one of them with enough words. ";
         let page = format!(
@@ -670,6 +740,43 @@ mod tests {
         assert_eq!(extract_html(&meta).authors, vec!["Luis Gómez"]);
         assert_eq!(byline_author("Posted on 12 May 2024"), None);
         assert_eq!(byline_author("von Max Müller"), Some("Max Müller".into()));
+        assert_eq!(
+            byline_author("Escrito por Ana Pérez"),
+            Some("Ana Pérez".into())
+        );
+        assert_eq!(
+            byline_author("Autor: Jan Kowalski"),
+            Some("Jan Kowalski".into())
+        );
+    }
+
+    #[test]
+    fn forum_and_q_and_a_authors() {
+        let post =
+            "<p>The opening post asks a question at some length, with commas, and a full stop.</p>";
+        // Microdata: the name inside the author element, not its badges and counts.
+        let page = format!(
+            r#"<html><body><div class="question"><div class="user-details" itemprop="author" itemscope><a href="/u/1">archuser38013</a><meta itemprop="name" content="archuser38013"><span>1,234</span> <span>3 gold badges</span></div>{post}</div></body></html>"#
+        );
+        assert_eq!(extract_html(&page).authors, vec!["archuser38013"]);
+        // JSON-LD: the question of a Q&A page and a forum posting name the asker and poster;
+        // an FAQ page's questions are not the page's title.
+        let ld = |json: &str| {
+            format!(
+                r#"<html><head><title>T</title><script type="application/ld+json">{json}</script></head><body>{post}</body></html>"#
+            )
+        };
+        let qa = ld(
+            r#"{"@type":"QAPage","mainEntity":{"@type":"Question","name":"Q","author":{"@type":"Person","name":"drat"}}}"#,
+        );
+        assert_eq!(extract_html(&qa).authors, vec!["drat"]);
+        let thread = ld(
+            r#"{"@type":"DiscussionForumPosting","headline":"H","author":{"@type":"Person","name":"felixen"}}"#,
+        );
+        assert_eq!(extract_html(&thread).authors, vec!["felixen"]);
+        let faq = ld(r#"{"@type":"FAQPage","mainEntity":[{"@type":"Question","name":"Why?"}]}"#);
+        assert_eq!(extract_html(&faq).title, "T");
+        assert_eq!(byline_author("InsaneSnow45"), Some("InsaneSnow45".into()));
     }
 
     #[test]

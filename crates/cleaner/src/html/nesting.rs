@@ -29,7 +29,8 @@ fn never_deepens(name: &[u8]) -> bool {
         b"!--",
         b"!doctype",
     ];
-    FLAT.iter().any(|f| f.eq_ignore_ascii_case(name))
+    // No flat name is longer than "!doctype": most tag names are rejected on length alone.
+    name.len() <= 8 && FLAT.iter().any(|f| f.eq_ignore_ascii_case(name))
 }
 
 /// An upper estimate of how deep the markup nests, from one pass over the bytes: opening tags
@@ -40,7 +41,8 @@ pub fn nesting_estimate(body: &str) -> usize {
     let b = body.as_bytes();
     let (mut depth, mut max) = (0usize, 0usize);
     let mut i = 0;
-    while let Some(off) = b.get(i..).and_then(|r| r.iter().position(|&c| c == b'<')) {
+    // memchr: the scan for '<' runs over every byte of every page before parsing.
+    while let Some(off) = b.get(i..).and_then(|r| memchr::memchr(b'<', r)) {
         i += off + 1;
         let closing = b.get(i) == Some(&b'/');
         let start = if closing { i + 1 } else { i };
@@ -61,7 +63,7 @@ pub fn nesting_estimate(body: &str) -> usize {
         } else {
             // A self-closing tag (`<div/>`) ends at "/>" before the next '<'.
             let rest = &b[start + name_len..];
-            let end = rest.iter().position(|&c| c == b'>' || c == b'<');
+            let end = memchr::memchr2(b'>', b'<', rest);
             let self_closing = end.is_some_and(|e| e > 0 && rest[e] == b'>' && rest[e - 1] == b'/');
             if !self_closing {
                 depth += 1;

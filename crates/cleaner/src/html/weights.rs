@@ -59,6 +59,9 @@ pub struct Weights {
     pub repeat_max_link_density: f32,
     /// The repeated blocks together must hold at least this multiple of the chosen text.
     pub repeat_gain: f32,
+    /// When the choice holds less than this share of the text of the `<main>` around it (a
+    /// page of many sections), the whole `<main>` is read (0 turns this off).
+    pub main_share: f32,
 }
 
 impl Default for Weights {
@@ -86,6 +89,7 @@ impl Default for Weights {
             repeat_levels: 10,
             repeat_max_link_density: 0.5,
             repeat_gain: 1.5,
+            main_share: 0.5,
         }
     }
 }
