@@ -73,11 +73,6 @@ impl Enricher {
         }
     }
 
-    /// The tracked stories.
-    pub fn tracker(&self) -> &Tracker {
-        &self.tracker
-    }
-
     /// Learn from an article published earlier (state rebuilt from the enriched topic).
     pub fn observe(&mut self, a: &EnrichedArticle) {
         let newer = self
