@@ -6,6 +6,7 @@
 mod duration;
 pub mod reference;
 
+use std::num::NonZeroU32;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
@@ -234,12 +235,15 @@ pub struct FetcherConfig {
     /// Share the feeds between fetcher instances with the same config: each host's feeds are
     /// polled by the one live instance assigned its partition of `{topic_prefix}.fetcher.feeds`
     /// in the consumer group `{group_prefix}-fetcher`; directories stay per instance.
-    pub scale_out: bool,
-    /// Partitions of the work-sharing topic (the most instances that can share the feeds).
-    pub scale_out_partitions: i32,
+    // This and the next two keys are the file format only: the code reads them as one
+    // `Sharing` (`FetcherConfig::sharing`), so the knobs cannot be read without the switch.
+    scale_out: bool,
+    /// Partitions of the work-sharing topic (the most instances that can share the feeds); only
+    /// with `scale_out`.
+    scale_out_partitions: i32,
     /// Time without a heartbeat after which a dead instance's feeds move to the others (plus a
-    /// rebalance; measured 9.4 s with 6000).
-    pub group_session_timeout_ms: Millis,
+    /// rebalance; measured 9.4 s with 6000); only with `scale_out`.
+    group_session_timeout_ms: Millis,
     /// Largest page accepted, in bytes (larger bodies are aborted while streaming); also sizes
     /// the topics' message limits.
     pub max_body_bytes: usize,
@@ -283,6 +287,54 @@ impl Default for FetcherConfig {
             feeds_file: None,
             feed: Vec::new(),
         }
+    }
+}
+
+/// How a fetcher instance shares the feeds with other instances: `fetcher.scale_out` with the
+/// two keys that apply only when it is on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Sharing {
+    /// This instance polls every configured feed (`scale_out = false`).
+    Alone,
+    /// Each host's feeds are polled by the one live instance of the fetcher group assigned its
+    /// partition of the work-sharing topic (`scale_out = true`).
+    Shared {
+        /// Partitions of the work-sharing topic (`scale_out_partitions`).
+        partitions: NonZeroU32,
+        /// Time without a heartbeat after which a dead instance's feeds move to the others
+        /// (`group_session_timeout_ms`).
+        session_timeout: Duration,
+    },
+}
+
+impl FetcherConfig {
+    /// The sharing these keys describe. The knobs are checked even when `scale_out` is off, so
+    /// a bad value is reported before someone turns it on.
+    pub fn sharing(&self) -> Result<Sharing> {
+        let partitions = u32::try_from(self.scale_out_partitions)
+            .ok()
+            .and_then(NonZeroU32::new)
+            .with_context(|| {
+                format!(
+                    "fetcher.scale_out_partitions must be at least 1, got {}",
+                    self.scale_out_partitions
+                )
+            })?;
+        let session_timeout = self.group_session_timeout_ms.get();
+        if session_timeout < Duration::from_secs(1) {
+            bail!(
+                "fetcher.group_session_timeout_ms must be at least 1s (1000), got {}",
+                self.group_session_timeout_ms
+            );
+        }
+        Ok(if self.scale_out {
+            Sharing::Shared {
+                partitions,
+                session_timeout,
+            }
+        } else {
+            Sharing::Alone
+        })
     }
 }
 
@@ -712,18 +764,7 @@ impl Config {
                 f.max_poll_secs
             );
         }
-        if f.scale_out_partitions < 1 {
-            bail!(
-                "fetcher.scale_out_partitions must be at least 1, got {}",
-                f.scale_out_partitions
-            );
-        }
-        if f.group_session_timeout_ms.get() < Duration::from_secs(1) {
-            bail!(
-                "fetcher.group_session_timeout_ms must be at least 1s (1000), got {}",
-                f.group_session_timeout_ms
-            );
-        }
+        f.sharing()?;
         if let Some(c) = &f.contact_url {
             url::Url::parse(c).with_context(|| format!("fetcher.contact_url {c:?}"))?;
         }
@@ -1078,6 +1119,60 @@ mod tests {
             format!("{err:#}").contains("fetcher.min_poll_secs"),
             "{err:#}"
         );
+    }
+
+    #[test]
+    fn scale_out_keys_become_one_sharing() {
+        let sharing = |text: &str, env: &[(&str, &str)]| {
+            parse(text, env)
+                .and_then(|c| c.fetcher.sharing())
+                .map_err(|e| format!("{e:#}"))
+        };
+        // Off by default, and the knobs alone do not turn it on.
+        assert_eq!(sharing("", &[]), Ok(Sharing::Alone));
+        assert_eq!(
+            sharing("[fetcher]\nscale_out_partitions = 4\n", &[]),
+            Ok(Sharing::Alone)
+        );
+        let shared = |partitions: u32, ms: u64| Sharing::Shared {
+            partitions: NonZeroU32::new(partitions).expect("non-zero"),
+            session_timeout: Duration::from_millis(ms),
+        };
+        // The defaults of the knobs.
+        assert_eq!(
+            sharing("[fetcher]\nscale_out = true\n", &[]),
+            Ok(shared(12, 10_000))
+        );
+        // The file's keys, with a duration in either form.
+        assert_eq!(
+            sharing(
+                "[fetcher]\nscale_out = true\nscale_out_partitions = 3\ngroup_session_timeout_ms = \"6s\"\n",
+                &[]
+            ),
+            Ok(shared(3, 6000))
+        );
+        // The environment variables the tests and deployments set.
+        assert_eq!(
+            sharing(
+                "",
+                &[
+                    ("NEWSFLOW__FETCHER__SCALE_OUT", "true"),
+                    ("NEWSFLOW__FETCHER__SCALE_OUT_PARTITIONS", "5"),
+                    ("NEWSFLOW__FETCHER__GROUP_SESSION_TIMEOUT_MS", "6000"),
+                ]
+            ),
+            Ok(shared(5, 6000))
+        );
+        // Bad knobs are refused with their key, switched on or not.
+        for text in [
+            "[fetcher]\nscale_out_partitions = 0\n",
+            "[fetcher]\nscale_out = true\nscale_out_partitions = -2\n",
+        ] {
+            let err = sharing(text, &[]).expect_err(text);
+            assert!(err.contains("fetcher.scale_out_partitions"), "{err}");
+        }
+        let err = sharing("[fetcher]\ngroup_session_timeout_ms = 500\n", &[]).expect_err("500");
+        assert!(err.contains("fetcher.group_session_timeout_ms"), "{err}");
     }
 
     #[test]

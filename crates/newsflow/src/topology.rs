@@ -2,6 +2,8 @@
 //! Components ask here for names and `newsflow topics create`, `run` and the workers create what
 //! they need from the specs here, so a topic is named and specified once.
 
+use std::num::NonZeroU32;
+
 use bus::TopicSpec;
 
 use crate::config::Config;
@@ -64,7 +66,6 @@ pub struct Topology {
     partitions: i32,
     replication: i32,
     max_message_bytes: usize,
-    scale_out_partitions: i32,
     /// Tracked story name → topic for its relevant articles.
     pub tracked: Vec<(String, String)>,
 }
@@ -77,7 +78,6 @@ impl Topology {
             partitions: cfg.pipeline.partitions,
             replication: cfg.pipeline.replication,
             max_message_bytes: cfg.max_message_bytes(),
-            scale_out_partitions: cfg.fetcher.scale_out_partitions,
             tracked: cfg
                 .enricher
                 .tracked
@@ -136,14 +136,12 @@ impl Topology {
             .collect()
     }
 
-    /// The fetcher's work-sharing topic (`fetcher.scale_out`).
-    pub fn fetcher_feeds(&self) -> TopicSpec {
-        self.spec(
-            &self.topics.fetcher_feeds,
-            self.scale_out_partitions,
-            true,
-            false,
-        )
+    /// The fetcher's work-sharing topic, which exists only with `Sharing::Shared`: hence its
+    /// partitions come from there.
+    pub fn fetcher_feeds(&self, partitions: NonZeroU32) -> TopicSpec {
+        // `scale_out_partitions` is an i32 key, so this never saturates.
+        let partitions = i32::try_from(partitions.get()).unwrap_or(i32::MAX);
+        self.spec(&self.topics.fetcher_feeds, partitions, true, false)
     }
 
     /// What `newsflow topics create` and `newsflow run` create: the pipeline and tracked topics.

@@ -2,6 +2,7 @@
 //! between instances (`fetcher.scale_out`) and the `newsflow feeds` report read from the fetcher
 //! state topic.
 
+use std::num::NonZeroU32;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::Duration;
@@ -212,29 +213,24 @@ pub async fn watch_config(
 pub async fn share_feeds(
     cfg: &Config,
     settings: &bus::KafkaSettings,
+    partitions: NonZeroU32,
+    session_timeout: Duration,
     mut config_rx: tokio::sync::watch::Receiver<FeedList>,
     shutdown: CancellationToken,
 ) -> Result<(
     tokio::sync::watch::Receiver<FeedList>,
     tokio::task::JoinHandle<()>,
 )> {
-    let f = &cfg.fetcher;
-    let spec = [cfg.topology().fetcher_feeds()];
+    let spec = [cfg.topology().fetcher_feeds(partitions)];
     let topic = spec[0].name.clone();
     let group = format!("{}-fetcher", cfg.pipeline.group_prefix);
     crate::startup::until_broker_answers("fetcher feeds topic", &shutdown, || async {
         Ok(bus::ensure_topics(settings, &spec).await?)
     })
     .await?;
-    let total = u32::try_from(f.scale_out_partitions).unwrap_or(1);
-    let (mut assigned, member) = bus::join_group(
-        settings,
-        &topic,
-        &group,
-        f.group_session_timeout_ms.get(),
-        shutdown.clone(),
-    )
-    .await?;
+    let total = partitions.get();
+    let (mut assigned, member) =
+        bus::join_group(settings, &topic, &group, session_timeout, shutdown.clone()).await?;
     let first = config_rx.borrow_and_update().clone();
     let (tx, rx) = tokio::sync::watch::channel(FeedList {
         version: first.version.clone(),

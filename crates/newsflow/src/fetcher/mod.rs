@@ -14,7 +14,7 @@ use tokio_util::sync::CancellationToken;
 
 pub use feeds::AddressOverrides;
 
-use crate::config::Config;
+use crate::config::{Config, Sharing};
 use crate::Context;
 
 /// Run the fetcher alone against `kafka.brokers` until `shutdown`.
@@ -68,11 +68,23 @@ pub async fn serve(ctx: Context, shutdown: CancellationToken) -> Result<()> {
             shutdown.clone(),
         ))
     });
-    let (rx, member) = if cfg.fetcher.scale_out {
-        let (rx, member) = feeds::share_feeds(cfg, &settings, config_rx, shutdown.clone()).await?;
-        (rx, Some(member))
-    } else {
-        (config_rx, None)
+    let (rx, member) = match cfg.fetcher.sharing()? {
+        Sharing::Alone => (config_rx, None),
+        Sharing::Shared {
+            partitions,
+            session_timeout,
+        } => {
+            let (rx, member) = feeds::share_feeds(
+                cfg,
+                &settings,
+                partitions,
+                session_timeout,
+                config_rx,
+                shutdown.clone(),
+            )
+            .await?;
+            (rx, Some(member))
+        }
     };
     fetcher::run_with_updates(cfg.fetcher()?, state, sink.clone(), stats, rx, shutdown).await?;
     if let Some(m) = member {
