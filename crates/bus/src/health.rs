@@ -1,5 +1,5 @@
 //! What a worker knows of its Kafka connection: whether a broker answers, which partitions it owns
-//! and how far behind it is. Read by the binary's `/readyz` and `/metrics`.
+//! and how far behind it is. Read by the `newsflow` library's `/readyz` and `/metrics` (`observe`).
 
 use std::collections::BTreeMap;
 use std::sync::atomic::{AtomicBool, AtomicI64, AtomicU64, Ordering};

@@ -1,6 +1,6 @@
 //! The fetcher: finds articles in the configured sources (seed directory, RSS/Atom/JSON feeds),
-//! fetches their pages and hands them to a [`Sink`]. Knows nothing of Kafka: the binary supplies a
-//! sink that publishes and remembers what was published.
+//! fetches their pages and hands them to a [`Sink`]. Knows nothing of Kafka: the `newsflow` library supplies a
+//! sink (`newsflow::fetcher::sink::KafkaSink`) that publishes and remembers what was published.
 
 mod conditional;
 mod discover;

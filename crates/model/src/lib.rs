@@ -1,5 +1,6 @@
 //! Message contracts shared by every newsflow stage: schema versions, article ids and URL
-//! canonicalisation. Nothing here knows about Kafka.
+//! canonicalisation, typed kinds with a catch-all (`kinds`) and URLs that redact themselves when
+//! shown (`secret`). Nothing here knows about Kafka.
 
 mod id;
 mod kinds;

@@ -348,7 +348,7 @@ pub struct EnricherConfig {
     pub gazetteer: Option<PathBuf>,
     /// Similarity (0–1] at which an article joins a story rather than founding one.
     pub story_threshold: f32,
-    /// Similarity (0–1] to two stories at which an article merges them (0.5 when one has no
+    /// Similarity (0–1] to two stories at which an article merges them (0.35 when one has no
     /// dated article).
     pub story_merge_threshold: f32,
     /// A dated article joins only stories with an article dated within this many days of its

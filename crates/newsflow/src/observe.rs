@@ -4,7 +4,6 @@
 //! module only adds the process metrics and serves the registry.
 
 use std::fmt::Write as _;
-use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::Instant;
 
@@ -36,7 +35,6 @@ pub struct Observer {
     checks: Mutex<Vec<Check>>,
     notes: Mutex<Vec<Note>>,
     failed: Mutex<Vec<String>>,
-    config_valid: AtomicBool,
 }
 
 impl std::fmt::Debug for Observer {
@@ -94,7 +92,6 @@ impl Observer {
             checks: Mutex::new(Vec::new()),
             notes: Mutex::new(Vec::new()),
             failed: Mutex::new(Vec::new()),
-            config_valid: AtomicBool::new(true),
         })
     }
 
@@ -143,16 +140,10 @@ impl Observer {
 
     /// Readiness: each check by name and whether it passes.
     pub fn readiness(&self) -> Vec<(String, bool)> {
-        let mut r = vec![(
-            "config_valid".to_string(),
-            self.config_valid.load(Ordering::Relaxed),
-        )];
-        r.extend(
-            lock(&self.checks)
-                .iter()
-                .map(|c| (c.name.clone(), (c.ok)())),
-        );
-        r
+        lock(&self.checks)
+            .iter()
+            .map(|c| (c.name.clone(), (c.ok)()))
+            .collect()
     }
 
     /// Prometheus text exposition of every registered metric.
@@ -244,6 +235,7 @@ pub fn add_worker_checks(o: &Observer, stage: &'static str, stats: &Arc<bus::Wor
 #[cfg(test)]
 mod tests {
     use super::*;
+    use std::sync::atomic::{AtomicBool, Ordering};
 
     #[test]
     fn registered_metrics_and_process_metrics_are_rendered() {

@@ -1,4 +1,5 @@
-//! Shared helpers for the binary's end-to-end tests: config files and the `newsflow` process.
+//! Shared helpers for the end-to-end tests: config files, the pipeline run in-process through the
+//! library ([`InProcess`]) and the `newsflow` process where a process boundary is what is tested.
 
 #![allow(dead_code)]
 

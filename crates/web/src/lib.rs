@@ -1,6 +1,7 @@
 //! The newsflow web view: a read-only view of stories and articles built from the topics, served
 //! as HTML pages (working without JavaScript), a JSON API under `/api/` and server-sent events
-//! for live updates. Nothing here knows about Kafka: the binary feeds records into [`Shared`].
+//! for live updates. Nothing here knows about Kafka: the `newsflow` library (`newsflow::web`) feeds records into
+//! [`Shared`].
 
 pub mod pages;
 pub mod view;
