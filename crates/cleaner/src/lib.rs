@@ -229,7 +229,7 @@ fn clean_html(
     out.confidence = x.confidence;
     let words = word_count(out);
     if words < MIN_WORDS {
-        if let Some((outcome, why)) = blocked(&raw.body, x.page_chars) {
+        if let Some((outcome, why)) = blocked(&raw.body, x.page_chars, x.page_link_density) {
             out.outcome = outcome;
             out.meta.reason = Some(why.to_string());
             return text_dates;
@@ -261,9 +261,13 @@ fn is_article_kind(kind: &str) -> bool {
 /// bot-management script it carries (comment forms carry reCAPTCHA and hCaptcha).
 const INTERSTITIAL_MAX_CHARS: usize = 1500;
 
+/// An interstitial is a few words and a widget; a page whose text is mostly links is a listing
+/// (index and profile pages carry sign-in captchas), whatever captcha script it loads.
+const INTERSTITIAL_MAX_LINK_DENSITY: f32 = 0.5;
+
 /// Pages that show a bot challenge or need JavaScript instead of an article. Only looked at
 /// when the page gave almost no text, so the scan costs nothing on ordinary articles.
-fn blocked(body: &str, page_chars: usize) -> Option<(Outcome, &'static str)> {
+fn blocked(body: &str, page_chars: usize, link_density: f32) -> Option<(Outcome, &'static str)> {
     let head: String = body
         .get(..body.len().min(256 * 1024))
         .unwrap_or(body)
@@ -297,7 +301,9 @@ fn blocked(body: &str, page_chars: usize) -> Option<(Outcome, &'static str)> {
         "javascript must be enabled",
     ];
     if BOT.iter().any(|m| head.contains(m))
-        || (page_chars <= INTERSTITIAL_MAX_CHARS && BOT_WEAK.iter().any(|m| head.contains(m)))
+        || (page_chars <= INTERSTITIAL_MAX_CHARS
+            && link_density < INTERSTITIAL_MAX_LINK_DENSITY
+            && BOT_WEAK.iter().any(|m| head.contains(m)))
     {
         return Some((Outcome::BotChallenge, "bot challenge page"));
     }
@@ -426,9 +432,26 @@ mod tests {
         // Whatever the extractor makes of it, the page's own text rules the captcha out.
         let x = extract_html(&article);
         assert!(x.page_chars > INTERSTITIAL_MAX_CHARS);
-        assert_eq!(blocked(&article, x.page_chars), None);
+        assert_eq!(blocked(&article, x.page_chars, x.page_link_density), None);
         let x = extract_html(wall);
-        assert!(blocked(wall, x.page_chars).is_some());
+        assert!(blocked(wall, x.page_chars, x.page_link_density).is_some());
+    }
+
+    #[test]
+    fn a_short_listing_with_a_sign_in_captcha_is_not_a_bot_challenge() {
+        // Index pages of hosted blogs load reCAPTCHA for their sign-in dialog and show little
+        // text, nearly all of it links: a listing, not an interstitial.
+        let items: String = (0..12)
+            .map(|i| format!("<li><a href=\"/p/{i}\">Post {i} on scaling</a></li>"))
+            .collect();
+        let page = format!(
+            r#"<html><head><script src="https://www.google.com/recaptcha/enterprise.js"></script></head><body><nav><a href="/signin">Sign in</a></nav><ul>{items}</ul><div class="g-recaptcha" data-sitekey="k"></div><p>We log data.</p></body></html>"#
+        );
+        let c = clean(&raw("text/html", &page));
+        assert_ne!(c.outcome, Outcome::BotChallenge);
+        let x = extract_html(&page);
+        assert!(x.page_chars <= INTERSTITIAL_MAX_CHARS);
+        assert_eq!(blocked(&page, x.page_chars, x.page_link_density), None);
     }
 
     #[test]
