@@ -471,6 +471,11 @@ pub fn story_source(counts: Arc<crate::story::StoryCounts>) -> impl Source {
             "Published articles that are a new revision of a known id.",
             c(&counts.revisions),
         ));
+        out.push(Sample::counter(
+            "newsflow_enricher_moved",
+            "Records published again because their article moved to another story.",
+            c(&counts.moved),
+        ));
         for (kind, n) in [
             ("exact", c(&counts.exact_duplicates)),
             ("near", c(&counts.near_duplicates)),

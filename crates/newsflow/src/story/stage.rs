@@ -58,6 +58,8 @@ pub struct StoryCounts {
     pub exact_duplicates: AtomicU64,
     /// Published articles marked as a near-duplicate or rewrite of another.
     pub near_duplicates: AtomicU64,
+    /// Records published again because their article moved to another story.
+    pub moved: AtomicU64,
     /// Story events by change (`created`, `updated`, `merged`).
     pub events: Tally,
 }
@@ -109,7 +111,11 @@ impl Stage for StoryStage {
         // assignment, which re-checks everything it reads.
         let mut index = self.index.lock().unwrap_or_else(|p| p.into_inner());
         match index.assign(article) {
-            Assignment::Assigned { article: a, events } => {
+            Assignment::Assigned {
+                article: a,
+                events,
+                moved,
+            } => {
                 tracing::info!(
                     article_id = %a.article_id,
                     title = %a.title,
@@ -141,6 +147,18 @@ impl Stage for StoryStage {
                     key: a.article_id.clone(),
                     payload: body.clone(),
                 }];
+                // Earlier articles moved to another story by this one's evidence: their records
+                // again under their ids, so that the latest record of each (which compaction
+                // keeps) carries its final story.
+                for m in &moved {
+                    tracing::info!(article_id = %m.article_id, story_id = m.story_id.as_deref().unwrap_or(""), "article moved to another story");
+                    c.moved.fetch_add(1, Ordering::Relaxed);
+                    out.push(Output {
+                        topic: self.enriched_topic.clone(),
+                        key: m.article_id.clone(),
+                        payload: model::encode(m),
+                    });
+                }
                 for ev in events {
                     tracing::info!(story_id = %ev.story_id, change = ?ev.change, version = ev.version, articles = ev.article_ids.len(), title = %ev.title, "story event");
                     out.push(Output {
