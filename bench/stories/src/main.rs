@@ -358,7 +358,12 @@ fn run(
                 );
             }
         }
-        if let Assignment::Assigned { article, events } = index.assign(*a) {
+        if let Assignment::Assigned {
+            article,
+            events,
+            moved,
+        } = index.assign(*a)
+        {
             for e in &events {
                 if e.change == StoryChange::Merged {
                     if let Some(into) = &e.merged_into {
@@ -370,6 +375,17 @@ fn run(
                 by_story.entry(st.clone()).or_default().push(row.id.clone());
             }
             published.push(*article);
+            // Re-published records of articles moved to another story: later records of the
+            // same id, which replace the earlier ones below.
+            for m in moved {
+                if let (Some(st), Some(gid)) = (&m.story_id, by_article.get(&m.article_id)) {
+                    for members in by_story.values_mut() {
+                        members.retain(|x| x != gid);
+                    }
+                    by_story.entry(st.clone()).or_default().push(gid.clone());
+                }
+                published.push(m);
+            }
         }
     }
     out.seconds = start.elapsed().as_secs_f64();

@@ -245,6 +245,7 @@ fn main() {
         if let Assignment::Assigned {
             article,
             events: ev,
+            moved,
         } = index.assign(*a)
         {
             near += usize::from(article.near_duplicate_of.is_some());
@@ -253,6 +254,9 @@ fn main() {
             std::hint::black_box(model::encode(article.as_ref()));
             for e in &ev {
                 std::hint::black_box(model::encode(e));
+            }
+            for m in &moved {
+                std::hint::black_box(model::encode(m));
             }
         }
         t_assign += t.elapsed();

@@ -78,10 +78,12 @@ fn cluster(order: &[usize]) -> (HashMap<String, String>, Vec<StoryEvent>) {
     let mut e = enricher();
     let mut index = StoryIndex::new(StoryConfig::default());
     let mut story = HashMap::new();
+    let mut names: HashMap<String, String> = HashMap::new();
     let mut events = Vec::new();
     for &i in order {
         let (name, path) = &files[i];
         let a = enrich(&mut e, path);
+        names.insert(a.article_id.clone(), name.clone());
         if std::env::var_os("EXPLAIN").is_some() {
             eprintln!("{name}: {:?}", index.explain(&a));
         }
@@ -89,8 +91,15 @@ fn cluster(order: &[usize]) -> (HashMap<String, String>, Vec<StoryEvent>) {
             Assignment::Assigned {
                 article,
                 events: ev,
+                moved,
             } => {
                 story.insert(name.clone(), article.story_id.clone().expect("story id"));
+                // The latest record of a moved article carries its story.
+                for m in moved {
+                    if let (Some(n), Some(s)) = (names.get(&m.article_id), m.story_id) {
+                        story.insert(n.clone(), s);
+                    }
+                }
                 events.extend(ev);
             }
             other => panic!("{name}: {other:?}"),

@@ -97,6 +97,27 @@ impl InternalEvent for ArticleEnriched<'_> {
     }
 }
 
+/// An earlier article moved to another story by a later one's evidence; its record is published
+/// again (`newsflow_enricher_moved_total`).
+pub struct ArticleMoved<'a> {
+    /// Where it is counted.
+    pub counts: &'a StoryCounts,
+    /// The moved article's record, carrying its new story.
+    pub article: &'a EnrichedArticle,
+}
+
+impl InternalEvent for ArticleMoved<'_> {
+    fn emit(self) {
+        let a = self.article;
+        tracing::info!(
+            article_id = %a.article_id,
+            story_id = a.story_id.as_deref().unwrap_or(""),
+            "article moved to another story"
+        );
+        self.counts.moved.inc();
+    }
+}
+
 /// A story was created, updated or merged (`newsflow_stories_events_total{change}`).
 pub struct StoryChanged<'a> {
     /// Where it is counted.

@@ -336,14 +336,20 @@ impl Enriched {
 
     /// (id, content hash) pairs that appear more than once.
     pub fn duplicates(&self) -> Vec<(String, String)> {
-        let mut n: HashMap<(String, String), u32> = HashMap::new();
+        // A record published again because its article moved to another story differs in its
+        // story, and is not a duplicate.
+        let mut n: HashMap<(String, String, Option<String>), u32> = HashMap::new();
         for a in &self.all {
-            *n.entry((a.article_id.clone(), a.content_hash.clone()))
-                .or_default() += 1;
+            *n.entry((
+                a.article_id.clone(),
+                a.content_hash.clone(),
+                a.story_id.clone(),
+            ))
+            .or_default() += 1;
         }
         n.into_iter()
             .filter(|(_, c)| *c > 1)
-            .map(|(k, _)| k)
+            .map(|((id, hash, _), _)| (id, hash))
             .collect()
     }
 }

@@ -12,7 +12,7 @@ use model::EnrichedArticle;
 use telemetry::prometheus_client::metrics::counter::Counter;
 use telemetry::{label, CounterFamily, InternalEvent, Register, Registry};
 
-use crate::events::{AlreadyAssigned, ArticleEnriched, StoryChanged};
+use crate::events::{AlreadyAssigned, ArticleEnriched, ArticleMoved, StoryChanged};
 
 /// Something that brings the shared story index up to date with what other instances published
 /// (see [`super::follow`]): called before the first message after a pause, when a partition may have
@@ -70,6 +70,8 @@ pub struct StoryCounts {
     /// Published articles marked as a duplicate of another, by `kind`: `exact` (same text) or
     /// `near` (a rewrite).
     pub duplicates: CounterFamily,
+    /// Records published again because their article moved to another story.
+    pub moved: Counter,
     /// Story events by change (`created`, `updated`, `merged`).
     pub events: CounterFamily,
 }
@@ -85,6 +87,7 @@ impl Default for StoryCounts {
             enriched: Counter::default(),
             revisions: Counter::default(),
             duplicates,
+            moved: Counter::default(),
             events: CounterFamily::default(),
         }
     }
@@ -106,6 +109,11 @@ impl Register for StoryCounts {
             "newsflow_enricher_duplicates",
             "Published articles marked as duplicates of another, by kind",
             self.duplicates.clone(),
+        );
+        r.register(
+            "newsflow_enricher_moved",
+            "Records published again because their article moved to another story",
+            self.moved.clone(),
         );
         r.register(
             "newsflow_stories_events",
@@ -166,7 +174,11 @@ impl Stage for StoryStage {
         // assignment, which re-checks everything it reads.
         let mut index = self.index.lock().unwrap_or_else(|p| p.into_inner());
         match index.assign(article) {
-            Assignment::Assigned { article: a, events } => {
+            Assignment::Assigned {
+                article: a,
+                events,
+                moved,
+            } => {
                 ArticleEnriched {
                     counts: &self.counts,
                     article: &a,
@@ -178,6 +190,21 @@ impl Stage for StoryStage {
                     key: a.article_id.clone(),
                     payload: body.clone(),
                 }];
+                // Earlier articles moved to another story by this one's evidence: their records
+                // again under their ids, so that the latest record of each (which compaction
+                // keeps) carries its final story.
+                for m in &moved {
+                    ArticleMoved {
+                        counts: &self.counts,
+                        article: m,
+                    }
+                    .emit();
+                    out.push(Output {
+                        topic: self.enriched_topic.clone(),
+                        key: m.article_id.clone(),
+                        payload: model::encode(m),
+                    });
+                }
                 for ev in events {
                     StoryChanged {
                         counts: &self.counts,
