@@ -635,7 +635,7 @@ fn main() -> Result<()> {
         if args.html { "html" } else { "plain text" }
     );
     if let Some(wcxb) = &args.htmldate {
-        return compare_dates(wcxb, &gold, &items);
+        return compare_dates(wcxb, &gold, &items, args.verbose);
     }
     // Stream order: by date, each fetched the evening of the day it arrives.
     let mut stream: Vec<&Item> = items.iter().collect();
@@ -977,7 +977,7 @@ fn main() -> Result<()> {
 /// `bench/stories/py/htmldate.sh`) on the WCXB-dev pages whose ground truth has a date, and on the
 /// stories-dev articles with a manifest date, as HTML pages without date metadata (title,
 /// canonical link, paragraphs): the date has to come from the URL or the text.
-fn compare_dates(wcxb: &Path, gold: &Gold, items: &[Item]) -> Result<()> {
+fn compare_dates(wcxb: &Path, gold: &Gold, items: &[Item], verbose: bool) -> Result<()> {
     use std::io::{BufRead, Write};
     let fetched = Utc::now();
     // (set, id, url, gold date, html or gzip path)
@@ -1108,6 +1108,13 @@ fn compare_dates(wcxb: &Path, gold: &Gold, items: &[Item]) -> Result<()> {
         let th = theirs.get(&i).cloned().flatten();
         t[3] += usize::from(th.as_deref() == Some(want.as_str()));
         t[4] += usize::from(th.is_some());
+        if verbose && *set == "stories-dev" && ours != th {
+            println!(
+                "    {id}: newsflow {}, htmldate {} (want {want})",
+                ours.as_deref().unwrap_or("none"),
+                th.as_deref().unwrap_or("none")
+            );
+        }
     }
     println!("publication date, same day, pages with a gold date (htmldate {version}):");
     for (set, [n, ours, ours_any, th, th_any]) in &tally {

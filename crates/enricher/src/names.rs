@@ -207,6 +207,8 @@ pub(crate) fn find_names(
     // Regensburg"): places even when they occur once.
     let mut located: std::collections::HashSet<String> = std::collections::HashSet::new();
     let mut last_located: Option<usize> = None;
+    // Single words right after a title ("Pope Francis", "König Felipe"): names of people.
+    let mut titled_singles: std::collections::HashSet<String> = std::collections::HashSet::new();
 
     let mut i = 0;
     while i < ws.len() {
@@ -300,6 +302,37 @@ pub(crate) fn find_names(
             .last()
             .is_some_and(|w| kind_by_last(&fold_word(w.raw)).is_some());
         let mut titled = false;
+        // A lower-case title and connectors before the run ("ministre de la Défense Yoav
+        // Gallant", "ministro de Defensa Israel Katz"): the run opens with the title's
+        // portfolio, and the name is its last two words.
+        let spaced = |k: usize| text[ws[k].end..ws[k + 1].start].chars().all(|c| c == ' ');
+        let lower = |k: usize| ws[k].raw.chars().next().is_some_and(char::is_lowercase);
+        let mut p = i;
+        // Connectors, and adjectives of place ("le ministre israélien de la Défense").
+        while p > 0
+            && lower(p - 1)
+            && spaced(p - 1)
+            && (connector(&ws[p - 1]) || is_demonym(&words.folded[p - 1]))
+        {
+            p -= 1;
+        }
+        let portfolio = p < i
+            && (p..i).any(|k| connector(&ws[k]))
+            && p > 0
+            && lower(p - 1)
+            && spaced(p - 1)
+            && title(&ws[p - 1]);
+        if portfolio && !org_like && run.len() >= 3 && run[0].start == ws[i].start {
+            let cut = run.len() - 2;
+            before = Some(run[cut - 1]);
+            run.drain(..cut);
+        }
+        // A title right before the run, in lower case ("el papa Francisco", "star Griner").
+        let after_title = run.first().is_some_and(|w| w.start == ws[i].start)
+            && i > 0
+            && lower(i - 1)
+            && spaced(i - 1)
+            && title(&ws[i - 1]);
         if !org_like {
             let mut k = 0;
             // A demonym in front of a title is part of the role ("Russian President").
@@ -389,6 +422,9 @@ pub(crate) fn find_names(
                 && !is_title(&f)
                 && !lower_seen.contains(f.as_ref())
             {
+                if (titled || after_title) && f.chars().count() >= 4 && !label {
+                    titled_singles.insert(f.to_string());
+                }
                 if (after_preposition || listed) && !noun_shaped(&f) && !label {
                     located.insert(f.to_string());
                     last_located = Some(p);
@@ -422,7 +458,7 @@ pub(crate) fn find_names(
                 }
                 found[k].mentions.sort_by_key(|m| m.start);
             }
-            None if (mid >= 2 || located.contains(&f))
+            None if (mid >= 2 || located.contains(&f) || titled_singles.contains(&f))
                 && f.chars().count() >= 4
                 && !noun_shaped(&f)
                 && !nouns.contains(&f) =>
@@ -608,6 +644,21 @@ mod tests {
             .map(|e| e.name)
             .collect();
         assert_eq!(got, ["Brittney Griner"]);
+    }
+
+    #[test]
+    fn portfolios_after_lower_case_titles_and_people_named_once_after_a_title() {
+        let t = "Le ministre israélien de la Défense Yoav Gallant a parlé.";
+        let got: Vec<String> = find_names(t, &Folded::new(t), &[], "fr")
+            .into_iter()
+            .map(|e| e.name)
+            .collect();
+        assert_eq!(got, ["Yoav Gallant"]);
+        let got: Vec<String> = names("The crowd greeted Pope Benedict in the square.")
+            .into_iter()
+            .map(|x| x.0)
+            .collect();
+        assert_eq!(got, ["Benedict"]);
     }
 
     #[test]
