@@ -362,7 +362,7 @@ pub(crate) fn find_names(
             titled = k > 0;
             // A title after a description ends it and is not part of a name ("Romano
             // Pontefice", "... Pontificie Mons.").
-            while run.len() > 1 && run.last().is_some_and(|w| title(w)) {
+            while run.len() > 1 && run.last().is_some_and(&title) {
                 run.pop();
             }
         }
