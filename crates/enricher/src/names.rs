@@ -164,9 +164,16 @@ pub(crate) fn find_names(
         gap.chars().all(|c| c == ' ')
             || (gap == ". " && a.raw.chars().count() == 1 && a.capitalised())
     };
+    // A compound whose last part is lower case is an adjective ("Israeli-occupied").
+    let adjective_compound = |w: &Word<'_>| {
+        w.raw
+            .rsplit_once('-')
+            .is_some_and(|(_, last)| last.chars().next().is_some_and(char::is_lowercase))
+    };
     let name_word = |w: &Word<'_>| {
         w.capitalised()
             && !w.is_number()
+            && !adjective_compound(w)
             && !covered(w)
             && !lx.is_not_name(&fold_word(strip_possessive(w.raw)))
             && !w.raw.chars().all(|c| c.is_uppercase() || c == '.')
@@ -183,6 +190,8 @@ pub(crate) fn find_names(
     // A lone capitalised word in German is usually a noun: it needs more to count as a name.
     let noun_shaped = |f: &str| lang == "de" && lx.has_noun_ending(f);
     let noun_caps = lx.capitalises_nouns(lang);
+    // A title, also as the last part of a compound ("US-Basketballstar", "Vice-Dean").
+    let title = |w: &Word<'_>| lx.is_title_compound(&fold_word(w.raw), noun_caps);
     // Single words seen after a word that marks a noun: nouns wherever they stand.
     let mut nouns: std::collections::HashSet<String> = std::collections::HashSet::new();
 
@@ -194,6 +203,12 @@ pub(crate) fn find_names(
     // Single capitalised words, by folded form: names if they recur or complete a full name;
     // the flag says whether the word opened a sentence (where a capital says nothing).
     let mut singles: Vec<(String, Vec<Span>)> = Vec::new();
+    // Single words after a preposition of place, or listed after one ("in Bonn, Münster and
+    // Regensburg"): places even when they occur once.
+    let mut located: std::collections::HashSet<String> = std::collections::HashSet::new();
+    let mut last_located: Option<usize> = None;
+    // Single words right after a title ("Pope Francis", "König Felipe"): names of people.
+    let mut titled_singles: std::collections::HashSet<String> = std::collections::HashSet::new();
 
     let mut i = 0;
     while i < ws.len() {
@@ -232,6 +247,12 @@ pub(crate) fn find_names(
                     connector(&ws[k]) && k + 1 < ws.len() && joined(&ws[k], &ws[k + 1])
                 })
                 .count();
+            // "Sarasota and Fort Myers" are two places; "Archdiocese of Munich and Freising"
+            // is one name, because a connector inside it already makes it a phrase.
+            let coordinates = (j..j + links).any(|k| lx.is_coordinator(&words.folded[k]));
+            if coordinates && !(i..j).any(|k| connector(&ws[k])) {
+                break;
+            }
             if links > 0 && (1..=links).any(|n| name_word(&ws[j + n])) {
                 // The first capitalised word after at most two connectors.
                 let n = (1..=links).find(|&n| name_word(&ws[j + n])).unwrap_or(1);
@@ -281,15 +302,46 @@ pub(crate) fn find_names(
             .last()
             .is_some_and(|w| kind_by_last(&fold_word(w.raw)).is_some());
         let mut titled = false;
+        // A lower-case title and connectors before the run ("ministre de la Défense Yoav
+        // Gallant", "ministro de Defensa Israel Katz"): the run opens with the title's
+        // portfolio, and the name is its last two words.
+        let spaced = |k: usize| text[ws[k].end..ws[k + 1].start].chars().all(|c| c == ' ');
+        let lower = |k: usize| ws[k].raw.chars().next().is_some_and(char::is_lowercase);
+        let mut p = i;
+        // Connectors, and adjectives of place ("le ministre israélien de la Défense").
+        while p > 0
+            && lower(p - 1)
+            && spaced(p - 1)
+            && (connector(&ws[p - 1]) || is_demonym(&words.folded[p - 1]))
+        {
+            p -= 1;
+        }
+        let portfolio = p < i
+            && (p..i).any(|k| connector(&ws[k]))
+            && p > 0
+            && lower(p - 1)
+            && spaced(p - 1)
+            && title(&ws[p - 1]);
+        if portfolio && !org_like && run.len() >= 3 && run[0].start == ws[i].start {
+            let cut = run.len() - 2;
+            before = Some(run[cut - 1]);
+            run.drain(..cut);
+        }
+        // A title right before the run, in lower case ("el papa Francisco", "star Griner").
+        let after_title = run.first().is_some_and(|w| w.start == ws[i].start)
+            && i > 0
+            && lower(i - 1)
+            && spaced(i - 1)
+            && title(&ws[i - 1]);
         if !org_like {
             let mut k = 0;
             // A demonym in front of a title is part of the role ("Russian President").
             while k < run.len()
-                && (is_title(&fold_word(run[k].raw))
+                && (title(&run[k])
                     || connector(&run[k])
                     || (k + 1 < run.len()
                         && is_demonym(&fold_word(run[k].raw))
-                        && is_title(&fold_word(run[k + 1].raw))))
+                        && title(&run[k + 1])))
             {
                 k += 1;
             }
@@ -297,7 +349,7 @@ pub(crate) fn find_names(
             // Ron DeSantis"): the name is what follows the last title.
             if let Some(t) = (k..run.len().saturating_sub(1))
                 .rev()
-                .find(|&t| is_title(&fold_word(run[t].raw)))
+                .find(|&t| title(&run[t]))
             {
                 k = t + 1;
             }
@@ -308,6 +360,11 @@ pub(crate) fn find_names(
                 run.clear();
             }
             titled = k > 0;
+            // A title after a description ends it and is not part of a name ("Romano
+            // Pontefice", "... Pontificie Mons.").
+            while run.len() > 1 && run.last().is_some_and(&title) {
+                run.pop();
+            }
         }
         while run.last().is_some_and(connector) {
             run.pop();
@@ -345,12 +402,33 @@ pub(crate) fn find_names(
             if (noun_marked && run[0].start == ws[i].start) || label {
                 nouns.insert(f.to_string());
             }
+            let p = (i..j).find(|&k| ws[k].start == run[0].start).unwrap_or(i);
+            let gap = |k: usize| &text[ws[k].end..ws[k + 1].start];
+            let lower = |k: usize| ws[k].raw.chars().next().is_some_and(char::is_lowercase);
+            let after_preposition = p > 0
+                && gap(p - 1).chars().all(|c| c == ' ')
+                && (lower(p - 1) || starts.contains(&ws[p - 1].start))
+                && lx.is_place_preposition(lang, &words.folded[p - 1]);
+            let listed = p > 0
+                && ((gap(p - 1).trim() == "," && last_located == Some(p - 1))
+                    || (p > 1
+                        && lx.is_coordinator(&words.folded[p - 1])
+                        && gap(p - 1) == " "
+                        && matches!(gap(p - 2).trim(), "" | ",")
+                        && last_located == Some(p - 2)));
             if f.chars().count() >= 3
                 && !is_stop(&f)
                 && !is_demonym(&f)
                 && !is_title(&f)
                 && !lower_seen.contains(f.as_ref())
             {
+                if (titled || after_title) && f.chars().count() >= 4 && !label {
+                    titled_singles.insert(f.to_string());
+                }
+                if (after_preposition || listed) && !noun_shaped(&f) && !label {
+                    located.insert(f.to_string());
+                    last_located = Some(p);
+                }
                 let span = (run[0].start, end, opened);
                 match singles.iter_mut().find(|(k, _)| *k == f) {
                     Some((_, v)) => v.push(span),
@@ -380,7 +458,7 @@ pub(crate) fn find_names(
                 }
                 found[k].mentions.sort_by_key(|m| m.start);
             }
-            None if mid >= 2
+            None if (mid >= 2 || located.contains(&f) || titled_singles.contains(&f))
                 && f.chars().count() >= 4
                 && !noun_shaped(&f)
                 && !nouns.contains(&f) =>
@@ -537,6 +615,50 @@ mod tests {
         assert!(!got
             .iter()
             .any(|x| x.contains("Category") || x.contains("Governor")));
+    }
+
+    #[test]
+    fn coordinated_places_compounds_and_places_named_once() {
+        let t =
+            "The storm passed near Sarasota and Fort Myers overnight, and the Israeli-occupied \
+                 West Bank was quiet. He taught at universities in Bonn, Münster and Regensburg. \
+                 The Archdiocese of Munich and Freising said so.";
+        let got: Vec<String> = names(t).into_iter().map(|x| x.0).collect();
+        for want in [
+            "Sarasota",
+            "Fort Myers",
+            "West Bank",
+            "Bonn",
+            "Münster",
+            "Regensburg",
+            "Archdiocese of Munich and Freising",
+        ] {
+            assert!(got.iter().any(|x| x == want), "{want} missing in {got:?}");
+        }
+        assert!(!got
+            .iter()
+            .any(|x| x.contains(" and Fort") || x.contains("Israeli")));
+        let t = "Die US-Basketballstar Brittney Griner ist frei.";
+        let got: Vec<String> = find_names(t, &Folded::new(t), &[], "de")
+            .into_iter()
+            .map(|e| e.name)
+            .collect();
+        assert_eq!(got, ["Brittney Griner"]);
+    }
+
+    #[test]
+    fn portfolios_after_lower_case_titles_and_people_named_once_after_a_title() {
+        let t = "Le ministre israélien de la Défense Yoav Gallant a parlé.";
+        let got: Vec<String> = find_names(t, &Folded::new(t), &[], "fr")
+            .into_iter()
+            .map(|e| e.name)
+            .collect();
+        assert_eq!(got, ["Yoav Gallant"]);
+        let got: Vec<String> = names("The crowd greeted Pope Benedict in the square.")
+            .into_iter()
+            .map(|x| x.0)
+            .collect();
+        assert_eq!(got, ["Benedict"]);
     }
 
     #[test]

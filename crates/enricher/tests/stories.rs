@@ -205,6 +205,8 @@ fn entities_in_unrelated_articles_are_exactly_their_names() {
                 "Blue Lagoon",
                 "Grindavik",
                 "Iceland",
+                // Once, after a preposition of place ("at Keflavik airport").
+                "Keflavik",
                 "Reykjavik",
             ],
         ),

@@ -354,6 +354,31 @@ pub fn url_date(url: &str) -> Option<NaiveDate> {
                 .then_some((s, (s + 5, me), (me + 1, de)))
         } else if digits(s, 8) && !b.get(s + 8).is_some_and(u8::is_ascii_digit) {
             Some((s, (s + 4, s + 6), (s + 6, s + 8)))
+        } else if b[i] == b'/' {
+            // A path segment of day, month and year (`/04-08-2024/`): day first, as the six
+            // languages write it, unless the second number cannot be a month.
+            let de = run(s);
+            let me = run(de + 1);
+            let whole = (de > s
+                && de - s <= 2
+                && b.get(de) == Some(&b'-')
+                && me > de + 1
+                && me - (de + 1) <= 2
+                && b.get(me) == Some(&b'-')
+                && digits(me + 1, 4)
+                && matches!(b.get(me + 5), None | Some(b'/')))
+            .then_some((s, de, me));
+            whole.map(|(s, de, me)| {
+                let second: u32 = path
+                    .get(de + 1..me)
+                    .and_then(|x| x.parse().ok())
+                    .unwrap_or(0);
+                if second > 12 {
+                    (me + 1, (s, de), (de + 1, me))
+                } else {
+                    (me + 1, (de + 1, me), (s, de))
+                }
+            })
         } else {
             None
         };
@@ -436,12 +461,26 @@ pub fn publication_date(text: &str, reference: DateTime<Utc>) -> Option<(NaiveDa
             return Some((d, Found::Dateline, 0.4));
         }
     }
+    // A weekday the opening names ("announced on Tuesday") is the day of the news: a date
+    // further in that falls neither on it nor the day after is an earlier event's ("the July 28
+    // election", "October 7"), not the publication. Full weekday names only ("sun", "sat").
+    let lx = lexicon();
+    let named: Vec<u32> = tokens(&text[..header])
+        .iter()
+        .filter(|t| t.raw.chars().count() >= 5)
+        .filter_map(|t| lx.weekday(&fold_cow(t.raw)))
+        .collect();
+    let fits = |d: NaiveDate| {
+        let w = d.weekday().num_days_from_monday();
+        named.is_empty() || named.iter().any(|n| w == *n || w == (n + 1) % 7)
+    };
     dates
         .iter()
         .filter(|m| matches!(m.form, Form::Written | Form::Numeric))
         .filter_map(DateMention::date)
         .filter(|d| ok(*d))
         .max()
+        .filter(|d| fits(*d))
         .map(|d| (d, Found::Body, 0.35))
 }
 
@@ -526,6 +565,16 @@ mod tests {
         );
         let (d, how, _) = publication_date(&text, fetched).expect("body");
         assert_eq!((d, how), (ymd(2022, 12, 8), Found::Body));
+        // December 8, 2022 was a Thursday: reported "on Thursday" it stands, "on Sunday" it is
+        // an earlier event's date.
+        for (day, want) in [("Thursday", Some(ymd(2022, 12, 8))), ("Sunday", None)] {
+            let text = format!(
+                "Title\n\nShe was freed on {day}. {}She was arrested on 17 February 2022 and \
+                 freed on December 8, 2022.",
+                "Lorem ipsum dolor sit amet. ".repeat(30)
+            );
+            assert_eq!(publication_date(&text, fetched).map(|x| x.0), want, "{day}");
+        }
         assert!(publication_date("Nothing dated here, only yesterday.", fetched).is_none());
         // Relative days are a hint against the fetch time, never a publication date.
         assert_eq!(
@@ -545,6 +594,14 @@ mod tests {
         assert_eq!(
             url_date("https://x.com/liveblog/2024/7/29/live"),
             Some(ymd(2024, 7, 29))
+        );
+        assert_eq!(
+            url_date("https://x.de/inhalte/232480/04-08-2024/tausende"),
+            Some(ymd(2024, 8, 4))
+        );
+        assert_eq!(
+            url_date("https://x.com/news/12-25-2024/x"),
+            Some(ymd(2024, 12, 25))
         );
         assert_eq!(
             url_date("https://x.de/news/2025/05-09-papst-0-2"),

@@ -59,6 +59,14 @@ struct Names {
     titles: Vec<String>,
     not_names: Vec<String>,
     connectors: Vec<String>,
+    /// Connectors that coordinate ("and", "y", "und"): they join two names only inside a name
+    /// that already holds another connector ("Archdiocese of Munich and Freising").
+    #[serde(default)]
+    coordinators: Vec<String>,
+    /// Prepositions of place ("in", "en", "à"): a capitalised word after one names a place even
+    /// when it occurs once ("universities in Bonn").
+    #[serde(default)]
+    place_prepositions: Vec<String>,
     demonym_endings: Vec<String>,
     /// Last words that give a name its kind: kind → words.
     #[serde(default)]
@@ -158,6 +166,9 @@ pub struct Lexicon {
     titles: FastSet<String>,
     not_names: FastSet<String>,
     connectors: FastSet<String>,
+    coordinators: FastSet<String>,
+    /// Prepositions of place by language code.
+    place_prepositions: FastMap<String, FastSet<String>>,
     demonym_endings: Vec<String>,
     kinds: FastMap<String, &'static str>,
     noun_endings: Vec<String>,
@@ -266,6 +277,12 @@ impl Lexicon {
                 .extend(f.names.not_names.iter().map(|w| fold(w)));
             lx.connectors
                 .extend(f.names.connectors.iter().map(|w| fold(w)));
+            lx.coordinators
+                .extend(f.names.coordinators.iter().map(|w| fold(w)));
+            lx.place_prepositions
+                .entry(f.code.clone())
+                .or_default()
+                .extend(f.names.place_prepositions.iter().map(|w| fold(w)));
             for e in &f.names.demonym_endings {
                 let e = fold(e);
                 if !lx.demonym_endings.contains(&e) {
@@ -406,6 +423,40 @@ impl Lexicon {
     /// A title, honorific or role that comes before a name.
     pub fn is_title(&self, folded: &str) -> bool {
         self.titles.contains(folded.trim_end_matches('.'))
+    }
+
+    /// A compound whose last part is a title ("US-Präsident", "Vice-Dean"), or, where
+    /// `closed` (languages that write compounds as one word), whose ending of four letters or
+    /// more is one ("Basketballstar", "Regierungschef").
+    pub fn is_title_compound(&self, folded: &str, closed: bool) -> bool {
+        let folded = folded.trim_end_matches('.');
+        if self.is_title(folded) {
+            return true;
+        }
+        if let Some((_, last)) = folded.rsplit_once('-') {
+            if self.is_title(last) {
+                return true;
+            }
+        }
+        closed
+            && folded
+                .char_indices()
+                .skip(3)
+                .map(|(i, _)| &folded[i..])
+                .take_while(|rest| rest.chars().count() >= 4)
+                .any(|rest| self.titles.contains(rest))
+    }
+
+    /// A connector that coordinates two names ("and", "y", "und").
+    pub fn is_coordinator(&self, folded: &str) -> bool {
+        self.coordinators.contains(folded)
+    }
+
+    /// A preposition of place in language `lang` ("in", "en", "à").
+    pub fn is_place_preposition(&self, lang: &str, folded: &str) -> bool {
+        self.place_prepositions
+            .get(lang)
+            .is_some_and(|s| s.contains(folded))
     }
 
     /// Capitalised words that are not names on their own.
