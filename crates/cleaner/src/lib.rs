@@ -90,8 +90,6 @@ pub fn clean_with(
     // Whether a date written in the text may date the document (not where an HTML page
     // declares itself something other than an article).
     let mut text_dates = true;
-    // An HTML page's opening text with its date lines, which cleaning drops.
-    let mut head = String::new();
     let text = matches!(
         media.as_str(),
         "text/plain" | "text/markdown" | "text/x-markdown" | ""
@@ -107,7 +105,7 @@ pub fn clean_with(
         out.outcome = Outcome::TooLarge;
         out.meta.reason = Some(format!("markup nested deeper than {MAX_NESTING} levels"));
     } else if html {
-        text_dates = clean_html(raw, now, weights, &mut out, &mut head);
+        text_dates = clean_html(raw, now, weights, &mut out);
     } else if text {
         let x = extract_text(&raw.body);
         out.title = x.title;
@@ -120,7 +118,7 @@ pub fn clean_with(
         out.meta.reason = Some(format!("content type {media:?} is neither HTML nor text"));
     }
     if (html || text) && out.outcome == Outcome::Ok && out.published.is_none() && text_dates {
-        date_from_text(raw, now, html.then_some(head.as_str()), &mut out);
+        date_from_text(raw, now, html, &mut out);
     }
     if out.outcome == Outcome::Ok && word_count(&out) < MIN_WORDS {
         out.outcome = Outcome::TooShort;
@@ -135,8 +133,7 @@ pub fn clean_with(
 
 /// Where metadata gives no date: the URL (`/2025/07/18/`), then a date written in the text, in
 /// any of the six languages: in plain text a date line or dateline near the start, else the
-/// latest full date; on an HTML page only a full date at the start of the text, its date lines
-/// included (cleaning drops them from the text). A page that
+/// latest full date; on an HTML page only a full date at the start of the text. A page that
 /// states no date in its metadata is mostly not an article (a product, service or listing
 /// page), and the dates in its text are offers, events and copyright years: on WCXB-dev the
 /// unrestricted fallback dated 90 pages, 10 of them right. An article with none stays undated;
@@ -144,10 +141,9 @@ pub fn clean_with(
 fn date_from_text(
     raw: &RawArticle,
     now: chrono::DateTime<chrono::Utc>,
-    head: Option<&str>,
+    html: bool,
     out: &mut CleanArticle,
 ) {
-    let html = head.is_some();
     let noon = |d: chrono::NaiveDate| d.and_hms_opt(12, 0, 0).map(|t| t.and_utc());
     if let Some(d) = lexicon::dates::url_date(&raw.url)
         .and_then(noon)
@@ -163,14 +159,8 @@ fn date_from_text(
     // Plain text keeps its date lines ("Published December 8, 2022"), which cleaning drops.
     // A page's text is read only as far as a header date can start (and end), which also
     // saves reading dates out of a whole listing.
-    let body = if let Some(head) = head {
-        // The title, then the block's opening lines with its date lines ("December 31,
-        // 2022"); the clean text where the block gave none.
-        let text = if head.trim().is_empty() {
-            out.text()
-        } else {
-            format!("{}\n\n{head}", out.title)
-        };
+    let body = if html {
+        let text = out.text();
         match text.char_indices().nth(HTML_DATE_CHARS) {
             Some((i, _)) => text[..i].to_string(),
             None => text,
@@ -207,7 +197,6 @@ fn clean_html(
     now: chrono::DateTime<chrono::Utc>,
     weights: &Weights,
     out: &mut CleanArticle,
-    head: &mut String,
 ) -> bool {
     let x = extract_html_with(&raw.body, &raw.url, now, weights);
     let text_dates = x.declared_type.as_deref().is_none_or(is_article_kind);
@@ -216,7 +205,6 @@ fn clean_html(
         out.title = x.title;
     }
     out.paragraphs = x.paragraphs;
-    *head = x.head;
     out.repairs = x.repairs;
     out.declared_language = x.language;
     // A date the page states in metadata beats the feed's; the feed's beats `<time>` and URL.
@@ -392,11 +380,6 @@ mod tests {
         assert_eq!(dated(page("article", "A first line of text here.")), None);
         // A page declaring itself a product is not dated by its text.
         assert_eq!(dated(page("product", opening)), None);
-        // A date line at the start, which cleaning drops from the text, dates it too.
-        assert_eq!(
-            dated(page("article", "December 31, 2022")),
-            Some("2022-12-31".into())
-        );
     }
 
     #[test]

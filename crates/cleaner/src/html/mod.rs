@@ -37,9 +37,6 @@ pub use weights::{Weights, WeightsError};
 pub struct HtmlExtract {
     /// Title.
     pub title: String,
-    /// The opening of the chosen block's text with the lines dropped as page furniture kept
-    /// (date lines such as "December 31, 2022"), for a date written at the article's start.
-    pub head: String,
     /// Main-text paragraphs (headings and list items are paragraphs too).
     pub paragraphs: Vec<String>,
     /// Declared language (`<html lang>`, `og:locale`, `content-language`).
@@ -112,8 +109,6 @@ const NOSCRIPT_MIN_CHARS: usize = 500;
 /// the runner-up's.
 struct Body {
     paragraphs: Vec<String>,
-    /// The opening lines before furniture is dropped, up to [`HEAD_BYTES`].
-    head: String,
     repairs: Vec<Repair>,
     found: bool,
     top_score: f32,
@@ -138,9 +133,6 @@ impl Body {
     }
 }
 
-/// How much of a block's opening text [`HtmlExtract::head`] keeps.
-const HEAD_BYTES: usize = 4096;
-
 fn body_of(items: &[arena::Item<'_>], title: &str, cx: Ctx<'_>) -> Body {
     let (roots, top_score, second) = choose(items, cx);
     let raw_paras = if roots.is_empty() {
@@ -150,12 +142,7 @@ fn body_of(items: &[arena::Item<'_>], title: &str, cx: Ctx<'_>) -> Body {
     };
     let mut paragraphs = Vec::with_capacity(raw_paras.len());
     let mut repairs = Vec::new();
-    let mut head = String::new();
     for p in raw_paras {
-        if head.len() < HEAD_BYTES && !same_text(&p, title) {
-            head.push_str(&p);
-            head.push('\n');
-        }
         if is_furniture(&p) || same_text(&p, title) {
             continue;
         }
@@ -165,7 +152,6 @@ fn body_of(items: &[arena::Item<'_>], title: &str, cx: Ctx<'_>) -> Body {
     }
     Body {
         paragraphs,
-        head,
         repairs,
         found: !roots.is_empty(),
         top_score,
@@ -243,7 +229,6 @@ fn extract_doc(doc: &Html, url: &str, now: DateTime<Utc>, weights: &Weights) -> 
     }
     let Body {
         mut paragraphs,
-        head,
         repairs,
         found,
         top_score,
@@ -324,7 +309,6 @@ fn extract_doc(doc: &Html, url: &str, now: DateTime<Utc>, weights: &Weights) -> 
     });
     HtmlExtract {
         title,
-        head: if from_ld { String::new() } else { head },
         paragraphs,
         language,
         published,
