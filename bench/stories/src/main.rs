@@ -3,7 +3,8 @@
 //! shuffled orders, scored against the set's labels.
 //!
 //! `cargo run --release -p stories-bench -- TEXTS_DIR [--set DIR] [--orders N] [--html]
-//! [--verbose] [--json FILE]`
+//! [--verbose] [--json FILE] [--gazetteer FILE] [--threshold X] [--merge X] [--near X]
+//! [--order SEED] [--explain ID|all|pairs]... [--htmldate WCXB_DIR]`
 //!
 //! `TEXTS_DIR` holds one `<id>.txt` per manifest row (title line, blank line, body paragraphs);
 //! see `bench/stories/README.md`. Prints B-cubed and pairwise scores, which events merged or
@@ -95,7 +96,7 @@ fn parse_args() -> Result<Args> {
         }
     }
     Ok(Args {
-        texts: texts.context("usage: stories-bench TEXTS_DIR [--set DIR] [--orders N] [--html] [--verbose] [--json FILE]")?,
+        texts: texts.context("usage: stories-bench TEXTS_DIR [--set DIR] [--orders N] [--html] [--verbose] [--json FILE] [--gazetteer FILE] [--threshold X] [--merge X] [--near X] [--order SEED] [--explain ID|all|pairs]... [--htmldate WCXB_DIR]")?,
         set,
         orders,
         html,

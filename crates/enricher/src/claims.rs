@@ -6,7 +6,7 @@
 
 use lexicon::dates::{find_dates, Form};
 use lexicon::places::places;
-use model::{Claim, EntityRef};
+use model::{Claim, ClaimKind, EntityRef};
 
 use std::borrow::Cow;
 
@@ -85,7 +85,7 @@ pub(crate) fn find_claims(text: &str, words: &Folded<'_>, entities: &[EntityRef]
                 + f64::from(chrono::Datelike::month(&date)) * 100.0
                 + f64::from(chrono::Datelike::day(&date));
             out.push(Claim {
-                kind: "date".into(),
+                kind: ClaimKind::Date,
                 value: ymd,
                 subject: "date".into(),
                 hedge: None,
@@ -136,22 +136,22 @@ pub(crate) fn find_claims(text: &str, words: &Folded<'_>, entities: &[EntityRef]
                 break;
             }
         }
-        let mut kind = "count";
+        let mut kind = ClaimKind::Count;
         let mut j = i + 1;
         if text[..w.start].ends_with('$') || text[..w.start].ends_with('€') {
-            kind = "amount";
+            kind = ClaimKind::Amount;
             start = start.min(text[..w.start].char_indices().last().map_or(0, |x| x.0));
         }
         let mut end = w.end;
         if text[w.end..].starts_with('%') || text[w.end..].starts_with(" %") {
-            kind = "percent";
+            kind = ClaimKind::Percent;
             end = w.end + text[w.end..].find('%').map_or(0, |p| p + 1);
         } else if let Some(p) = lx
             .percent_words()
             .iter()
             .find(|p| folded.get(j..j + p.len()).is_some_and(|x| x == &p[..]))
         {
-            kind = "percent";
+            kind = ClaimKind::Percent;
             j += p.len();
             end = ws[j - 1].end;
         }
@@ -164,7 +164,7 @@ pub(crate) fn find_claims(text: &str, words: &Folded<'_>, entities: &[EntityRef]
             }
         }
         // Percent subjects follow "of"/"de"/"der".
-        if kind == "percent" && folded.get(j).is_some_and(|f| is_stop(f)) {
+        if kind == ClaimKind::Percent && folded.get(j).is_some_and(|f| is_stop(f)) {
             j += 1;
         }
         let year_like =
@@ -180,10 +180,10 @@ pub(crate) fn find_claims(text: &str, words: &Folded<'_>, entities: &[EntityRef]
                     j += 1;
                 }
                 if year_like && nat.is_none() {
-                    kind = "year";
+                    kind = ClaimKind::Year;
                 }
             }
-            if kind != "year" {
+            if kind != ClaimKind::Year {
                 let (s, e) = subject_words(text, ws, folded, j, &subject);
                 if !s.is_empty() {
                     subject = s;
@@ -199,20 +199,20 @@ pub(crate) fn find_claims(text: &str, words: &Folded<'_>, entities: &[EntityRef]
                 .and_then(|k| ws.get(k))
                 .and_then(|prev| entity_ending(prev.end))
             {
-                kind = "year";
+                kind = ClaimKind::Year;
                 subject = e.name.clone();
             }
         }
         // "in 2014 elections": a year, not a count; a count of people may still look like one.
         let people = nationality(&fold_word(&subject)).is_some()
             || subject.rsplit(' ').next().is_some_and(is_people);
-        let is_bare_year = year_like && kind == "count" && !people;
+        let is_bare_year = year_like && kind == ClaimKind::Count && !people;
         if !subject.is_empty() && !is_bare_year {
-            let event = (kind == "count")
+            let event = (kind == ClaimKind::Count)
                 .then(|| event_near(ws, folded, i, j))
                 .flatten();
             out.push(Claim {
-                kind: kind.into(),
+                kind,
                 value,
                 subject,
                 hedge,

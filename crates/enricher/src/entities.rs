@@ -401,7 +401,7 @@ fn add_places(
                 found.push(EntityRef {
                     id,
                     name: place.name.clone(),
-                    kind: "place".into(),
+                    kind: model::EntityKind::Place,
                     mentions: Vec::new(),
                 });
                 found.len() - 1

@@ -429,7 +429,7 @@ fn evidence_keys(
                     keys.push(format!("n:{f}"));
                 }
             }
-        } else if e.kind == "person" {
+        } else if e.kind == model::EntityKind::Person {
             // A known person is named by the words of its name, as names found by rule are.
             for w in e.name.split(' ') {
                 let f = fold_word(w);
