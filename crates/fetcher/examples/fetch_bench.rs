@@ -2,7 +2,7 @@
 //! (20 hosts on 127.0.0.2-21, so per-host politeness applies as it would to 20 sites), polled
 //! until every entry's page is fetched and published to a counting sink.
 //!
-//! `cargo run --release -p fetcher --example bench [feeds] [entries_per_feed]`
+//! `cargo run --release -p fetcher --example fetch_bench [feeds] [entries_per_feed]`
 //! Prints entries per second and the peak resident memory (VmHWM) of the process, which also
 //! holds the local servers and their pages.
 
