@@ -63,7 +63,7 @@ pub struct StoryConfig {
 impl Default for StoryConfig {
     fn default() -> Self {
         Self {
-            threshold: 0.15,
+            threshold: 0.16,
             merge_threshold: 0.3,
             window_days: 7,
             max_age_days: 30,
