@@ -95,6 +95,23 @@ fn tokens(text: &str) -> Vec<Tok<'_>> {
     out
 }
 
+/// A date written with day and month in either order, with the year when it follows: a full
+/// written date, else a day and month.
+fn day_and_month(start: usize, end: usize, year: Option<i32>, month: u32, day: u32) -> DateMention {
+    DateMention {
+        start,
+        end,
+        year,
+        month,
+        day: Some(i64::from(day)),
+        form: if year.is_some() {
+            Form::Written
+        } else {
+            Form::DayMonth
+        },
+    }
+}
+
 /// A day of the month: "8", "08", "8th", "1st", "1er", "1º".
 fn day_of(raw: &str) -> Option<u32> {
     let digits: String = raw.chars().take_while(char::is_ascii_digit).collect();
@@ -231,24 +248,9 @@ pub fn find_dates(text: &str) -> Vec<DateMention> {
                     let year = (k < toks.len() && gap_ok(k - 1, k))
                         .then(|| year_of(toks[k].raw))
                         .flatten();
-                    let end = if year.is_some() {
-                        toks[k].end
-                    } else {
-                        toks[j].end
-                    };
-                    out.push(DateMention {
-                        start: toks[i].start,
-                        end,
-                        year,
-                        month: m,
-                        day: Some(i64::from(d)),
-                        form: if year.is_some() {
-                            Form::Written
-                        } else {
-                            Form::DayMonth
-                        },
-                    });
-                    i = if year.is_some() { k + 1 } else { j + 1 };
+                    let last = if year.is_some() { k } else { j };
+                    out.push(day_and_month(toks[i].start, toks[last].end, year, m, d));
+                    i = last + 1;
                     continue;
                 }
             }
@@ -263,27 +265,12 @@ pub fn find_dates(text: &str) -> Vec<DateMention> {
                     let year = (k < toks.len() && gap_ok(j, k))
                         .then(|| year_of(toks[k].raw))
                         .flatten();
-                    let end = if year.is_some() {
-                        toks[k].end
-                    } else {
-                        toks[j].end
-                    };
+                    let last = if year.is_some() { k } else { j };
                     // "may 2" alone is more often a verb than a date; a capital says it is one.
                     let capital = toks[i].raw.chars().next().is_some_and(char::is_uppercase);
                     if year.is_some() || capital {
-                        out.push(DateMention {
-                            start: toks[i].start,
-                            end,
-                            year,
-                            month: m,
-                            day: Some(i64::from(d)),
-                            form: if year.is_some() {
-                                Form::Written
-                            } else {
-                                Form::DayMonth
-                            },
-                        });
-                        i = if year.is_some() { k + 1 } else { j + 1 };
+                        out.push(day_and_month(toks[i].start, toks[last].end, year, m, d));
+                        i = last + 1;
                         continue;
                     }
                 }
