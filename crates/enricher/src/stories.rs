@@ -200,6 +200,8 @@ struct Story {
     keys: Vec<(u32, u32)>,
     /// Term feature id → summed normalised weight, sorted by feature id.
     terms: Vec<(u32, f32)>,
+    /// Language feature id → articles in it, sorted by id.
+    langs: Vec<(u32, u32)>,
     claims: Vec<StoryClaim>,
     indexed: Vec<u32>,
     merged_from: Vec<String>,
@@ -249,6 +251,20 @@ struct Features {
     hint: Option<DateTime<Utc>>,
     /// Written in a language that capitalises its nouns (German).
     noun_caps: bool,
+    /// Its language (a feature id), or `None` when not known: key terms match only within one
+    /// language.
+    lang: Option<u32>,
+}
+
+/// How an article's dates fit a story's.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Fit {
+    /// Within the story's window.
+    In,
+    /// Undated, naming only days well before the story.
+    Recalls,
+    /// Apart.
+    Out,
 }
 
 /// Kinds of evidence, each with its weight in [`Weights`].
@@ -284,6 +300,10 @@ struct Weights {
     evidence: f32,
     /// A name within a small edit distance of a story's name counts this much of a match.
     fuzzy: f32,
+    /// Share of the similarity from evidence between an article and a story with no article in
+    /// its language (or two such stories), where key terms cannot match: the evidence stands
+    /// for the whole, a little discounted since the terms could not confirm it.
+    foreign: f32,
 }
 
 const WEIGHTS: Weights = Weights {
@@ -296,6 +316,7 @@ const WEIGHTS: Weights = Weights {
     day: 0.4,
     evidence: 0.65,
     fuzzy: 0.7,
+    foreign: 1.0,
 };
 
 impl Class {
@@ -559,6 +580,10 @@ impl StoryIndex {
         }
         keys.sort_unstable();
         keys.dedup();
+        let lang = match a.language.code.as_str() {
+            "" | "und" => None,
+            code => Some(self.feature(format!("l:{code}"))),
+        };
         let raw = term_weights(&words, title_end(a), ARTICLE_TERMS);
         let norm = raw.iter().map(|(_, w)| w * w).sum::<f32>().sqrt().max(1e-6);
         let mut terms: Vec<(u32, f32)> = raw
@@ -608,6 +633,7 @@ impl StoryIndex {
             days,
             hint,
             noun_caps: lexicon::lexicon().capitalises_nouns(&a.language.code),
+            lang,
         }
     }
 
@@ -719,7 +745,17 @@ impl StoryIndex {
     /// Similarity of an article to a story, in [0, 1]: evidence that survives translation
     /// (names, places, numbers, dates) and key terms of the same language.
     fn similarity(&self, f: &Features, s: &Story) -> f32 {
-        let term = (1.0 - WEIGHTS.evidence) * self.term_cosine_to(&f.terms, s);
+        let foreign = f.lang.is_some_and(|l| {
+            !s.langs.is_empty() && s.langs.binary_search_by_key(&l, |x| x.0).is_err()
+        });
+        let (evidence, term) = if foreign {
+            (WEIGHTS.foreign, 0.0)
+        } else {
+            (
+                WEIGHTS.evidence,
+                (1.0 - WEIGHTS.evidence) * self.term_cosine_to(&f.terms, s),
+            )
+        };
         // In a language that capitalises its nouns, most capitalised words no other article has
         // are nouns, not names: they count for less.
         let unseen = if f.noun_caps {
@@ -727,12 +763,11 @@ impl StoryIndex {
         } else {
             UNSEEN
         };
-        let sim =
-            (WEIGHTS.evidence * self.evidence_cosine(&f.keys, s, false, unseen) + term).min(1.0);
+        let sim = (evidence * self.evidence_cosine(&f.keys, s, false, unseen) + term).min(1.0);
         // Close spellings of names (edit distance, sound) cost a comparison per pair of names:
         // worth it only where they can decide, just below the threshold.
         if sim < self.cfg.threshold * SINGLE_JOIN && sim >= self.cfg.threshold * 0.4 {
-            (WEIGHTS.evidence * self.evidence_cosine(&f.keys, s, true, unseen) + term).min(1.0)
+            (evidence * self.evidence_cosine(&f.keys, s, true, unseen) + term).min(1.0)
         } else {
             sim
         }
@@ -852,16 +887,36 @@ impl StoryIndex {
         v[v.len() / 2] <= Duration::days(self.cfg.window_days).num_seconds()
     }
 
+    /// Whether an article of similarity `sim` may join story `s` by date: it is in the story's
+    /// window, or it is undated and names only days well before the story, which a report of
+    /// the story may recall (the attack before a hostage release, a commemoration months
+    /// earlier): then content alone must say it is the same event, as for merging stories
+    /// without dates.
+    fn fits(&self, f: &Features, s: &Story, sim: f32) -> bool {
+        match self.window(f, s) {
+            Fit::In => true,
+            Fit::Recalls => sim >= UNDATED_MERGE,
+            Fit::Out => false,
+        }
+    }
+
     fn in_window(&self, f: &Features, s: &Story) -> bool {
+        self.window(f, s) == Fit::In
+    }
+
+    fn window(&self, f: &Features, s: &Story) -> Fit {
+        let in_or_out = |x: bool| if x { Fit::In } else { Fit::Out };
         let w = Duration::days(self.cfg.window_days);
         match (f.time, s.span) {
-            (Some(t), Some((first, last))) => t >= first - w && t <= last + w,
+            (Some(t), Some((first, last))) => in_or_out(t >= first - w && t <= last + w),
             // A dated article and a story of undated articles: in a live stream the story
             // appeared when its articles arrived.
-            (Some(t), None) if self.live() => t >= s.founded - w && t <= s.last_gained + w,
+            (Some(t), None) if self.live() => {
+                in_or_out(t >= s.founded - w && t <= s.last_gained + w)
+            }
             (None, Some((first, last))) if self.live() && f.days.is_empty() => {
                 let t = f.hint.unwrap_or(f.arrival);
-                t >= first - w && t <= last + w + w
+                in_or_out(t >= first - w && t <= last + w + w)
             }
             // Undated, but the text names days (in the story's years where it gives none): one
             // of them falls in the story's window, or the latest of them, the earliest the
@@ -873,25 +928,37 @@ impl StoryIndex {
                     .days
                     .iter()
                     .flat_map(|&(y, m, d)| {
-                        let years = match y {
-                            Some(y) => vec![y],
-                            None => vec![first.year(), last.year()],
-                        };
-                        years.into_iter().filter_map(move |y| {
+                        let at = move |y: i32| {
                             chrono::NaiveDate::from_ymd_opt(y, m, d)
                                 .and_then(|x| x.and_hms_opt(12, 0, 0))
                                 .map(|x| x.and_utc())
-                        })
+                        };
+                        match y {
+                            Some(y) => vec![at(y)],
+                            // A day written without its year is the last such day up to the
+                            // story: "7 October" in a January report is last year's.
+                            None => vec![[last.year(), last.year() - 1]
+                                .into_iter()
+                                .filter_map(at)
+                                .find(|t| *t <= last + w)],
+                        }
+                        .into_iter()
+                        .flatten()
                     })
                     .collect();
                 let history = Duration::days(HISTORY_DAYS);
-                times.iter().any(|t| *t >= first - w && *t <= last + w)
-                    || times
-                        .iter()
-                        .max()
-                        .is_some_and(|t| *t <= last + w && *t >= first - history)
+                let latest = times.iter().max();
+                if times.iter().any(|t| *t >= first - w && *t <= last + w)
+                    || latest.is_some_and(|t| *t <= last + w && *t >= first - history)
+                {
+                    Fit::In
+                } else if latest.is_some_and(|t| *t < first - history) {
+                    Fit::Recalls
+                } else {
+                    Fit::Out
+                }
             }
-            _ => true,
+            _ => Fit::In,
         }
     }
 
@@ -1060,12 +1127,11 @@ impl StoryIndex {
         if forced.is_none() {
             for &(s, sim) in &close {
                 if let Some(story) = self.stories.get(&s) {
-                    if self.in_window(&f, story) {
+                    let fits = self.fits(&f, story, sim);
+                    if fits {
                         scored.push((s, sim));
                     }
-                    if sim >= RELATED * self.cfg.threshold
-                        && (sim < self.cfg.threshold || !self.in_window(&f, story))
-                    {
+                    if sim >= RELATED * self.cfg.threshold && (sim < self.cfg.threshold || !fits) {
                         related.push(s);
                     }
                 }
@@ -1289,6 +1355,7 @@ impl StoryIndex {
                 sources: Vec::new(),
                 entities: Vec::new(),
                 terms: Vec::new(),
+                langs: Vec::new(),
                 claims: Vec::new(),
                 indexed: Vec::new(),
                 merged_from: Vec::new(),
@@ -1415,6 +1482,12 @@ impl StoryIndex {
             story.sources.push(source);
         }
         story.terms = add_terms(&story.terms, &f.terms);
+        if let Some(l) = f.lang {
+            match story.langs.binary_search_by_key(&l, |x| x.0) {
+                Ok(k) => story.langs[k].1 += 1,
+                Err(k) => story.langs.insert(k, (l, 1)),
+            }
+        }
         story.claims.retain(|c| c.article != an);
         for (kind, subject, value, hedge, event) in &f.claims {
             if story.claims.len() < MAX_STORY_CLAIMS {
@@ -1471,6 +1544,7 @@ impl StoryIndex {
         subtract_counts(&mut story.entities, &f.entities);
         subtract_counts(&mut story.keys, &f.keys);
         story.terms = sub_terms(&story.terms, &f.terms);
+        subtract_counts(&mut story.langs, f.lang.as_slice());
         story.claims.retain(|c| c.article != an);
         let members: Vec<&ArticleEntry> = story
             .articles
@@ -1493,6 +1567,8 @@ impl StoryIndex {
         let f = &self.articles.get(&an)?.ev;
         let mut keys = s.keys.clone();
         subtract_counts(&mut keys, &f.keys);
+        let mut langs = s.langs.clone();
+        subtract_counts(&mut langs, f.lang.as_slice());
         let articles: Vec<u32> = s.articles.iter().copied().filter(|x| *x != an).collect();
         let span = span_of(
             articles
@@ -1509,6 +1585,7 @@ impl StoryIndex {
             entities: Vec::new(),
             keys,
             terms: sub_terms(&s.terms, &f.terms),
+            langs,
             claims: Vec::new(),
             indexed: Vec::new(),
             merged_from: Vec::new(),
@@ -1548,11 +1625,9 @@ impl StoryIndex {
             let Some(rest) = self.without(slot, an) else {
                 continue;
             };
-            let own = if self.in_window(&f, &rest) {
-                self.similarity(&f, &rest)
-            } else {
-                0.0
-            };
+            let own = Some(self.similarity(&f, &rest))
+                .filter(|sim| self.fits(&f, &rest, *sim))
+                .unwrap_or(0.0);
             let mut best: Option<(u32, f32)> = None;
             for c in self.candidates(&f) {
                 if c == slot {
@@ -1561,11 +1636,12 @@ impl StoryIndex {
                 let Some(other) = self.stories.get(&c) else {
                     continue;
                 };
-                if other.articles.is_empty() || !self.in_window(&f, other) {
+                if other.articles.is_empty() {
                     continue;
                 }
                 let sim = self.similarity(&f, other);
-                if sim >= self.join_need(c)
+                if self.fits(&f, other, sim)
+                    && sim >= self.join_need(c)
                     && best.is_none_or(|(b, bs)| sim > bs || (sim == bs && c < b))
                 {
                     best = Some((c, sim));
@@ -1705,6 +1781,12 @@ impl StoryIndex {
             }
         }
         target.terms = add_terms(&target.terms, &absorbed.terms);
+        for (l, c) in &absorbed.langs {
+            match target.langs.binary_search_by_key(l, |x| x.0) {
+                Ok(k) => target.langs[k].1 += c,
+                Err(k) => target.langs.insert(k, (*l, *c)),
+            }
+        }
         for c in absorbed.claims {
             if target.claims.len() < MAX_STORY_CLAIMS {
                 target.claims.push(c);
@@ -2464,6 +2546,76 @@ mod tests {
         assert_eq!(window_of("2 July 2025"), Some(true));
         assert_eq!(window_of("10 May 2025"), Some(false));
         assert_eq!(window_of("20 October 2025"), Some(false));
+    }
+
+    #[test]
+    fn an_undated_report_recalling_months_back_joins_only_on_strong_content() {
+        // An undated report whose only day lies months before the story (the run-up recalled)
+        // may be a report of it: it joins when content alone says so, and a report that shares
+        // a name or two with the story stays apart.
+        let report = "Families in Caracas waited at the airport for the 252 Venezuelans flown \
+            from Cecot, while 10 American citizens landed in Texas. Marco Rubio praised Nayib \
+            Bukele; Nicolás Maduro spoke of a victory for the prisoners and their relatives.";
+        let weak = "Nayib Bukele opened a new hospital in San Salvador, financed by a loan the \
+            country agreed with lenders; doctors and nurses joined the ceremony.";
+        let story_of = |text: &str| {
+            let mut index = StoryIndex::new(StoryConfig::default());
+            assigned(&mut index, article("a", "Prisoner swap", EXCHANGE, 0));
+            assigned(&mut index, article("a2", "Swap done", EXCHANGE_2, 0));
+            let mut b = article("b", "Report", text, 0);
+            b.published = None;
+            b.published_from = None;
+            let (b, events) = assigned(&mut index, b);
+            // Joined on similarity, not as a copy of a member, nor by founding a story of its
+            // own that then merged.
+            assert!(b.near_duplicate_of.is_none() && b.duplicate_of.is_none());
+            if events.iter().any(|e| e.change == StoryChange::Merged) {
+                return None;
+            }
+            b.story_id
+        };
+        // "20 October" without a year is last October, not a day after the story.
+        for day in ["10 May 2025", "20 October"] {
+            assert_eq!(
+                story_of(&format!("{report} The talks had begun on {day}.")).as_deref(),
+                Some("story-a"),
+                "{day}"
+            );
+            assert_ne!(
+                story_of(&format!("{weak} It had been announced on {day}.")).as_deref(),
+                Some("story-a"),
+                "{day}"
+            );
+        }
+    }
+
+    #[test]
+    fn a_report_in_another_language_joins_on_evidence_alone() {
+        // Key terms cannot match across languages: a Spanish report of the exchange is scored on
+        // its names, places and figures alone, not as if it lacked the story's words. (A high
+        // threshold makes the short texts here decide as long ones do at the default.)
+        let mut index = StoryIndex::new(StoryConfig {
+            threshold: 0.5,
+            merge_threshold: 0.6,
+            ..StoryConfig::default()
+        });
+        assigned(&mut index, article("a", "Prisoner swap", EXCHANGE, 0));
+        assigned(&mut index, article("a2", "Swap done", EXCHANGE_2, 0));
+        let es = article(
+            "b",
+            "Canje de presos",
+            "Nayib Bukele habló del Cecot y de los 252 venezolanos que volvieron a su país tras \
+             meses de espera, según fuentes oficiales del gobierno.",
+            0,
+        );
+        assert_eq!(es.language.code, "es");
+        let (b, _) = assigned(&mut index, es);
+        assert_eq!(b.story_id.as_deref(), Some("story-a"));
+        let v = article("v", "Volcano", VOLCANO, 0);
+        assert_ne!(
+            assigned(&mut index, v).0.story_id.as_deref(),
+            Some("story-a")
+        );
     }
 
     #[test]
