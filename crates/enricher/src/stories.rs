@@ -93,6 +93,12 @@ const MIN_DATE_CONFIDENCE: f32 = 0.5;
 /// halves of events founded apart in a backfill (worst of 20 orders 0.721 -> 0.754) where 0.5
 /// left them apart, without merging two events that share names.
 const UNDATED_MERGE: f32 = 0.35;
+fn tune(name: &str, d: f32) -> f32 {
+    std::env::var(name)
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(d)
+}
 /// Whether the publication day is evidence too (beyond bounding the window).
 const DAY_KEYS: bool = false;
 /// Whether key terms are weighted by rarity.
@@ -569,7 +575,8 @@ impl StoryIndex {
         let mut keys = Vec::new();
         for k in evidence_keys(a, &dates, &words) {
             let class = Class::of(&k);
-            let word = if class == Class::Name {
+            // Names are compared by spelling, days by distance: keep what each needs.
+            let word = if matches!(class, Class::Name | Class::Date) {
                 k[2..].to_string()
             } else {
                 String::new()
@@ -895,7 +902,7 @@ impl StoryIndex {
     fn fits(&self, f: &Features, s: &Story, sim: f32) -> bool {
         match self.window(f, s) {
             Fit::In => true,
-            Fit::Recalls => sim >= UNDATED_MERGE,
+            Fit::Recalls => sim >= tune("NF_UM", UNDATED_MERGE),
             Fit::Out => false,
         }
     }
@@ -958,8 +965,40 @@ impl StoryIndex {
                     Fit::Out
                 }
             }
+            // A story without dated articles is dated by the days its articles name: a report
+            // whose date, or whose named days, lie far from all of them is of another event
+            // (an inauguration and the election months before, two hurricanes).
+            (Some(t), None) => {
+                use chrono::Datelike;
+                in_or_out(self.days_meet(&[(t.month(), t.day())], s))
+            }
+            (None, None) if !f.days.is_empty() => {
+                let days: Vec<(u32, u32)> = f.days.iter().map(|&(_, m, d)| (m, d)).collect();
+                in_or_out(self.days_meet(&days, s))
+            }
             _ => Fit::In,
         }
+    }
+
+    /// Whether one of `days` (month, day) lies within the window of a day the articles of story
+    /// `s` name, in any year; true when either names none.
+    fn days_meet(&self, days: &[(u32, u32)], s: &Story) -> bool {
+        let ours: Vec<i64> = days.iter().filter_map(|&(m, d)| ordinal(m, d)).collect();
+        ordinals_meet(&ours, &self.named_days(s), self.cfg.window_days)
+    }
+
+    /// The days of the year the articles of story `s` name (written day and month).
+    fn named_days(&self, s: &Story) -> Vec<i64> {
+        s.keys
+            .iter()
+            .filter_map(|(k, _)| match self.key_info.get(k) {
+                Some((Class::Date, md)) => {
+                    let (m, d) = md.split_once('-')?;
+                    ordinal(m.parse().ok()?, d.parse().ok()?)
+                }
+                _ => None,
+            })
+            .collect()
     }
 
     /// Without dates on both sides, only content says two stories are one event, and events
@@ -968,7 +1007,7 @@ impl StoryIndex {
         if a.span.is_some() && b.span.is_some() {
             self.cfg.merge_threshold
         } else {
-            self.cfg.merge_threshold.max(UNDATED_MERGE)
+            self.cfg.merge_threshold.max(tune("NF_UM", UNDATED_MERGE))
         }
     }
 
@@ -977,12 +1016,26 @@ impl StoryIndex {
         self.spans_meet(a, b) && self.story_similarity(a, b) >= self.merge_need(a, b)
     }
 
-    /// Two stories' dated articles lie within the window of each other.
+    /// Two stories' dated articles lie within the window of each other; a story without dated
+    /// articles is dated by the days its articles name.
     fn spans_meet(&self, a: &Story, b: &Story) -> bool {
         let w = Duration::days(self.cfg.window_days);
+        let span_days = |(x, y): (DateTime<Utc>, DateTime<Utc>)| {
+            use chrono::Datelike;
+            let days = (y - x).num_days().clamp(0, 366);
+            (0..=days)
+                .filter_map(|d| {
+                    let t = x + Duration::days(d);
+                    ordinal(t.month(), t.day())
+                })
+                .collect::<Vec<i64>>()
+        };
+        let wd = self.cfg.window_days;
         match (a.span, b.span) {
             (Some((a0, a1)), Some((b0, b1))) => a0 <= b1 + w && b0 <= a1 + w,
-            _ => true,
+            (Some(sp), None) => ordinals_meet(&span_days(sp), &self.named_days(b), wd),
+            (None, Some(sp)) => ordinals_meet(&span_days(sp), &self.named_days(a), wd),
+            (None, None) => ordinals_meet(&self.named_days(a), &self.named_days(b), wd),
         }
     }
 
@@ -2184,6 +2237,24 @@ fn subtract_counts(counts: &mut Vec<(u32, u32)>, features: &[u32]) {
     }
 }
 
+/// Day of the year of a month and day (in a leap year, so that 29 February has one).
+fn ordinal(m: u32, d: u32) -> Option<i64> {
+    chrono::NaiveDate::from_ymd_opt(2024, m, d).map(|x| i64::from(chrono::Datelike::ordinal(&x)))
+}
+
+/// Whether two sets of days of the year come within `window` days of each other (across the
+/// turn of the year); true when either is empty, since nothing then tells them apart.
+fn ordinals_meet(a: &[i64], b: &[i64], window: i64) -> bool {
+    a.is_empty()
+        || b.is_empty()
+        || a.iter().any(|x| {
+            b.iter().any(|y| {
+                let gap = (x - y).abs();
+                gap.min(366 - gap) <= window
+            })
+        })
+}
+
 /// Earliest and latest of some dates.
 fn span_of(times: impl Iterator<Item = DateTime<Utc>>) -> Option<(DateTime<Utc>, DateTime<Utc>)> {
     times.fold(None, |s, t| {
@@ -2587,6 +2658,40 @@ mod tests {
                 "{day}"
             );
         }
+    }
+
+    #[test]
+    fn undated_stories_are_dated_by_the_days_their_articles_name() {
+        // Two storms that hit one coast two weeks apart, all reports undated: the days they
+        // name keep them apart, and a report naming a day of the first joins it.
+        let undated = |id: &str, text: &str| {
+            let mut a = article(id, "Storm makes landfall", text, 0);
+            a.published = None;
+            a.published_from = None;
+            a
+        };
+        let (a, a2) = (
+            "Hurricane Helene made landfall in Florida's Big Bend on 26 September near Perry as a \
+             category 4 storm with winds of 140 mph, and Taylor County was flooded.",
+            "Residents of Perry and Taylor County went back to flooded homes after Helene came \
+             ashore on 26 September; Ron DeSantis said winds of 140 mph had hit Florida.",
+        );
+        let b = "Storm surge swept through Taylor County in Florida when Helene, a category 4 \
+            hurricane, reached the coast near Perry on DAY, and Ron DeSantis spoke of 140 mph \
+            gusts.";
+        let story_of = |day: &str| {
+            let mut index = StoryIndex::new(StoryConfig::default());
+            assigned(&mut index, undated("a", a));
+            assigned(&mut index, undated("a2", a2));
+            let (b, events) = assigned(&mut index, undated("b", &b.replace("DAY", day)));
+            assert!(b.near_duplicate_of.is_none() && b.duplicate_of.is_none());
+            let merged = events.iter().any(|e| e.change == StoryChange::Merged);
+            (b.story_id, merged)
+        };
+        assert_eq!(story_of("27 September").0.as_deref(), Some("story-a"));
+        let (other, merged) = story_of("10 October");
+        assert_ne!(other.as_deref(), Some("story-a"));
+        assert!(!merged);
     }
 
     #[test]
