@@ -416,12 +416,27 @@ pub fn publication_date(text: &str, reference: DateTime<Utc>) -> Option<(NaiveDa
     }
     years.sort_unstable();
     years.dedup();
-    if let Some(d) = dates
+    if let Some((m, d)) = dates
         .iter()
         .filter(|m| m.start < header && matches!(m.form, Form::Written | Form::Numeric))
-        .filter_map(DateMention::date)
-        .find(|d| ok(*d))
+        .filter_map(|m| Some((m, m.date()?)))
+        .find(|(_, d)| ok(*d))
     {
+        // "vendredi 10 janvier 2024": the weekday written before the date contradicts it. The
+        // year is the usual slip (last year's, written in January): the next or previous year
+        // whose same day falls on that weekday is meant; failing that the date is unsure.
+        if let Some(w) = weekday_before(text, m.start) {
+            if d.weekday().num_days_from_monday() != w {
+                let fixed = [1, -1]
+                    .iter()
+                    .filter_map(|k| d.with_year(d.year() + k))
+                    .find(|x| x.weekday().num_days_from_monday() == w && ok(*x));
+                return Some(match fixed {
+                    Some(x) => (x, Found::Header, 0.5),
+                    None => (d, Found::Header, 0.3),
+                });
+            }
+        }
         return Some((d, Found::Header, 0.7));
     }
     if let Some(m) = dates
@@ -469,6 +484,24 @@ pub fn publication_date(text: &str, reference: DateTime<Utc>) -> Option<(NaiveDa
         .max()
         .filter(|d| fits(*d))
         .map(|d| (d, Found::Body, 0.35))
+}
+
+/// The weekday (0 = Monday) written just before byte offset `at` ("Friday, 10 January", "le
+/// vendredi 10", "Freitag, den 10."), if any: full weekday names only.
+fn weekday_before(text: &str, at: usize) -> Option<u32> {
+    let lx = lexicon();
+    let start = text[..at]
+        .char_indices()
+        .rev()
+        .nth(24)
+        .map_or(0, |(i, _)| i);
+    let toks = tokens(&text[start..at]);
+    // The weekday is the last word before the date, or the one before an article ("den").
+    toks.iter()
+        .rev()
+        .take(2)
+        .filter(|t| t.raw.chars().count() >= 5)
+        .find_map(|t| lx.weekday(&fold_cow(t.raw)))
 }
 
 /// The day a relative-day word or a weekday means against `reference` (the fetch time): a hint
@@ -561,6 +594,24 @@ mod tests {
                 "Lorem ipsum dolor sit amet. ".repeat(30)
             );
             assert_eq!(publication_date(&text, fetched).map(|x| x.0), want, "{day}");
+        }
+        // A weekday that contradicts the date's year: the year slipped (10 January 2025 was a
+        // Friday, 10 January 2024 a Wednesday); one that fits no nearby year leaves it unsure.
+        let dated = |t: &str| publication_date(t, fetched).map(|x| (x.0, x.2 >= 0.5));
+        for (line, want) in [
+            (
+                "le vendredi 10 janvier 2024, Caracas",
+                (ymd(2025, 1, 10), true),
+            ),
+            (
+                "el viernes 10 de enero de 2025 en",
+                (ymd(2025, 1, 10), true),
+            ),
+            ("Freitag, den 10. Januar 2025", (ymd(2025, 1, 10), true)),
+            ("le mercredi 10 janvier 2024", (ymd(2024, 1, 10), true)),
+            ("on Tuesday, December 8, 2022", (ymd(2022, 12, 8), false)),
+        ] {
+            assert_eq!(dated(&format!("Title\n\n{line}")), Some(want), "{line}");
         }
         assert!(publication_date("Nothing dated here, only yesterday.", fetched).is_none());
         // Relative days are a hint against the fetch time, never a publication date.
