@@ -921,7 +921,16 @@ impl StoryIndex {
             (Some(t), None) if self.live() => {
                 in_or_out(t >= s.founded - w && t <= s.last_gained + w)
             }
-            (None, Some((first, last))) if self.live() && f.days.is_empty() => {
+            // Undated in a live stream: it was written before it arrived, and news arrives
+            // fresh, so its arrival (or the day a relative day names) dates it, whatever older
+            // days its text recalls.
+            (None, Some((first, last)))
+                if self.live()
+                    && (f.days.is_empty() || {
+                        let t = f.hint.unwrap_or(f.arrival);
+                        t >= first - w && t <= last + w + w
+                    }) =>
+            {
                 let t = f.hint.unwrap_or(f.arrival);
                 in_or_out(t >= first - w && t <= last + w + w)
             }
@@ -2595,17 +2604,19 @@ mod tests {
 
     #[test]
     fn undated_articles_may_recall_the_recent_past_but_not_postdate_the_story() {
-        // The story's articles are dated 18 July 2025; an undated report that names only an
-        // earlier day is in its window, the same report naming a later day is not.
+        // The story's articles are dated 18 July 2025, all fetched months later (a backfill,
+        // where arrival says nothing of when an article was written); an undated report that
+        // names only an earlier day is in its window, the same report naming a later day is
+        // not.
         let report = "Ten American citizens held in Venezuela flew home after the prisoner \
             exchange with El Salvador, where 252 Venezuelans had been held in Cecot. Nayib Bukele \
             and Marco Rubio spoke of the release, and Nicolás Maduro welcomed the prisoners.";
         let mut index = StoryIndex::new(StoryConfig::default());
-        assigned(&mut index, article("a", "Prisoner swap", EXCHANGE, 0));
-        assigned(&mut index, article("a2", "Swap done", EXCHANGE_2, 0));
+        assigned(&mut index, late(article("a", "Prisoner swap", EXCHANGE, 0)));
+        assigned(&mut index, late(article("a2", "Swap done", EXCHANGE_2, 0)));
         let mut window_of = |day: &str| {
             let text = format!("{report} The talks had begun on {day}.");
-            let mut b = article("b", "Americans freed", &text, 0);
+            let mut b = late(article("b", "Americans freed", &text, 0));
             b.published = None;
             b.published_from = None;
             index
@@ -2617,6 +2628,38 @@ mod tests {
         assert_eq!(window_of("2 July 2025"), Some(true));
         assert_eq!(window_of("10 May 2025"), Some(false));
         assert_eq!(window_of("20 October 2025"), Some(false));
+    }
+
+    /// The article fetched 100 days after it was published: part of a backfill.
+    fn late(mut a: EnrichedArticle) -> EnrichedArticle {
+        a.fetched_at += Duration::days(100);
+        a
+    }
+
+    #[test]
+    fn in_a_live_stream_an_undated_report_is_dated_by_its_arrival() {
+        // Reports arrive an hour after publication: news is fresh. An undated report arriving
+        // with the story joins it whatever older day it recalls; one arriving weeks later does
+        // not.
+        let report = "Families in Caracas waited at the airport for the 252 Venezuelans flown \
+            from Cecot, while 10 American citizens landed in Texas. Marco Rubio praised Nayib \
+            Bukele; Nicolás Maduro spoke of a victory for the prisoners. Talks began on 10 May.";
+        let mut index = StoryIndex::new(StoryConfig::default());
+        assigned(&mut index, article("a", "Prisoner swap", EXCHANGE, 0));
+        assigned(&mut index, article("a2", "Swap done", EXCHANGE_2, 0));
+        let mut window_of = |arrives: i64| {
+            let mut b = article("b", "Report", report, 0);
+            b.published = None;
+            b.published_from = None;
+            b.fetched_at += Duration::days(arrives);
+            index
+                .explain(&b)
+                .into_iter()
+                .find(|x| x.0 == "story-a")
+                .map(|x| x.2)
+        };
+        assert_eq!(window_of(1), Some(true));
+        assert_eq!(window_of(40), Some(false));
     }
 
     #[test]
@@ -2631,9 +2674,9 @@ mod tests {
             country agreed with lenders; doctors and nurses joined the ceremony.";
         let story_of = |text: &str| {
             let mut index = StoryIndex::new(StoryConfig::default());
-            assigned(&mut index, article("a", "Prisoner swap", EXCHANGE, 0));
-            assigned(&mut index, article("a2", "Swap done", EXCHANGE_2, 0));
-            let mut b = article("b", "Report", text, 0);
+            assigned(&mut index, late(article("a", "Prisoner swap", EXCHANGE, 0)));
+            assigned(&mut index, late(article("a2", "Swap done", EXCHANGE_2, 0)));
+            let mut b = late(article("b", "Report", text, 0));
             b.published = None;
             b.published_from = None;
             let (b, events) = assigned(&mut index, b);
