@@ -112,10 +112,9 @@ fn is_title_like(line: &str) -> bool {
 
 /// A headline made from the first sentence when the text has no title line.
 fn title_from_sentence(line: &str) -> String {
-    let sentence = line
-        .split_inclusive(['.', '!', '?'])
-        .next()
-        .unwrap_or(line)
+    let sentence = lexicon::sentences::sentences(line)
+        .first()
+        .map_or(line, |&(a, b)| &line[a..b])
         .trim()
         .trim_end_matches('.');
     let words: Vec<&str> = sentence.split_whitespace().collect();

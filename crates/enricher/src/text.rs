@@ -112,74 +112,7 @@ pub(crate) fn stem(folded: &str) -> Cow<'_, str> {
     Cow::Borrowed(folded)
 }
 
-/// Sentence spans (byte offsets) of `text`: split at `.`, `!`, `?` followed by space and a capital,
-/// quote or digit, and at line breaks. Abbreviations such as "U.S." and "Mr." do not end one.
-pub(crate) fn sentences(text: &str) -> Vec<(usize, usize)> {
-    let mut out = Vec::new();
-    let mut start = 0;
-    let chars: Vec<(usize, char)> = text.char_indices().collect();
-    let mut i = 0;
-    while i < chars.len() {
-        let (pos, c) = chars[i];
-        let end_here = match c {
-            '\n' => Some(pos),
-            '.' | '!' | '?' | '…' => {
-                let next = chars.get(i + 1).map(|x| x.1);
-                let after = chars.get(i + 2).map(|x| x.1);
-                let word_before: String = text[start..pos]
-                    .rsplit(|ch: char| ch.is_whitespace())
-                    .next()
-                    .unwrap_or("")
-                    .to_string();
-                let abbrev = c == '.'
-                    && (word_before.contains('.')
-                        || matches!(
-                            word_before.as_str(),
-                            "Mr" | "Mrs"
-                                | "Ms"
-                                | "Dr"
-                                | "St"
-                                | "Sr"
-                                | "Sra"
-                                | "Jr"
-                                | "Gen"
-                                | "Gov"
-                                | "Sen"
-                                | "Rep"
-                                | "Lt"
-                                | "Col"
-                        )
-                        || (word_before.chars().count() == 1
-                            && word_before.chars().all(char::is_uppercase)));
-                let boundary = next.is_none()
-                    || (next.is_some_and(char::is_whitespace)
-                        && after.is_some_and(|a| {
-                            a.is_uppercase() || a.is_ascii_digit() || "\"“'‘¿¡(".contains(a)
-                        }));
-                (boundary && !abbrev).then(|| pos + c.len_utf8())
-            }
-            _ => None,
-        };
-        if let Some(end) = end_here {
-            if !text[start..end].trim().is_empty() {
-                out.push(trim_span(text, start, end));
-            }
-            start = end;
-        }
-        i += 1;
-    }
-    if !text[start..].trim().is_empty() {
-        out.push(trim_span(text, start, text.len()));
-    }
-    out
-}
-
-fn trim_span(text: &str, start: usize, end: usize) -> (usize, usize) {
-    let s = &text[start..end];
-    let lead = s.len() - s.trim_start().len();
-    let trail = s.len() - s.trim_end().len();
-    (start + lead, end - trail)
-}
+pub(crate) use lexicon::sentences::sentences;
 
 #[cfg(test)]
 mod tests {
@@ -196,21 +129,6 @@ mod tests {
         for x in words(t) {
             assert_eq!(&t[x.start..x.end], x.raw);
         }
-    }
-
-    #[test]
-    fn sentences_skip_abbreviations() {
-        let t = "The U.S. official spoke. Mr. Rubio agreed! Then 10 left.\nNext line";
-        let s: Vec<&str> = sentences(t).iter().map(|&(a, b)| &t[a..b]).collect();
-        assert_eq!(
-            s,
-            [
-                "The U.S. official spoke.",
-                "Mr. Rubio agreed!",
-                "Then 10 left.",
-                "Next line"
-            ]
-        );
     }
 
     #[test]

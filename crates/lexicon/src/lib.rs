@@ -8,6 +8,7 @@
 
 pub mod dates;
 pub mod places;
+pub mod sentences;
 
 use std::borrow::Cow;
 use std::collections::{HashMap, HashSet};
@@ -85,6 +86,9 @@ struct Names {
     /// Endings of inflected adjectives, which stand before nouns ("russischen Straflager").
     #[serde(default)]
     adjective_endings: Vec<String>,
+    /// Abbreviations written with a full stop that do not end a sentence ("Dr.", "St.", "Nr.").
+    #[serde(default)]
+    abbreviations: Vec<String>,
 }
 
 #[derive(Deserialize)]
@@ -164,6 +168,7 @@ pub struct Lexicon {
     date_line_words: Vec<String>,
     time_words: FastSet<String>,
     titles: FastSet<String>,
+    abbreviations: FastSet<String>,
     not_names: FastSet<String>,
     connectors: FastSet<String>,
     coordinators: FastSet<String>,
@@ -273,6 +278,8 @@ impl Lexicon {
             lx.time_words
                 .extend(f.calendar.time_words.iter().map(|w| fold(w)));
             lx.titles.extend(f.names.titles.iter().map(|w| fold(w)));
+            lx.abbreviations
+                .extend(f.names.abbreviations.iter().map(|w| fold(w)));
             lx.not_names
                 .extend(f.names.not_names.iter().map(|w| fold(w)));
             lx.connectors
@@ -423,6 +430,12 @@ impl Lexicon {
     /// A title, honorific or role that comes before a name.
     pub fn is_title(&self, folded: &str) -> bool {
         self.titles.contains(folded.trim_end_matches('.'))
+    }
+
+    /// A word written before a full stop that does not end a sentence: an abbreviation of any
+    /// language (folded, without the stop).
+    pub fn is_abbreviation(&self, folded: &str) -> bool {
+        self.abbreviations.contains(folded)
     }
 
     /// A compound whose last part is a title ("US-Präsident", "Vice-Dean"), or, where
