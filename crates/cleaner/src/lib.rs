@@ -160,7 +160,14 @@ fn date_from_text(
     // A page's text is read only as far as a header date can start (and end), which also
     // saves reading dates out of a whole listing.
     let body = if html {
-        let text = out.text();
+        // Captions and credits date a photo ("FILE - ... on Aug. 4, 2022"), not the article.
+        let lx = lexicon::lexicon();
+        let text = std::iter::once(out.title.as_str())
+            .chain(out.lead.as_deref())
+            .chain(out.paragraphs.iter().map(String::as_str))
+            .filter(|p| !lx.is_credit_line(p))
+            .collect::<Vec<_>>()
+            .join("\n\n");
         match text.char_indices().nth(HTML_DATE_CHARS) {
             Some((i, _)) => text[..i].to_string(),
             None => text,
@@ -452,6 +459,31 @@ mod tests {
         let x = extract_html(&page);
         assert!(x.page_chars <= INTERSTITIAL_MAX_CHARS);
         assert_eq!(blocked(&page, x.page_chars, x.page_link_density), None);
+    }
+
+    #[test]
+    fn a_photo_caption_s_date_does_not_date_the_page() {
+        // No date metadata: a date at the start of the text dates the page, but not one in a
+        // photo caption, which dates the photo.
+        let page = |caption: &str| {
+            format!(
+                r#"<html><head><title>Swap done</title></head><body><article><h1>Swap done</h1><p>{caption}</p><p>{}</p></article></body></html>"#,
+                "The two prisoners were exchanged at the airport after months of talks. ".repeat(8)
+            )
+        };
+        let caption =
+            "FILE - The player is escorted from a courtroom near Moscow, on Aug. 4, 2022.";
+        let c = clean(&raw("text/html", &page(caption)));
+        assert_eq!(c.outcome, Outcome::Ok);
+        assert_eq!(c.published, None);
+        let c = clean(&raw(
+            "text/html",
+            &page("MOSCOW, December 8, 2022 - Russia freed the player in a swap today."),
+        ));
+        assert_eq!(
+            c.published.map(|t| t.date_naive().to_string()).as_deref(),
+            Some("2022-12-08")
+        );
     }
 
     #[test]

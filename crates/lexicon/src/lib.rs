@@ -582,7 +582,7 @@ impl Lexicon {
         if byline && line.split_whitespace().count() <= 8 {
             return true;
         }
-        if self.credits.iter().any(|c| f.contains(c.as_str())) {
+        if self.is_credit_folded(&f) {
             return true;
         }
         if self
@@ -600,6 +600,16 @@ impl Lexicon {
             .sum();
         let letters = line.chars().filter(|c| c.is_alphanumeric()).count();
         dated > 0 && letters < 40
+    }
+
+    /// A photo caption or credit, or other page furniture ("FILE - ...", "Bild: keystone",
+    /// "Getty Images"): its dates are a photo's, not the article's.
+    pub fn is_credit_line(&self, line: &str) -> bool {
+        self.is_credit_folded(&fold(line.trim()))
+    }
+
+    fn is_credit_folded(&self, folded: &str) -> bool {
+        self.credits.iter().any(|c| folded.contains(c.as_str()))
     }
 
     /// A function word or reporting verb in any of the languages.
