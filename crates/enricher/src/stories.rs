@@ -453,7 +453,7 @@ fn evidence_keys(
                     && !lx.is_connector(&f)
                     && !is_stop(&f)
                 {
-                    keys.push(format!("n:{f}"));
+                    keys.push(format!("n:{}", lexicon::given::canonical(&f)));
                 }
             }
         } else if e.kind == model::EntityKind::Person {
@@ -461,7 +461,7 @@ fn evidence_keys(
             for w in e.name.split(' ') {
                 let f = fold_word(w);
                 if f.chars().count() >= 3 {
-                    keys.push(format!("n:{f}"));
+                    keys.push(format!("n:{}", lexicon::given::canonical(&f)));
                 }
             }
         } else {

@@ -7,6 +7,7 @@
 //! folded form, so that a misdetected language or a mixed text loses nothing.
 
 pub mod dates;
+pub mod given;
 pub mod places;
 pub mod sentences;
 
