@@ -413,7 +413,14 @@ fn add_places(
                 && !lx.is_title(&h.folded)
                 && !lx.is_stop(&h.folded)
         };
-        if longer_after || longer_before || linked_before || !free(start, end) {
+        // A one-word place after a capitalised title is a person's name ("Prinzessin Sofia",
+        // "King George").
+        let titled = n == 1
+            && i > 0
+            && capital(&toks[i - 1])
+            && spaced(&toks[i - 1], &toks[i])
+            && lx.is_title(&toks[i - 1].folded);
+        if longer_after || longer_before || linked_before || titled || !free(start, end) {
             i += n;
             continue;
         }
@@ -598,6 +605,7 @@ mod tests {
             assert!(got.iter().any(|x| x == want), "{want} missing in {got:?}");
         }
         assert_eq!(ids("Die Küste von Florida.", "de"), ["Florida"]);
+        assert!(ids("Sie kam mit Tochter Sofia an.", "de").is_empty());
         assert!(ids("Die Küste von Florida.", "en").is_empty());
     }
 
