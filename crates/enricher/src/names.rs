@@ -291,7 +291,23 @@ pub(crate) fn find_names(
         };
         let (noun_marked, generic) = (marked(false), marked(true));
         let mut before = if i > 0 { Some(ws[i - 1]) } else { None };
-        let at_start = starts.contains(&run[0].start);
+        // A quotation opens a sentence too ("“Le Brigate ...").
+        let quoted = {
+            let b = text[..run[0].start].trim_end_matches([' ', '\u{a0}']);
+            b.ends_with(['“', '„', '«', '"'])
+                && b.trim_end_matches(['“', '„', '«', '"'])
+                    .ends_with(|c: char| c.is_whitespace())
+        };
+        let at_start = starts.contains(&run[0].start) || quoted;
+        // Mid-sentence a capitalised stop word opens a name only as an article or a particle of
+        // two letters ("The Hague", "Le Soir", "Al Jazeera"), not as a possessive ("His Church",
+        // "Sua Chiesa").
+        if !at_start && run.len() >= 2 {
+            let f = fold_word(run[0].raw);
+            if is_stop(&f) && !is_connector(&f) && run[0].raw.chars().count() > 2 {
+                before = Some(run.remove(0));
+            }
+        }
         // At a sentence start the capital says nothing: drop a first word that is a stop word or
         // that the text also uses in lower case ("Relations", "Planners").
         if at_start {
@@ -403,9 +419,13 @@ pub(crate) fn find_names(
             i = j;
             continue;
         }
+        // A capitalised stop word inside a run mid-sentence belongs to the name ("Holy See
+        // Press Office", "Al Jazeera", "Segreteria di Stato"); only where a sentence opens the
+        // run does it say nothing (those words were dropped above), and a one-letter word ("I")
+        // never joins one.
         let stop_inside = run
             .iter()
-            .any(|w| is_stop(&fold_word(w.raw)) && !connector(w));
+            .any(|w| w.raw.chars().count() == 1 && is_stop(&fold_word(w.raw)) && !connector(w));
         // "Central American country": a demonym used as an adjective.
         let adjective = run.last().is_some_and(|w| is_demonym(&fold_word(w.raw)))
             && next.is_some_and(|n| n.raw.chars().next().is_some_and(char::is_lowercase));
@@ -818,6 +838,14 @@ mod tests {
             assert!(got.contains(&want), "{want:?} missing in {got:?}");
         }
         assert_eq!(got.len(), 4, "{got:?}");
+        let got: Vec<String> = names(
+            "Footage from Al Jazeera and the Holy See Press Office showed the service of His \
+             Church; a reader of Le Soir agreed.",
+        )
+        .into_iter()
+        .map(|x| x.0)
+        .collect();
+        assert_eq!(got, ["Al Jazeera", "Holy See Press Office", "Le Soir"]);
         let t2 = "Nessuno in Piazza San Pietro. Poi in San Pietro e in Piazza, e in Piazza.";
         let got: Vec<String> = find_names(t2, &Folded::new(t2), &[], "it")
             .into_iter()
