@@ -367,16 +367,24 @@ fn add_places(
     let free = |s: usize, e: usize| !taken.iter().any(|&(a, b)| s < b && a < e);
     let mut i = 0;
     while i < toks.len() {
-        if !capital(&toks[i]) {
-            i += 1;
-            continue;
-        }
         window.clear();
         window.extend_from_slice(&folded[i..(i + 5).min(toks.len())]);
         let Some((place, n)) = p.longest_at(&window) else {
             i += 1;
             continue;
         };
+        // French, Spanish, Italian and Portuguese write the common noun of a sea, a gulf or a
+        // strip in lower case ("golfe du Mexique", "bande de Gaza", "mar Rosso"): a sea's name,
+        // or a name whose second word is a connector, may open in lower case when it ends
+        // capitalised (but "south Georgia" is not South Georgia).
+        let lower_ok = n >= 2
+            && capital(&toks[i + n - 1])
+            && !lx.is_stop(&toks[i].folded)
+            && (place.kind == "sea" || (n >= 3 && lx.is_connector(&toks[i + 1].folded)));
+        if !capital(&toks[i]) && !lower_ok {
+            i += 1;
+            continue;
+        }
         // A one-word place name that is a calendar word elsewhere ("Pasqua", Easter and
         // Easter Island) is the calendar word.
         if n == 1 && lexicon::lexicon().is_not_name(window[0]) {
@@ -593,7 +601,7 @@ mod tests {
                 .map(|e| e.name)
                 .collect()
         };
-        let t = "Warm water in the Gulf of Mexico fed it. A pupil of the International School di \
+        let t = "The Archdiocese of Munich said so. A pupil of the International School di \
                  Kuala Lumpur spoke.";
         assert!(ids(t, "en").is_empty(), "{:?}", ids(t, "en"));
         // Titles, sentence starts and coordinators keep the place; so does German, where the
@@ -606,6 +614,13 @@ mod tests {
         }
         assert_eq!(ids("Die Küste von Florida.", "de"), ["Florida"]);
         assert!(ids("Sie kam mit Tochter Sofia an.", "de").is_empty());
+        // Seas, gulfs and strips whose common noun is written in lower case.
+        let t = "Il a puisé son énergie dans le golfe du Mexique, loin de la bande de Gaza.";
+        assert_eq!(ids(t, "fr"), ["Gulf of Mexico", "Palestinian Territories"]);
+        assert!(ids("the gulf of mexico", "en").is_empty());
+        assert!(ids("Rain fell in south Georgia.", "en")
+            .iter()
+            .all(|x| x == "Georgia"));
         assert!(ids("Die Küste von Florida.", "en").is_empty());
     }
 
