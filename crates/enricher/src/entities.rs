@@ -367,6 +367,11 @@ fn add_places(
     let free = |s: usize, e: usize| !taken.iter().any(|&(a, b)| s < b && a < e);
     let mut i = 0;
     while i < toks.len() {
+        // A lower-case word opens a place name only before a capitalised one (below).
+        if !capital(&toks[i]) && !toks[i + 1..toks.len().min(i + 3)].iter().any(capital) {
+            i += 1;
+            continue;
+        }
         window.clear();
         window.extend_from_slice(&folded[i..(i + 5).min(toks.len())]);
         let Some((place, n)) = p.longest_at(&window) else {
