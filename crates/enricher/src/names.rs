@@ -412,7 +412,10 @@ pub(crate) fn find_names(
                 run.pop();
             }
         }
-        while run.last().is_some_and(connector) {
+        // Nor does a capitalised preposition end one ("Published On 18 Dec").
+        while run.last().is_some_and(|w| {
+            connector(w) || (w.raw.chars().count() <= 2 && is_stop(&fold_word(w.raw)))
+        }) {
             run.pop();
         }
         if run.is_empty() {
@@ -846,6 +849,7 @@ mod tests {
         .map(|x| x.0)
         .collect();
         assert_eq!(got, ["Al Jazeera", "Holy See Press Office", "Le Soir"]);
+        assert!(names("News\nPublished On 18 Dec 2022\nText.").is_empty());
         let t2 = "Nessuno in Piazza San Pietro. Poi in San Pietro e in Piazza, e in Piazza.";
         let got: Vec<String> = find_names(t2, &Folded::new(t2), &[], "it")
             .into_iter()
