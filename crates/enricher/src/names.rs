@@ -542,7 +542,8 @@ fn name_words(found: &[EntityRef]) -> Vec<Vec<String>> {
 
 /// Names that are parts of others. A run made of two names of two words or more that the text
 /// also uses apart is a description and a name ("Middle East Steve Witkoff" where "Middle East" and "Steve Witkoff"
-/// stand alone): its mentions go to the two. A name of two words or more inside a longer one
+/// stand alone), and so is a place or a demonym before a name used alone ("Tampa Liz Alpert"):
+/// its mentions go to the names. A name of two words or more inside a longer one
 /// is a short form of it ("María Corina" of "María Corina Machado", "San Pietro" of "Piazza San
 /// Pietro"): its mentions go to the longer name.
 fn merge_parts(found: &mut Vec<EntityRef>) {
@@ -558,9 +559,22 @@ fn merge_parts(found: &mut Vec<EntityRef>) {
         let split = (2..n.saturating_sub(1)).find_map(|s| {
             let p = (0..ws.len()).find(|&p| p != k && !gone[p] && ws[p][..] == ws[k][..s])?;
             let q = (0..ws.len()).find(|&q| q != k && !gone[q] && ws[q][..] == ws[k][s..])?;
-            Some((s, p, q))
+            Some((s, Some(p), q))
         });
-        let Some((s, p, q)) = split else { continue };
+        // A place or a demonym in front of a name the text uses alone describes it
+        // ("Sarasota Liz Alpert", "Amerikaner Marc Fogel").
+        let described = || {
+            let first = &ws[k][0];
+            let place = lexicon::places::places().lookup_word(first).is_some();
+            if !(place || is_demonym(first)) {
+                return None;
+            }
+            let q = (0..ws.len()).find(|&q| q != k && !gone[q] && ws[q][..] == ws[k][1..])?;
+            Some((1, None, q))
+        };
+        let Some((s, p, q)) = split.or_else(described) else {
+            continue;
+        };
         let mentions = std::mem::take(&mut found[k].mentions);
         for m in mentions {
             let mw = words(&m.surface);
@@ -569,11 +583,13 @@ fn merge_parts(found: &mut Vec<EntityRef>) {
             }
             let cut = m.start + mw[s - 1].end;
             let resume = m.start + mw[s].start;
-            found[p].mentions.push(Mention {
-                start: m.start,
-                end: cut,
-                surface: m.surface[..mw[s - 1].end].to_string(),
-            });
+            if let Some(p) = p {
+                found[p].mentions.push(Mention {
+                    start: m.start,
+                    end: cut,
+                    surface: m.surface[..mw[s - 1].end].to_string(),
+                });
+            }
             found[q].mentions.push(Mention {
                 start: resume,
                 end: m.end,
@@ -850,6 +866,13 @@ mod tests {
         .collect();
         assert_eq!(got, ["Al Jazeera", "Holy See Press Office", "Le Soir"]);
         assert!(names("News\nPublished On 18 Dec 2022\nText.").is_empty());
+        let t3 = "Die Amerikaner Marc Fogel und Tampa Liz Alpert. Dann kamen Marc Fogel und \
+                  Liz Alpert. Israeli Defense Forces came.";
+        let got: Vec<String> = find_names(t3, &Folded::new(t3), &[], "en")
+            .into_iter()
+            .map(|e| e.name)
+            .collect();
+        assert_eq!(got, ["Marc Fogel", "Liz Alpert", "Israeli Defense Forces"]);
         let t2 = "Nessuno in Piazza San Pietro. Poi in San Pietro e in Piazza, e in Piazza.";
         let got: Vec<String> = find_names(t2, &Folded::new(t2), &[], "it")
             .into_iter()
