@@ -270,14 +270,17 @@ impl Gazetteer {
 
     /// Gazetteer entities, then places of the general place gazetteer outside them (see
     /// [`add_places`]), from one tokenisation of `text`.
-    pub(crate) fn find_with_places(&self, text: &str) -> Vec<EntityRef> {
+    /// `lang` is the detected language: where nouns are capitalised (German) a capitalised
+    /// word before "von" is as often a noun as a name, so places stay places there.
+    pub(crate) fn find_with_places(&self, text: &str, lang: &str) -> Vec<EntityRef> {
         let toks = tokenize(text);
         let mut found = self.find_in(text, &toks);
         let taken: Vec<(usize, usize)> = found
             .iter()
             .flat_map(|e| e.mentions.iter().map(|m| (m.start, m.end)))
             .collect();
-        add_places(text, &toks, &taken, &mut found);
+        let linked = !lexicon::lexicon().capitalises_nouns(lang);
+        add_places(text, &toks, &taken, linked, &mut found);
         found
     }
 
@@ -346,14 +349,17 @@ impl Gazetteer {
 /// Places of the general place gazetteer (countries, US states, cities; names in six languages)
 /// in `text` (tokenised as `toks`), outside the spans in `taken`, merged into `found` by id (`place/<name>`, the ids
 /// the story gazetteer uses too). A place name that is part of a longer name ("Phoenix Mercury",
-/// "Washington Post") is not a place.
+/// "Washington Post") is not a place; with `linked`, neither is one joined to a name before it by
+/// a connector ("Gulf of Mexico", "International School di Kuala Lumpur").
 fn add_places(
     text: &str,
     toks: &[Token<'_>],
     taken: &[(usize, usize)],
+    linked: bool,
     found: &mut Vec<EntityRef>,
 ) {
     let p = lexicon::places::places();
+    let lx = lexicon::lexicon();
     // Token folding already drops dots ("U.S." and "US" meet).
     let folded: Vec<&str> = toks.iter().map(|t| t.folded.as_ref()).collect();
     let capital = |t: &Token<'_>| t.raw.chars().next().is_some_and(char::is_uppercase);
@@ -361,7 +367,8 @@ fn add_places(
     let free = |s: usize, e: usize| !taken.iter().any(|&(a, b)| s < b && a < e);
     let mut i = 0;
     while i < toks.len() {
-        if !capital(&toks[i]) {
+        // A lower-case word opens a place name only before a capitalised one (below).
+        if !capital(&toks[i]) && !toks[i + 1..toks.len().min(i + 3)].iter().any(capital) {
             i += 1;
             continue;
         }
@@ -371,6 +378,18 @@ fn add_places(
             i += 1;
             continue;
         };
+        // French, Spanish, Italian and Portuguese write the common noun of a sea, a gulf or a
+        // strip in lower case ("golfe du Mexique", "bande de Gaza", "mar Rosso"): a sea's name,
+        // or a name whose second word is a connector, may open in lower case when it ends
+        // capitalised (but "south Georgia" is not South Georgia).
+        let lower_ok = n >= 2
+            && capital(&toks[i + n - 1])
+            && !lx.is_stop(&toks[i].folded)
+            && (place.kind == "sea" || (n >= 3 && lx.is_connector(&toks[i + 1].folded)));
+        if !capital(&toks[i]) && !lower_ok {
+            i += 1;
+            continue;
+        }
         // A one-word place name that is a calendar word elsewhere ("Pasqua", Easter and
         // Easter Island) is the calendar word.
         if n == 1 && lexicon::lexicon().is_not_name(window[0]) {
@@ -387,7 +406,34 @@ fn add_places(
             && spaced(&toks[i - 1], &toks[i])
             && !lexicon::lexicon().is_title(&toks[i - 1].folded)
             && !lexicon::lexicon().is_stop(&toks[i - 1].folded);
-        if longer_after || longer_before || !free(start, end) {
+        // One or two connectors back to a capitalised word that is no title and does not open
+        // a sentence ("Gulf of Mexico", "Archdiocese of Munich"; not "President of Russia",
+        // "Residents of Florida"); coordinators join two names ("Sarasota and Tampa").
+        let links = (1..=2.min(i))
+            .take_while(|&n| {
+                let c = &toks[i - n];
+                !capital(c)
+                    && lx.is_connector(&c.folded)
+                    && !lx.is_coordinator(&c.folded)
+                    && spaced(c, &toks[i - n + 1])
+            })
+            .count();
+        let linked_before = linked && links > 0 && i > links && {
+            let h = &toks[i - links - 1];
+            capital(h)
+                && spaced(h, &toks[i - links])
+                && !opens_sentence(text, h.start)
+                && !lx.is_title(&h.folded)
+                && !lx.is_stop(&h.folded)
+        };
+        // A one-word place after a capitalised title is a person's name ("Prinzessin Sofia",
+        // "King George").
+        let titled = n == 1
+            && i > 0
+            && capital(&toks[i - 1])
+            && spaced(&toks[i - 1], &toks[i])
+            && lx.is_title(&toks[i - 1].folded);
+        if longer_after || longer_before || linked_before || titled || !free(start, end) {
             i += n;
             continue;
         }
@@ -414,6 +460,12 @@ fn add_places(
         });
         i += n;
     }
+}
+
+/// True when the word at byte `start` opens a sentence or a line (a capital says nothing there).
+fn opens_sentence(text: &str, start: usize) -> bool {
+    let before = text[..start].trim_end_matches([' ', '"', '“', '«', '‘', '\'', '(']);
+    before.is_empty() || before.ends_with(['.', '!', '?', ':', '\n', '\r'])
 }
 
 #[cfg(test)]
@@ -524,7 +576,11 @@ mod tests {
         let g = Gazetteer::default();
         let text = "Il Papa celebra la Pasqua in piazza; a Pasqua i fedeli arrivano. Visitors \
                     flew to Easter Island and to Guinea-Bissau.";
-        let ids: Vec<String> = g.find_with_places(text).into_iter().map(|e| e.id).collect();
+        let ids: Vec<String> = g
+            .find_with_places(text, "en")
+            .into_iter()
+            .map(|e| e.id)
+            .collect();
         assert!(ids.contains(&"place/easter-island".to_string()), "{ids:?}");
         assert!(ids.contains(&"place/guinea-bissau".to_string()), "{ids:?}");
         let easter = ids
@@ -532,13 +588,45 @@ mod tests {
             .filter(|i| i.as_str() == "place/easter-island")
             .count();
         assert_eq!(easter, 1, "{ids:?}");
-        let found = g.find_with_places(text);
+        let found = g.find_with_places(text, "en");
         let island = found.iter().find(|e| e.id == "place/easter-island");
         assert_eq!(
             island.map(|e| e.mentions.len()),
             Some(1),
             "Pasqua is Easter here"
         );
+    }
+
+    #[test]
+    fn places_joined_into_longer_names_are_not_places() {
+        let g = Gazetteer::default();
+        let ids = |text: &str, lang: &str| -> Vec<String> {
+            g.find_with_places(text, lang)
+                .into_iter()
+                .map(|e| e.name)
+                .collect()
+        };
+        let t = "The Archdiocese of Munich said so. A pupil of the International School di \
+                 Kuala Lumpur spoke.";
+        assert!(ids(t, "en").is_empty(), "{:?}", ids(t, "en"));
+        // Titles, sentence starts and coordinators keep the place; so does German, where the
+        // word before "von" is as often a noun.
+        let t = "The President of Russia spoke. Residents of Florida left. Sarasota and Tampa \
+                 flooded. Die Küste von Florida.";
+        let got = ids(t, "en");
+        for want in ["Russia", "Florida", "Tampa"] {
+            assert!(got.iter().any(|x| x == want), "{want} missing in {got:?}");
+        }
+        assert_eq!(ids("Die Küste von Florida.", "de"), ["Florida"]);
+        assert!(ids("Sie kam mit Tochter Sofia an.", "de").is_empty());
+        // Seas, gulfs and strips whose common noun is written in lower case.
+        let t = "Il a puisé son énergie dans le golfe du Mexique, loin de la bande de Gaza.";
+        assert_eq!(ids(t, "fr"), ["Gulf of Mexico", "Palestinian Territories"]);
+        assert!(ids("the gulf of mexico", "en").is_empty());
+        assert!(ids("Rain fell in south Georgia.", "en")
+            .iter()
+            .all(|x| x == "Georgia"));
+        assert!(ids("Die Küste von Florida.", "en").is_empty());
     }
 
     #[test]

@@ -122,7 +122,7 @@ impl Enricher {
                 }
             }
         }
-        let mut entities = self.gazetteer.find_with_places(&text);
+        let mut entities = self.gazetteer.find_with_places(&text, &language.code);
         let taken: Vec<(usize, usize)> = entities
             .iter()
             .flat_map(|e| e.mentions.iter().map(|m| (m.start, m.end)))

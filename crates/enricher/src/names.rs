@@ -170,22 +170,35 @@ pub(crate) fn find_names(
             .rsplit_once('-')
             .is_some_and(|(_, last)| last.chars().next().is_some_and(char::is_lowercase))
     };
+    // A month's abbreviation before a day is a date ("on Oct. 9"), not a name.
+    let month_abbrev = |w: &Word<'_>| {
+        text[w.end..]
+            .trim_start_matches(['.', ' '])
+            .starts_with(|c: char| c.is_ascii_digit())
+            && lx.month(&fold_word(w.raw)).is_some()
+    };
     let name_word = |w: &Word<'_>| {
         w.capitalised()
             && !w.is_number()
+            && !month_abbrev(w)
             && !adjective_compound(w)
             && !covered(w)
             && !lx.is_not_name(&fold_word(strip_possessive(w.raw)))
             && !w.raw.chars().all(|c| c.is_uppercase() || c == '.')
     };
     // German joins capitalised nouns with articles ("Austausch von Gefangenen"): there only a
-    // nobiliary particle joins a name ("Ursula von der Leyen"), and only before a capital.
+    // nobiliary particle joins a name ("Ursula von der Leyen"), and only before a capital, or a
+    // particle of another language that is no German article ("Luis de la Fuente").
     let connector = |w: &Word<'_>| {
         if !w.raw.chars().next().is_some_and(char::is_lowercase) {
             return false;
         }
         let f = fold_word(w.raw);
-        is_connector(&f) && (lang != "de" || f == "von" || f == "van")
+        is_connector(&f)
+            && (lang != "de"
+                || f == "von"
+                || f == "van"
+                || !(lx.marks_noun(&f, false) || lx.is_coordinator(&f)))
     };
     // A lone capitalised word in German is usually a noun: it needs more to count as a name.
     let noun_shaped = |f: &str| lang == "de" && lx.has_noun_ending(f);
@@ -278,7 +291,23 @@ pub(crate) fn find_names(
         };
         let (noun_marked, generic) = (marked(false), marked(true));
         let mut before = if i > 0 { Some(ws[i - 1]) } else { None };
-        let at_start = starts.contains(&run[0].start);
+        // A quotation opens a sentence too ("“Le Brigate ...").
+        let quoted = {
+            let b = text[..run[0].start].trim_end_matches([' ', '\u{a0}']);
+            b.ends_with(['“', '„', '«', '"'])
+                && b.trim_end_matches(['“', '„', '«', '"'])
+                    .ends_with(|c: char| c.is_whitespace())
+        };
+        let at_start = starts.contains(&run[0].start) || quoted;
+        // Mid-sentence a capitalised stop word opens a name only as an article or a particle of
+        // two letters ("The Hague", "Le Soir", "Al Jazeera"), not as a possessive ("His Church",
+        // "Sua Chiesa").
+        if !at_start && run.len() >= 2 {
+            let f = fold_word(run[0].raw);
+            if is_stop(&f) && !is_connector(&f) && run[0].raw.chars().count() > 2 {
+                before = Some(run.remove(0));
+            }
+        }
         // At a sentence start the capital says nothing: drop a first word that is a stop word or
         // that the text also uses in lower case ("Relations", "Planners").
         if at_start {
@@ -322,7 +351,24 @@ pub(crate) fn find_names(
             && lower(p - 1)
             && spaced(p - 1)
             && title(&ws[p - 1]);
-        if portfolio && !org_like && run.len() >= 3 && run[0].start == ws[i].start {
+        // Not when the run is itself a name with a connector ("presidenta del Tribunal Supremo
+        // de Justicia") or an acronym in brackets follows it ("del Consejo Nacional Electoral
+        // (CNE)"): an organisation follows the title then.
+        let acronym_after = run
+            .last()
+            .and_then(|w| text[w.end..].trim_start().strip_prefix('('))
+            .is_some_and(|r| {
+                let a: String = r.chars().take_while(|c| *c != ')').collect();
+                is_acronym(&a)
+            });
+        let phrase = run.iter().any(&connector);
+        if portfolio
+            && !org_like
+            && !phrase
+            && !acronym_after
+            && run.len() >= 3
+            && run[0].start == ws[i].start
+        {
             let cut = run.len() - 2;
             before = Some(run[cut - 1]);
             run.drain(..cut);
@@ -366,16 +412,23 @@ pub(crate) fn find_names(
                 run.pop();
             }
         }
-        while run.last().is_some_and(connector) {
+        // Nor does a capitalised preposition end one ("Published On 18 Dec").
+        while run.last().is_some_and(|w| {
+            connector(w) || (w.raw.chars().count() <= 2 && is_stop(&fold_word(w.raw)))
+        }) {
             run.pop();
         }
         if run.is_empty() {
             i = j;
             continue;
         }
+        // A capitalised stop word inside a run mid-sentence belongs to the name ("Holy See
+        // Press Office", "Al Jazeera", "Segreteria di Stato"); only where a sentence opens the
+        // run does it say nothing (those words were dropped above), and a one-letter word ("I")
+        // never joins one.
         let stop_inside = run
             .iter()
-            .any(|w| is_stop(&fold_word(w.raw)) && !connector(w));
+            .any(|w| w.raw.chars().count() == 1 && is_stop(&fold_word(w.raw)) && !connector(w));
         // "Central American country": a demonym used as an adjective.
         let adjective = run.last().is_some_and(|w| is_demonym(&fold_word(w.raw)))
             && next.is_some_and(|n| n.raw.chars().next().is_some_and(char::is_lowercase));
@@ -470,7 +523,105 @@ pub(crate) fn find_names(
             None => {}
         }
     }
+    merge_parts(&mut found);
     found
+}
+
+/// Folded words of each name.
+fn name_words(found: &[EntityRef]) -> Vec<Vec<String>> {
+    found
+        .iter()
+        .map(|e| {
+            words(&e.name)
+                .iter()
+                .map(|w| fold_word(w.raw).into_owned())
+                .collect()
+        })
+        .collect()
+}
+
+/// Names that are parts of others. A run made of two names of two words or more that the text
+/// also uses apart is a description and a name ("Middle East Steve Witkoff" where "Middle East" and "Steve Witkoff"
+/// stand alone), and so is a place or a demonym before a name used alone ("Tampa Liz Alpert"):
+/// its mentions go to the names. A name of two words or more inside a longer one
+/// is a short form of it ("María Corina" of "María Corina Machado", "San Pietro" of "Piazza San
+/// Pietro"): its mentions go to the longer name.
+fn merge_parts(found: &mut Vec<EntityRef>) {
+    let ws = name_words(found);
+    let mut gone = vec![false; found.len()];
+    for k in 0..found.len() {
+        let n = ws[k].len();
+        if n < 3 {
+            continue;
+        }
+        // Both parts of two words or more: a single word standing apart proves less ("Piazza"
+        // and "San Pietro" in "Piazza San Pietro").
+        let split = (2..n.saturating_sub(1)).find_map(|s| {
+            let p = (0..ws.len()).find(|&p| p != k && !gone[p] && ws[p][..] == ws[k][..s])?;
+            let q = (0..ws.len()).find(|&q| q != k && !gone[q] && ws[q][..] == ws[k][s..])?;
+            Some((s, Some(p), q))
+        });
+        // A place or a demonym in front of a name the text uses alone describes it
+        // ("Sarasota Liz Alpert", "Amerikaner Marc Fogel").
+        let described = || {
+            let first = &ws[k][0];
+            let place = lexicon::places::places().lookup_word(first).is_some();
+            if !(place || is_demonym(first)) {
+                return None;
+            }
+            let q = (0..ws.len()).find(|&q| q != k && !gone[q] && ws[q][..] == ws[k][1..])?;
+            Some((1, None, q))
+        };
+        let Some((s, p, q)) = split.or_else(described) else {
+            continue;
+        };
+        let mentions = std::mem::take(&mut found[k].mentions);
+        for m in mentions {
+            let mw = words(&m.surface);
+            if mw.len() != n {
+                continue;
+            }
+            let cut = m.start + mw[s - 1].end;
+            let resume = m.start + mw[s].start;
+            if let Some(p) = p {
+                found[p].mentions.push(Mention {
+                    start: m.start,
+                    end: cut,
+                    surface: m.surface[..mw[s - 1].end].to_string(),
+                });
+            }
+            found[q].mentions.push(Mention {
+                start: resume,
+                end: m.end,
+                surface: m.surface[mw[s].start..].to_string(),
+            });
+        }
+        gone[k] = true;
+    }
+    for k in 0..found.len() {
+        let n = ws[k].len();
+        if gone[k] || n < 2 {
+            continue;
+        }
+        let longer = (0..found.len())
+            .filter(|&q| {
+                q != k && !gone[q] && ws[q].len() > n && ws[q].windows(n).any(|w| w == &ws[k][..])
+            })
+            .max_by_key(|&q| ws[q].len());
+        if let Some(q) = longer {
+            let mentions = std::mem::take(&mut found[k].mentions);
+            found[q].mentions.extend(mentions);
+            gone[k] = true;
+        }
+    }
+    let mut k = 0;
+    found.retain(|_| {
+        k += 1;
+        !gone[k - 1]
+    });
+    for e in found.iter_mut() {
+        e.mentions.sort_by_key(|m| m.start);
+    }
 }
 
 fn add_mention(
@@ -684,6 +835,83 @@ mod tests {
             "en",
         );
         assert!(found.is_empty(), "{found:?}");
+    }
+
+    #[test]
+    fn short_forms_and_descriptions_made_of_names_join_the_full_names() {
+        let t = "Officials met María Corina Machado and Edmundo González Urrutia in the morning. \
+                 Later María Corina spoke, and González Urrutia left. Trump's Middle East envoy \
+                 was there: US Special Envoy to the Middle East Steve Witkoff looks on, and \
+                 Steve Witkoff said so.";
+        let found = find_names(t, &Folded::new(t), &[], "en");
+        let got: Vec<(&str, usize)> = found
+            .iter()
+            .map(|e| (e.name.as_str(), e.mentions.len()))
+            .collect();
+        for want in [
+            ("María Corina Machado", 2),
+            ("Edmundo González Urrutia", 2),
+            ("Middle East", 2),
+            ("Steve Witkoff", 2),
+        ] {
+            assert!(got.contains(&want), "{want:?} missing in {got:?}");
+        }
+        assert_eq!(got.len(), 4, "{got:?}");
+        let got: Vec<String> = names(
+            "Footage from Al Jazeera and the Holy See Press Office showed the service of His \
+             Church; a reader of Le Soir agreed.",
+        )
+        .into_iter()
+        .map(|x| x.0)
+        .collect();
+        assert_eq!(got, ["Al Jazeera", "Holy See Press Office", "Le Soir"]);
+        assert!(names("News\nPublished On 18 Dec 2022\nText.").is_empty());
+        let t3 = "Die Amerikaner Marc Fogel und Tampa Liz Alpert. Dann kamen Marc Fogel und \
+                  Liz Alpert. Israeli Defense Forces came.";
+        let got: Vec<String> = find_names(t3, &Folded::new(t3), &[], "en")
+            .into_iter()
+            .map(|e| e.name)
+            .collect();
+        assert_eq!(got, ["Marc Fogel", "Liz Alpert", "Israeli Defense Forces"]);
+        let t2 = "Nessuno in Piazza San Pietro. Poi in San Pietro e in Piazza, e in Piazza.";
+        let got: Vec<String> = find_names(t2, &Folded::new(t2), &[], "it")
+            .into_iter()
+            .map(|e| e.name)
+            .collect();
+        assert!(got.contains(&"Piazza San Pietro".to_string()), "{got:?}");
+        for e in found {
+            for m in e.mentions {
+                assert_eq!(&t[m.start..m.end], m.surface);
+            }
+        }
+    }
+
+    #[test]
+    fn organisations_after_titles_dates_and_foreign_particles_in_german() {
+        let t = "Habló la presidenta del Tribunal Supremo de Justicia, y el presidente del \
+                 Consejo Nacional Electoral (CNE) también.";
+        let got: Vec<String> = find_names(t, &Folded::new(t), &[], "es")
+            .into_iter()
+            .map(|e| e.name)
+            .collect();
+        for want in [
+            "Tribunal Supremo de Justicia",
+            "Consejo Nacional Electoral",
+            "CNE",
+        ] {
+            assert!(got.iter().any(|x| x == want), "{want} missing in {got:?}");
+        }
+        let got: Vec<String> = names("It made landfall near Siesta Key on Oct. 9 at night.")
+            .into_iter()
+            .map(|x| x.0)
+            .collect();
+        assert_eq!(got, ["Siesta Key"]);
+        let t = "Die Mannschaft von Trainer Luis de la Fuente siegte mit Tochter Sofía.";
+        let got: Vec<String> = find_names(t, &Folded::new(t), &[], "de")
+            .into_iter()
+            .map(|e| e.name)
+            .collect();
+        assert_eq!(got, ["Luis de la Fuente", "Sofía"]);
     }
 
     #[test]

@@ -29,8 +29,9 @@ pub struct Places {
     places: Vec<Place>,
     /// First folded token → (folded tokens, place index), longest first.
     index: FastMap<String, Vec<(Vec<String>, usize)>>,
-    /// First four letters of one-word country names → (name less a final vowel, place index).
-    countries: FastMap<String, Vec<(String, usize)>>,
+    /// First four letters of one-word country names → (name less a final vowel, name, place
+    /// index).
+    countries: FastMap<String, Vec<(String, String, usize)>>,
     /// Demonyms the rule cannot derive ("american", "estadounidense") → place index.
     demonyms: FastMap<String, usize>,
     /// The same with every demonym and plural ending appended, built on first use: one lookup
@@ -107,7 +108,7 @@ impl Places {
                         p.countries
                             .entry(prefix4(&first).to_string())
                             .or_default()
-                            .push((stem, idx));
+                            .push((stem, first.clone(), idx));
                     }
                     let list = p.index.entry(first).or_default();
                     if !list.iter().any(|(t, _)| *t == toks) {
@@ -199,15 +200,25 @@ impl Places {
             let Some(stem) = folded.strip_suffix(e.as_str()) else {
                 continue;
             };
+            // A one-letter ending, alone or plural ("Israeli", "Iraqis"), follows a country's
+            // whole name: from a shortened stem it would make surnames demonyms ("Bruni" of
+            // Brunei, "Salvini" of El Salvador, "Francis" of France).
+            let whole = e.trim_end_matches('s').chars().count() == 1 && e != "es";
             // "venezol|anos" and "venezuel|a" share "venez": enough for stems of 7 and 8.
-            for (c, idx) in cands {
+            for (c, full, idx) in cands {
+                if whole && stem != full.as_str() {
+                    continue;
+                }
                 let common = stem
                     .chars()
                     .zip(c.chars())
                     .take_while(|(a, b)| a == b)
                     .count();
                 let shorter = stem.chars().count().min(c.chars().count());
-                if common >= 4.max(shorter.saturating_sub(2))
+                // Nor may the stem leave more than three letters of the name ("Salv|ini" is
+                // not of Salvador).
+                let leaves = c.chars().count().saturating_sub(3);
+                if common >= 4.max(shorter.saturating_sub(2)).max(leaves)
                     && best.is_none_or(|(b, _)| common > b)
                 {
                     best = Some((common, *idx));
@@ -268,11 +279,20 @@ mod tests {
             ("venezolanos", "country/venezuela"),
             ("russian", "country/russia"),
             ("israelis", "country/israel"),
+            ("iraqi", "country/iraq"),
+            ("franceses", "country/france"),
         ] {
             assert_eq!(
                 p.country_of_demonym(word, endings).map(|x| x.id.as_str()),
                 Some(id),
                 "{word}"
+            );
+        }
+        // Surnames and first names of a demonym's shape, from a shortened country name.
+        for word in ["bruni", "salvini", "francis"] {
+            assert!(
+                p.country_of_demonym(word, endings).is_none(),
+                "{word} is not a demonym"
             );
         }
     }
