@@ -206,8 +206,6 @@ struct Story {
     keys: Vec<(u32, u32)>,
     /// Term feature id → summed normalised weight, sorted by feature id.
     terms: Vec<(u32, f32)>,
-    /// Language feature id → articles in it, sorted by id.
-    langs: Vec<(u32, u32)>,
     claims: Vec<StoryClaim>,
     indexed: Vec<u32>,
     merged_from: Vec<String>,
@@ -257,9 +255,6 @@ struct Features {
     hint: Option<DateTime<Utc>>,
     /// Written in a language that capitalises its nouns (German).
     noun_caps: bool,
-    /// Its language (a feature id), or `None` when not known: key terms match only within one
-    /// language.
-    lang: Option<u32>,
 }
 
 /// How an article's dates fit a story's.
@@ -582,10 +577,6 @@ impl StoryIndex {
         }
         keys.sort_unstable();
         keys.dedup();
-        let lang = match a.language.code.as_str() {
-            "" | "und" => None,
-            code => Some(self.feature(format!("l:{code}"))),
-        };
         let raw = term_weights(&words, title_end(a), ARTICLE_TERMS);
         let norm = raw.iter().map(|(_, w)| w * w).sum::<f32>().sqrt().max(1e-6);
         let mut terms: Vec<(u32, f32)> = raw
@@ -635,7 +626,6 @@ impl StoryIndex {
             days,
             hint,
             noun_caps: lexicon::lexicon().capitalises_nouns(&a.language.code),
-            lang,
         }
     }
 
@@ -1390,7 +1380,6 @@ impl StoryIndex {
                 sources: Vec::new(),
                 entities: Vec::new(),
                 terms: Vec::new(),
-                langs: Vec::new(),
                 claims: Vec::new(),
                 indexed: Vec::new(),
                 merged_from: Vec::new(),
@@ -1517,12 +1506,6 @@ impl StoryIndex {
             story.sources.push(source);
         }
         story.terms = add_terms(&story.terms, &f.terms);
-        if let Some(l) = f.lang {
-            match story.langs.binary_search_by_key(&l, |x| x.0) {
-                Ok(k) => story.langs[k].1 += 1,
-                Err(k) => story.langs.insert(k, (l, 1)),
-            }
-        }
         story.claims.retain(|c| c.article != an);
         for (kind, subject, value, hedge, event) in &f.claims {
             if story.claims.len() < MAX_STORY_CLAIMS {
@@ -1579,7 +1562,6 @@ impl StoryIndex {
         subtract_counts(&mut story.entities, &f.entities);
         subtract_counts(&mut story.keys, &f.keys);
         story.terms = sub_terms(&story.terms, &f.terms);
-        subtract_counts(&mut story.langs, f.lang.as_slice());
         story.claims.retain(|c| c.article != an);
         let members: Vec<&ArticleEntry> = story
             .articles
@@ -1602,8 +1584,6 @@ impl StoryIndex {
         let f = &self.articles.get(&an)?.ev;
         let mut keys = s.keys.clone();
         subtract_counts(&mut keys, &f.keys);
-        let mut langs = s.langs.clone();
-        subtract_counts(&mut langs, f.lang.as_slice());
         let articles: Vec<u32> = s.articles.iter().copied().filter(|x| *x != an).collect();
         let span = span_of(
             articles
@@ -1620,7 +1600,6 @@ impl StoryIndex {
             entities: Vec::new(),
             keys,
             terms: sub_terms(&s.terms, &f.terms),
-            langs,
             claims: Vec::new(),
             indexed: Vec::new(),
             merged_from: Vec::new(),
@@ -1816,12 +1795,6 @@ impl StoryIndex {
             }
         }
         target.terms = add_terms(&target.terms, &absorbed.terms);
-        for (l, c) in &absorbed.langs {
-            match target.langs.binary_search_by_key(l, |x| x.0) {
-                Ok(k) => target.langs[k].1 += c,
-                Err(k) => target.langs.insert(k, (*l, *c)),
-            }
-        }
         for c in absorbed.claims {
             if target.claims.len() < MAX_STORY_CLAIMS {
                 target.claims.push(c);
