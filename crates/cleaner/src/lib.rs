@@ -161,13 +161,23 @@ fn date_from_text(
     // saves reading dates out of a whole listing.
     let body = if html {
         // Captions and credits date a photo ("FILE - ... on Aug. 4, 2022"), not the article.
+        // Only the opening is read, so the rest of a long page is neither folded nor copied.
         let lx = lexicon::lexicon();
-        let text = std::iter::once(out.title.as_str())
+        let mut text = String::new();
+        let parts = std::iter::once(out.title.as_str())
             .chain(out.lead.as_deref())
-            .chain(out.paragraphs.iter().map(String::as_str))
-            .filter(|p| !lx.is_credit_line(p))
-            .collect::<Vec<_>>()
-            .join("\n\n");
+            .chain(out.paragraphs.iter().map(String::as_str));
+        for p in parts {
+            if text.chars().count() > HTML_DATE_CHARS {
+                break;
+            }
+            if !lx.is_credit_line(p) {
+                if !text.is_empty() {
+                    text.push_str("\n\n");
+                }
+                text.push_str(p);
+            }
+        }
         match text.char_indices().nth(HTML_DATE_CHARS) {
             Some((i, _)) => text[..i].to_string(),
             None => text,
