@@ -17,7 +17,7 @@ use std::time::Instant;
 use anyhow::{bail, Context, Result};
 use chrono::{DateTime, Duration, NaiveDate, TimeZone, Utc};
 use enricher::{Assignment, Decision, Enricher, Gazetteer, StoryConfig, StoryIndex};
-use model::{EnrichedArticle, RawArticle, SourceRef, StoryChange, Versioned};
+use model::{EnrichedArticle, RawArticle, SourceRef, StoryChange, StoryEvent, Versioned};
 
 struct Row {
     id: String,
@@ -51,6 +51,8 @@ struct Args {
     set: PathBuf,
     orders: usize,
     html: bool,
+    /// Regroup when the input pauses, as the story stage does (`--no-regroup` to compare).
+    regroup: bool,
     verbose: bool,
     json: Option<PathBuf>,
     gazetteer: PathBuf,
@@ -67,6 +69,7 @@ fn parse_args() -> Result<Args> {
     let mut set = PathBuf::from("../shared/datasets/stories-dev");
     let mut orders = 20;
     let mut html = false;
+    let mut regroup = true;
     let mut verbose = false;
     let mut json = None;
     let mut gazetteer = PathBuf::from("config/gazetteer.toml");
@@ -80,6 +83,7 @@ fn parse_args() -> Result<Args> {
             "--set" => set = it.next().context("--set DIR")?.into(),
             "--orders" => orders = it.next().context("--orders N")?.parse()?,
             "--html" => html = true,
+            "--no-regroup" => regroup = false,
             "--verbose" | "-v" => verbose = true,
             "--json" => json = Some(it.next().context("--json FILE")?.into()),
             "--gazetteer" => gazetteer = it.next().context("--gazetteer FILE")?.into(),
@@ -96,10 +100,11 @@ fn parse_args() -> Result<Args> {
         }
     }
     Ok(Args {
-        texts: texts.context("usage: stories-bench TEXTS_DIR [--set DIR] [--orders N] [--html] [--verbose] [--json FILE] [--gazetteer FILE] [--threshold X] [--merge X] [--near X] [--order SEED] [--explain ID|all|pairs]... [--htmldate WCXB_DIR]")?,
+        texts: texts.context("usage: stories-bench TEXTS_DIR [--set DIR] [--orders N] [--html] [--no-regroup] [--verbose] [--json FILE] [--gazetteer FILE] [--threshold X] [--merge X] [--near X] [--order SEED] [--explain ID|all|pairs]... [--htmldate WCXB_DIR]")?,
         set,
         orders,
         html,
+        regroup,
         verbose,
         json,
         gazetteer,
@@ -294,11 +299,48 @@ struct Outcome {
     seconds: f64,
 }
 
+/// Take in story events and re-published records of articles moved to another story: later
+/// records of the same id, which replace the earlier ones when scored.
+fn apply(
+    events: &[StoryEvent],
+    moved: Vec<EnrichedArticle>,
+    merged: &mut HashMap<String, String>,
+    published: &mut Vec<EnrichedArticle>,
+    by_story: &mut HashMap<String, Vec<String>>,
+    by_article: &HashMap<String, String>,
+) {
+    for e in events {
+        if e.change == StoryChange::Merged {
+            if let Some(into) = &e.merged_into {
+                merged.insert(e.story_id.clone(), into.clone());
+            }
+        }
+    }
+    for m in moved {
+        if let (Some(st), Some(gid)) = (&m.story_id, by_article.get(&m.article_id)) {
+            for members in by_story.values_mut() {
+                members.retain(|x| x != gid);
+            }
+            by_story.entry(st.clone()).or_default().push(gid.clone());
+        }
+        published.push(m);
+    }
+}
+
+/// How articles are fed to the index.
+#[derive(Debug, Clone, Copy)]
+struct Feed {
+    /// As HTML pages rather than plain text.
+    html: bool,
+    /// Regroup where the input pauses (an hour without arrivals) and at its end.
+    regroup: bool,
+}
+
 fn run(
     gold: &Gold,
     items: &[&Item],
     gazetteer: &Gazetteer,
-    html: bool,
+    feed: Feed,
     explain: &[String],
     cfg: &StoryConfig,
     fetched: impl Fn(usize, &Item) -> DateTime<Utc>,
@@ -311,9 +353,23 @@ fn run(
     let mut published: Vec<EnrichedArticle> = Vec::new();
     let mut by_story: HashMap<String, Vec<String>> = HashMap::new();
     let start = Instant::now();
+    let mut last: Option<DateTime<Utc>> = None;
     for (i, item) in items.iter().enumerate() {
         let row = &gold.rows[item.row];
-        let raw = raw_article(row, &item.text, html, fetched(i, item));
+        let at = fetched(i, item);
+        if feed.regroup && last.is_some_and(|t| at - t > Duration::hours(1)) {
+            let r = index.regroup();
+            apply(
+                &r.events,
+                r.moved,
+                &mut merged,
+                &mut published,
+                &mut by_story,
+                &by_article,
+            );
+        }
+        last = Some(at);
+        let raw = raw_article(row, &item.text, feed.html, at);
         by_article.insert(raw.article_id.clone(), row.id.clone());
         let clean = cleaner::clean(&raw);
         let Decision::Publish(a) = enricher.enrich(&clean) else {
@@ -378,29 +434,30 @@ fn run(
             moved,
         } = index.assign(*a)
         {
-            for e in &events {
-                if e.change == StoryChange::Merged {
-                    if let Some(into) = &e.merged_into {
-                        merged.insert(e.story_id.clone(), into.clone());
-                    }
-                }
-            }
             if let Some(st) = &article.story_id {
                 by_story.entry(st.clone()).or_default().push(row.id.clone());
             }
             published.push(*article);
-            // Re-published records of articles moved to another story: later records of the
-            // same id, which replace the earlier ones below.
-            for m in moved {
-                if let (Some(st), Some(gid)) = (&m.story_id, by_article.get(&m.article_id)) {
-                    for members in by_story.values_mut() {
-                        members.retain(|x| x != gid);
-                    }
-                    by_story.entry(st.clone()).or_default().push(gid.clone());
-                }
-                published.push(m);
-            }
+            apply(
+                &events,
+                moved,
+                &mut merged,
+                &mut published,
+                &mut by_story,
+                &by_article,
+            );
         }
+    }
+    if feed.regroup {
+        let r = index.regroup();
+        apply(
+            &r.events,
+            r.moved,
+            &mut merged,
+            &mut published,
+            &mut by_story,
+            &by_article,
+        );
     }
     out.seconds = start.elapsed().as_secs_f64();
     let resolve = |s: &str| {
@@ -674,7 +731,10 @@ fn main() -> Result<()> {
                 &gold,
                 &shuffled(&items, seed),
                 &gazetteer,
-                args.html,
+                Feed {
+                    html: args.html,
+                    regroup: args.regroup,
+                },
                 &args.explain,
                 &args.stories,
                 |i, _| backfill + Duration::seconds(i as i64),
@@ -684,7 +744,10 @@ fn main() -> Result<()> {
             &gold,
             &stream,
             &gazetteer,
-            args.html,
+            Feed {
+                html: args.html,
+                regroup: args.regroup,
+            },
             &args.explain,
             &args.stories,
             |i, it| {
@@ -946,7 +1009,10 @@ fn main() -> Result<()> {
             &gold,
             &order,
             &gazetteer,
-            args.html,
+            Feed {
+                html: args.html,
+                regroup: args.regroup,
+            },
             &[],
             &args.stories,
             |i, _| backfill + Duration::seconds(i as i64),

@@ -21,7 +21,7 @@ use model::{CleanArticle, EnrichedArticle, Versioned};
 
 pub use entities::{Gazetteer, GazetteerEntry, GazetteerError};
 pub use language::detect_language;
-pub use stories::{article_time, story_id_for, Assignment, StoryConfig, StoryIndex};
+pub use stories::{article_time, story_id_for, Assignment, Regrouped, StoryConfig, StoryIndex};
 pub use tracked::{TrackedStory, Tracker};
 
 /// Keywords per article.
