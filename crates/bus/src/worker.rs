@@ -65,6 +65,16 @@ pub trait Stage: Send {
     fn name(&self) -> &'static str;
     /// Process one message.
     fn process(&mut self, key: Option<&[u8]>, payload: &[u8]) -> Result<Vec<Output>, StageError>;
+    /// How long the input must pause after a message before [`Stage::idle`] runs; `None`
+    /// (the default): never.
+    fn idle_after(&self) -> Option<Duration> {
+        None
+    }
+    /// Work for when the input pauses (the story stage regroups): outputs to publish, tied to
+    /// no input offset. Runs once per pause, after at least one message.
+    fn idle(&mut self) -> Vec<Output> {
+        Vec::new()
+    }
 }
 
 /// How a worker consumes.
@@ -246,13 +256,44 @@ pub async fn run_worker<S: Stage>(
     tracing::info!(stage = stage.name(), topic = %opts.input, group = %opts.group, "worker started");
 
     let mut in_flight = FuturesOrdered::new();
+    // When the stage's idle work is due: set by each message, cleared when it runs.
+    let mut idle_at: Option<tokio::time::Instant> = None;
     loop {
         stats.in_flight.set(in_flight.len() as i64);
+        let idle_due = idle_at.unwrap_or_else(tokio::time::Instant::now);
         tokio::select! {
             biased;
             _ = shutdown.cancelled() => break,
             Some(done) = in_flight.next(), if !in_flight.is_empty() => {
-                store(&consumer, &opts.input, done, &stats);
+                if let Some(done) = done {
+                    store(&consumer, &opts.input, done, &stats);
+                }
+            }
+            _ = tokio::time::sleep_until(idle_due), if idle_at.is_some() => {
+                idle_at = None;
+                let outputs = match std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| stage.idle())) {
+                    Ok(outs) => outs,
+                    Err(_) => {
+                        tracing::error!(stage = stage.name(), "idle work panicked; skipped");
+                        Vec::new()
+                    }
+                };
+                if !outputs.is_empty() {
+                    tracing::info!(stage = stage.name(), outputs = outputs.len(), "idle work published");
+                }
+                let mut pending = Vec::with_capacity(outputs.len());
+                for out in outputs {
+                    let delivery = publisher.enqueue(&out.topic, &out.key, &out.payload).await?;
+                    pending.push(Pending { topic: out.topic, key: out.key, payload: out.payload, delivery });
+                }
+                let publisher = publisher.clone();
+                let stats = stats.clone();
+                in_flight.push_back(Box::pin(async move {
+                    for p in pending {
+                        await_delivery(&publisher, p, &stats).await;
+                    }
+                    None
+                }) as std::pin::Pin<Box<dyn std::future::Future<Output = Option<(i32, i64)>> + Send>>);
             }
             msg = consumer.recv(), if in_flight.len() < opts.max_in_flight => {
                 let msg = match msg {
@@ -287,14 +328,15 @@ pub async fn run_worker<S: Stage>(
                     let delivery = publisher.enqueue(&out.topic, &out.key, &out.payload).await?;
                     pending.push(Pending { topic: out.topic, key: out.key, payload: out.payload, delivery });
                 }
+                idle_at = stage.idle_after().map(|d| tokio::time::Instant::now() + d);
                 let publisher = publisher.clone();
                 let stats = stats.clone();
-                in_flight.push_back(async move {
+                in_flight.push_back(Box::pin(async move {
                     for p in pending {
                         await_delivery(&publisher, p, &stats).await;
                     }
-                    (partition, offset)
-                });
+                    Some((partition, offset))
+                }));
             }
         }
     }
@@ -306,7 +348,9 @@ pub async fn run_worker<S: Stage>(
     );
     let drain = async {
         while let Some(done) = in_flight.next().await {
-            store(&consumer, &opts.input, done, &stats);
+            if let Some(done) = done {
+                store(&consumer, &opts.input, done, &stats);
+            }
             stats.in_flight.set(in_flight.len() as i64);
         }
     };

@@ -2920,6 +2920,77 @@ mod tests {
     }
 
     #[test]
+    fn regrouping_makes_the_grouping_independent_of_arrival_order() {
+        // Merging made hard: where "z" (which links "x" and "y") arrives decides the grouping.
+        let cfg = StoryConfig {
+            threshold: 0.2,
+            merge_threshold: 0.9,
+            ..StoryConfig::default()
+        };
+        let x = "Marco Rubio and Donald Trump discussed the Alien Enemies Act at the White House \
+                 with State Department lawyers, who defended the deportations.";
+        let y = "Nayib Bukele showed Cecot to visitors; Tren de Aragua members are held there, \
+                 Bukele said, and Maduro called the prison a disgrace.";
+        let both = "Lawyers for the State Department told Rubio and Trump that sending Tren de \
+                    Aragua suspects to Cecot under the Alien Enemies Act would please Bukele, \
+                    while Maduro and the White House traded insults.";
+        let all = [
+            article("x", "Deportation law", x, 0),
+            article("y", "Mega prison", y, 0),
+            article("z", "Deportations", both, 0),
+            article("e1", "Exchange", EXCHANGE, 0),
+            article("e2", "Exchange again", EXCHANGE_2, 1),
+            article("v", "Volcano", VOLCANO, 0),
+        ];
+        let orders: [[usize; 6]; 4] = [
+            [0, 1, 2, 3, 4, 5],
+            [5, 4, 3, 2, 1, 0],
+            [1, 3, 0, 5, 2, 4],
+            [2, 0, 4, 1, 5, 3],
+        ];
+        let mut groupings = Vec::new();
+        for order in orders {
+            let mut index = StoryIndex::new(cfg.clone());
+            for i in order {
+                assigned(&mut index, all[i].clone());
+            }
+            assert!(index.needs_regroup());
+            let r = index.regroup();
+            // Each moved record carries the story its article is in now.
+            for m in &r.moved {
+                assert_eq!(m.story_id.as_deref(), index.story_of(&m.article_id));
+            }
+            // Stories that lost all their articles say where they went.
+            for e in r.events.iter().filter(|e| e.change == StoryChange::Merged) {
+                let into = e.merged_into.as_deref().expect("merged into");
+                assert!(index.stories.values().any(|s| s.id == into));
+            }
+            // Nothing came since: nothing to do.
+            assert!(!index.needs_regroup());
+            assert_eq!(index.regroup(), Regrouped::default());
+            // The partition, as sets of article ids.
+            let mut groups: Vec<Vec<&str>> = Vec::new();
+            for a in &all {
+                let sid = index.story_of(&a.article_id).expect("assigned");
+                let mut g: Vec<&str> = all
+                    .iter()
+                    .filter(|b| index.story_of(&b.article_id) == Some(sid))
+                    .map(|b| b.article_id.as_str())
+                    .collect();
+                g.sort_unstable();
+                if !groups.contains(&g) {
+                    groups.push(g);
+                }
+            }
+            groups.sort();
+            groupings.push(groups);
+        }
+        assert!(groupings.windows(2).all(|w| w[0] == w[1]), "{groupings:?}");
+        // The volcano stays on its own.
+        assert!(groupings[0].contains(&vec!["v"]), "{:?}", groupings[0]);
+    }
+
+    #[test]
     fn index_is_bounded_by_count_and_age() {
         let cfg = StoryConfig {
             max_stories: 3,

@@ -58,6 +58,8 @@ pub struct StoryStage {
     pub assignments_seen: u64,
     /// What was published, for metrics.
     pub counts: Arc<StoryCounts>,
+    /// When the index was last regrouped ([`StoryIndex::regroup`]).
+    pub regrouped: Option<Instant>,
 }
 
 /// What the story stage published, for metrics.
@@ -125,6 +127,12 @@ impl Register for StoryCounts {
 
 /// A pause after which another instance may have owned the story partition.
 const IDLE: Duration = Duration::from_secs(2);
+/// A pause in the input after which the story index is regrouped, so that the grouping of a
+/// burst or a backfill does not depend on its order.
+const REGROUP_PAUSE: Duration = Duration::from_secs(2);
+/// Least time between two regroupings: a stream that pauses every few seconds regroups once a
+/// minute, not at every pause (a regrouping assigns up to 20,000 recent articles again).
+const REGROUP_EVERY: Duration = Duration::from_secs(60);
 
 impl StoryStage {
     /// A story stage over `index` publishing to the topics of `topology`; no catch-up (this
@@ -146,13 +154,72 @@ impl StoryStage {
             health: None,
             assignments_seen: 0,
             counts,
+            regrouped: None,
         }
+    }
+}
+
+impl StoryStage {
+    /// Regroup the index (see [`StoryIndex::regroup`]) if articles came since it last was: the
+    /// moved articles' records and the story events to publish.
+    pub fn regroup(&mut self) -> Vec<Output> {
+        let mut index = self.index.lock().unwrap_or_else(|p| p.into_inner());
+        if !index.needs_regroup() {
+            return Vec::new();
+        }
+        let started = Instant::now();
+        let r = index.regroup();
+        drop(index);
+        self.regrouped = Some(Instant::now());
+        tracing::info!(
+            moved = r.moved.len(),
+            events = r.events.len(),
+            ms = started.elapsed().as_millis() as u64,
+            "stories regrouped"
+        );
+        let mut out = Vec::with_capacity(r.moved.len() + r.events.len());
+        for m in &r.moved {
+            ArticleMoved {
+                counts: &self.counts,
+                article: m,
+            }
+            .emit();
+            out.push(Output {
+                topic: self.enriched_topic.clone(),
+                key: m.article_id.clone(),
+                payload: model::encode(m),
+            });
+        }
+        for ev in &r.events {
+            StoryChanged {
+                counts: &self.counts,
+                event: ev,
+            }
+            .emit();
+            out.push(Output {
+                topic: self.stories_topic.clone(),
+                key: ev.story_id.clone(),
+                payload: model::encode(ev),
+            });
+        }
+        out
     }
 }
 
 impl Stage for StoryStage {
     fn name(&self) -> &'static str {
         "stories"
+    }
+
+    fn idle_after(&self) -> Option<Duration> {
+        let wait = self.regrouped.map_or(Duration::ZERO, |t| {
+            REGROUP_EVERY.saturating_sub(t.elapsed())
+        });
+        Some(wait.max(REGROUP_PAUSE))
+    }
+
+    fn idle(&mut self) -> Vec<Output> {
+        self.regroup()
     }
 
     fn process(&mut self, _key: Option<&[u8]>, payload: &[u8]) -> Result<Vec<Output>, StageError> {
