@@ -51,7 +51,7 @@ struct Args {
     set: PathBuf,
     orders: usize,
     html: bool,
-    /// Regroup when the input pauses, as the story stage does (`--no-regroup` to compare).
+    /// Regroup where the input pauses and at its end (`--regroup`; the story stage does not yet).
     regroup: bool,
     verbose: bool,
     json: Option<PathBuf>,
@@ -69,7 +69,7 @@ fn parse_args() -> Result<Args> {
     let mut set = PathBuf::from("../shared/datasets/stories-dev");
     let mut orders = 20;
     let mut html = false;
-    let mut regroup = true;
+    let mut regroup = false;
     let mut verbose = false;
     let mut json = None;
     let mut gazetteer = PathBuf::from("config/gazetteer.toml");
@@ -83,7 +83,7 @@ fn parse_args() -> Result<Args> {
             "--set" => set = it.next().context("--set DIR")?.into(),
             "--orders" => orders = it.next().context("--orders N")?.parse()?,
             "--html" => html = true,
-            "--no-regroup" => regroup = false,
+            "--regroup" => regroup = true,
             "--verbose" | "-v" => verbose = true,
             "--json" => json = Some(it.next().context("--json FILE")?.into()),
             "--gazetteer" => gazetteer = it.next().context("--gazetteer FILE")?.into(),
@@ -100,7 +100,7 @@ fn parse_args() -> Result<Args> {
         }
     }
     Ok(Args {
-        texts: texts.context("usage: stories-bench TEXTS_DIR [--set DIR] [--orders N] [--html] [--no-regroup] [--verbose] [--json FILE] [--gazetteer FILE] [--threshold X] [--merge X] [--near X] [--order SEED] [--explain ID|all|pairs]... [--htmldate WCXB_DIR]")?,
+        texts: texts.context("usage: stories-bench TEXTS_DIR [--set DIR] [--orders N] [--html] [--regroup] [--verbose] [--json FILE] [--gazetteer FILE] [--threshold X] [--merge X] [--near X] [--order SEED] [--explain ID|all|pairs]... [--htmldate WCXB_DIR]")?,
         set,
         orders,
         html,

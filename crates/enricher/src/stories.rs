@@ -141,6 +141,10 @@ const REGROUP_ARTICLES: usize = 20_000;
 /// ([`StoryIndex::replay_day`]): bounds it to about this many times the cost of assigning.
 const REGROUP_TRIES: usize = 8;
 
+/// A story before a regrouping: version, the ids merged into it, and its `merged` event should
+/// it end empty.
+type OldStory = (u32, Vec<String>, StoryEvent);
+
 /// What a [`StoryIndex::regroup`] changed, to publish.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct Regrouped {
@@ -1964,7 +1968,7 @@ impl StoryIndex {
             );
         }
         let mut members_before: HashMap<String, Vec<String>> = HashMap::new();
-        let mut old: HashMap<String, (u32, Vec<String>, StoryEvent)> = HashMap::new();
+        let mut old: HashMap<String, OldStory> = HashMap::new();
         let mut records: Vec<EnrichedArticle> = Vec::with_capacity(n);
         for &slot in &scope {
             let Some(s) = self.stories.get(&slot) else {
@@ -2196,7 +2200,7 @@ impl StoryIndex {
         }
         changed.sort_unstable();
         // Old stories that kept no article: merged into the one that took most of them.
-        let mut gone: Vec<(&String, &(u32, Vec<String>, StoryEvent))> = old
+        let mut gone: Vec<(&String, &OldStory)> = old
             .iter()
             .filter(|(id, _)| !self.story_by_id.contains_key(*id))
             .collect();

@@ -61,8 +61,7 @@ pub fn clean_file(file: &Path) -> Result<model::CleanArticle> {
 }
 
 /// Clean and enrich `files` in order, the enricher's two steps chained in memory; `out` gets
-/// each enriched article's JSON (an article that repeats an earlier file's gets none), and at
-/// the end, after the stories are regrouped, again each article that moved to another story.
+/// each enriched article's JSON (an article that repeats an earlier file's gets none).
 pub fn enrich_files(cfg: &Config, files: &[&Path], mut out: impl FnMut(&str)) -> Result<()> {
     let (gazetteer, tracker) = cfg.gazetteer()?;
     let topology = cfg.topology();
@@ -91,13 +90,6 @@ pub fn enrich_files(cfg: &Config, files: &[&Path], mut out: impl FnMut(&str)) ->
                     out(&String::from_utf8_lossy(&p.payload));
                 }
             }
-        }
-    }
-    // The end of the input is a pause: the grouping of the files then does not depend on
-    // their order. Articles it moves come again with their new story.
-    for p in stories.regroup() {
-        if p.topic == topology.topics.enriched {
-            out(&String::from_utf8_lossy(&p.payload));
         }
     }
     Ok(())

@@ -60,6 +60,10 @@ pub struct StoryStage {
     pub counts: Arc<StoryCounts>,
     /// When the index was last regrouped ([`StoryIndex::regroup`]).
     pub regrouped: Option<Instant>,
+    /// Whether to regroup when the input pauses. Off: a regrouping replays dated reports
+    /// before undated ones and, on the seeds, joins the undated July reports to the dated April
+    /// proposal (the arrival-time dating of a live stream is lost); see the README.
+    pub regroup_on_idle: bool,
 }
 
 /// What the story stage published, for metrics.
@@ -155,6 +159,7 @@ impl StoryStage {
             assignments_seen: 0,
             counts,
             regrouped: None,
+            regroup_on_idle: false,
         }
     }
 }
@@ -212,6 +217,9 @@ impl Stage for StoryStage {
     }
 
     fn idle_after(&self) -> Option<Duration> {
+        if !self.regroup_on_idle {
+            return None;
+        }
         let wait = self.regrouped.map_or(Duration::ZERO, |t| {
             REGROUP_EVERY.saturating_sub(t.elapsed())
         });
