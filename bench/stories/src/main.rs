@@ -299,31 +299,44 @@ struct Outcome {
     seconds: f64,
 }
 
-/// Take in story events and re-published records of articles moved to another story: later
-/// records of the same id, which replace the earlier ones when scored.
-fn apply(
-    events: &[StoryEvent],
-    moved: Vec<EnrichedArticle>,
-    merged: &mut HashMap<String, String>,
-    published: &mut Vec<EnrichedArticle>,
-    by_story: &mut HashMap<String, Vec<String>>,
-    by_article: &HashMap<String, String>,
-) {
-    for e in events {
-        if e.change == StoryChange::Merged {
-            if let Some(into) = &e.merged_into {
-                merged.insert(e.story_id.clone(), into.clone());
+/// What the index published, as a reader of its topics sees it.
+#[derive(Default)]
+struct Published {
+    /// Records in publication order; a later record of an id replaces an earlier one.
+    records: Vec<EnrichedArticle>,
+    /// Story id -> the story it was merged into.
+    merged: HashMap<String, String>,
+    /// Story id -> labelled ids of its articles.
+    by_story: HashMap<String, Vec<String>>,
+}
+
+impl Published {
+    /// Take in story events and re-published records of articles moved to another story.
+    fn apply(
+        &mut self,
+        events: &[StoryEvent],
+        moved: Vec<EnrichedArticle>,
+        by_article: &HashMap<String, String>,
+    ) {
+        for e in events {
+            if e.change == StoryChange::Merged {
+                if let Some(into) = &e.merged_into {
+                    self.merged.insert(e.story_id.clone(), into.clone());
+                }
             }
         }
-    }
-    for m in moved {
-        if let (Some(st), Some(gid)) = (&m.story_id, by_article.get(&m.article_id)) {
-            for members in by_story.values_mut() {
-                members.retain(|x| x != gid);
+        for m in moved {
+            if let (Some(st), Some(gid)) = (&m.story_id, by_article.get(&m.article_id)) {
+                for members in self.by_story.values_mut() {
+                    members.retain(|x| x != gid);
+                }
+                self.by_story
+                    .entry(st.clone())
+                    .or_default()
+                    .push(gid.clone());
             }
-            by_story.entry(st.clone()).or_default().push(gid.clone());
+            self.records.push(m);
         }
-        published.push(m);
     }
 }
 
@@ -349,9 +362,7 @@ fn run(
     let mut index = StoryIndex::new(cfg.clone());
     let mut out = Outcome::default();
     let mut by_article: HashMap<String, String> = HashMap::new();
-    let mut merged: HashMap<String, String> = HashMap::new();
-    let mut published: Vec<EnrichedArticle> = Vec::new();
-    let mut by_story: HashMap<String, Vec<String>> = HashMap::new();
+    let mut state = Published::default();
     let start = Instant::now();
     let mut last: Option<DateTime<Utc>> = None;
     for (i, item) in items.iter().enumerate() {
@@ -359,14 +370,7 @@ fn run(
         let at = fetched(i, item);
         if feed.regroup && last.is_some_and(|t| at - t > Duration::hours(1)) {
             let r = index.regroup();
-            apply(
-                &r.events,
-                r.moved,
-                &mut merged,
-                &mut published,
-                &mut by_story,
-                &by_article,
-            );
+            state.apply(&r.events, r.moved, &by_article);
         }
         last = Some(at);
         let raw = raw_article(row, &item.text, feed.html, at);
@@ -380,7 +384,7 @@ fn run(
             // Wrong joins: the article goes where another event already is.
             let stories = index.explain(&a);
             if let Some((sid, sim, _)) = stories.iter().find(|x| x.2) {
-                let members = by_story.get(sid).cloned().unwrap_or_default();
+                let members = state.by_story.get(sid).cloned().unwrap_or_default();
                 let other: Vec<&String> = members
                     .iter()
                     .filter(|m| {
@@ -415,7 +419,8 @@ fn run(
             );
             let stories = index.explain(&a);
             let members = |sid: &str| -> String {
-                by_story
+                state
+                    .by_story
                     .get(sid)
                     .map(|v: &Vec<String>| v.join(","))
                     .unwrap_or_default()
@@ -435,30 +440,25 @@ fn run(
         } = index.assign(*a)
         {
             if let Some(st) = &article.story_id {
-                by_story.entry(st.clone()).or_default().push(row.id.clone());
+                state
+                    .by_story
+                    .entry(st.clone())
+                    .or_default()
+                    .push(row.id.clone());
             }
-            published.push(*article);
-            apply(
-                &events,
-                moved,
-                &mut merged,
-                &mut published,
-                &mut by_story,
-                &by_article,
-            );
+            state.records.push(*article);
+            state.apply(&events, moved, &by_article);
         }
     }
     if feed.regroup {
         let r = index.regroup();
-        apply(
-            &r.events,
-            r.moved,
-            &mut merged,
-            &mut published,
-            &mut by_story,
-            &by_article,
-        );
+        state.apply(&r.events, r.moved, &by_article);
     }
+    let Published {
+        records: published,
+        merged,
+        by_story,
+    } = state;
     out.seconds = start.elapsed().as_secs_f64();
     let resolve = |s: &str| {
         let mut s = s.to_string();

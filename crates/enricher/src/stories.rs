@@ -1732,27 +1732,19 @@ impl StoryIndex {
                     records.push((*e.record).clone());
                 }
             }
-            let emptied = self
-                .stories
-                .get(&left)
-                .is_some_and(|s| s.articles.is_empty());
-            if emptied {
-                if let Some(gone) = self.stories.remove(&left) {
-                    self.by_age.remove(&(gone.last_gained.timestamp(), left));
-                    self.story_by_id.remove(&gone.id);
-                    let mut ev = self.story_event(&gone, StoryChange::Merged, "");
-                    ev.merged_into = Some(id.clone());
-                    ev.article_id = self
-                        .articles
-                        .get(&an)
-                        .map(|e| e.id.clone())
-                        .unwrap_or_default();
-                    self.merged.insert(gone.id.clone(), id);
-                    if let Some(t) = self.stories.get_mut(&target) {
-                        t.merged_from.push(gone.id.clone());
-                    }
-                    events.push(ev);
+            if let Some(gone) = self.remove_if_empty(left) {
+                let mut ev = self.story_event(&gone, StoryChange::Merged, "");
+                ev.merged_into = Some(id.clone());
+                ev.article_id = self
+                    .articles
+                    .get(&an)
+                    .map(|e| e.id.clone())
+                    .unwrap_or_default();
+                self.merged.insert(gone.id.clone(), id);
+                if let Some(t) = self.stories.get_mut(&target) {
+                    t.merged_from.push(gone.id.clone());
                 }
+                events.push(ev);
             } else if !touched.contains(&left) {
                 touched.push(left);
             }
@@ -1864,20 +1856,7 @@ impl StoryIndex {
             tracing::debug!(story_id = %story.id, articles = story.articles.len(), "story aged out of the index");
             self.story_by_id.remove(&story.id);
             for an in story.articles {
-                let Some(e) = self.articles.remove(&an) else {
-                    continue;
-                };
-                self.article_by_id.remove(&e.id);
-                if self.by_hash.get(&e.hash) == Some(&an) {
-                    self.by_hash.remove(&e.hash);
-                }
-                if let Some(sig) = e.sig {
-                    for key in minhash::band_keys(&sig) {
-                        if self.bands.get(&key) == Some(&an) {
-                            self.bands.remove(&key);
-                        }
-                    }
-                }
+                self.remove_entry(an);
             }
             let terms = story.terms.iter().map(|x| (x.0, 1));
             for (e, c) in story.entities.into_iter().chain(story.keys).chain(terms) {
@@ -1991,11 +1970,12 @@ impl StoryIndex {
             ids.sort_unstable();
             members_before.insert(s.id.clone(), ids);
         }
+        let in_scope: std::collections::HashSet<u32> = scope.iter().copied().collect();
         let slots_before: std::collections::HashSet<u32> = self
             .stories
             .keys()
             .copied()
-            .filter(|s| !scope.contains(s))
+            .filter(|s| !in_scope.contains(s))
             .collect();
         for r in &records {
             if let Some(an) = self.article_by_id.get(&r.article_id).copied() {
@@ -2086,9 +2066,10 @@ impl StoryIndex {
                         taken.contains(id)
                             || old.contains_key(id)
                             || self.merged.contains_key(id)
-                            || slots_before
-                                .iter()
-                                .any(|o| self.stories.get(o).is_some_and(|x| &x.id == id))
+                            || self
+                                .story_by_id
+                                .get(id)
+                                .is_some_and(|o| slots_before.contains(o))
                     };
                     let mut id = s.id.clone();
                     for an in &s.articles {
@@ -2311,9 +2292,27 @@ impl StoryIndex {
             return;
         };
         self.detach(an, slot);
-        let Some(e) = self.articles.remove(&an) else {
+        let Some(e) = self.remove_entry(an) else {
             return;
         };
+        for k in
+            e.ev.entities
+                .iter()
+                .chain(&e.ev.keys)
+                .chain(e.ev.terms.iter().map(|x| &x.0))
+        {
+            if let Some(d) = self.df.get_mut(k) {
+                *d = d.saturating_sub(1);
+            }
+        }
+        if self.remove_if_empty(slot).is_some() {
+            self.evicted += 1;
+        }
+    }
+
+    /// Take the entry of article `an` out of the index's maps (not out of its story).
+    fn remove_entry(&mut self, an: u32) -> Option<ArticleEntry> {
+        let e = self.articles.remove(&an)?;
         self.article_by_id.remove(&e.id);
         if self.by_hash.get(&e.hash) == Some(&an) {
             self.by_hash.remove(&e.hash);
@@ -2325,27 +2324,18 @@ impl StoryIndex {
                 }
             }
         }
-        for k in
-            e.ev.entities
-                .iter()
-                .chain(&e.ev.keys)
-                .chain(e.ev.terms.iter().map(|x| &x.0))
-        {
-            if let Some(d) = self.df.get_mut(k) {
-                *d = d.saturating_sub(1);
-            }
+        Some(e)
+    }
+
+    /// Remove story `slot` if no article is left in it; the story removed.
+    fn remove_if_empty(&mut self, slot: u32) -> Option<Story> {
+        if !self.stories.get(&slot)?.articles.is_empty() {
+            return None;
         }
-        if self
-            .stories
-            .get(&slot)
-            .is_some_and(|s| s.articles.is_empty())
-        {
-            if let Some(gone) = self.stories.remove(&slot) {
-                self.by_age.remove(&(gone.last_gained.timestamp(), slot));
-                self.story_by_id.remove(&gone.id);
-                self.evicted += 1;
-            }
-        }
+        let gone = self.stories.remove(&slot)?;
+        self.by_age.remove(&(gone.last_gained.timestamp(), slot));
+        self.story_by_id.remove(&gone.id);
+        Some(gone)
     }
 
     /// Learn from an article published earlier (rebuild at start, or another instance's output).
@@ -2370,16 +2360,7 @@ impl StoryIndex {
                 if to != from {
                     self.detach(an, from);
                     self.attach(an, to);
-                    if self
-                        .stories
-                        .get(&from)
-                        .is_some_and(|s| s.articles.is_empty())
-                    {
-                        if let Some(gone) = self.stories.remove(&from) {
-                            self.by_age.remove(&(gone.last_gained.timestamp(), from));
-                            self.story_by_id.remove(&gone.id);
-                        }
-                    }
+                    self.remove_if_empty(from);
                 }
                 if let Some(e) = self.articles.get_mut(&an) {
                     *e.record = a.clone();

@@ -183,7 +183,20 @@ impl StoryStage {
             "stories regrouped"
         );
         let mut out = Vec::with_capacity(r.moved.len() + r.events.len());
-        for m in &r.moved {
+        self.publish_changes(&r.moved, r.events, &mut out);
+        out
+    }
+
+    /// Outputs for records of articles moved to another story (again under their ids, so that
+    /// the latest record of each, which compaction keeps, carries its final story) and for
+    /// story events.
+    fn publish_changes(
+        &self,
+        moved: &[EnrichedArticle],
+        events: Vec<model::StoryEvent>,
+        out: &mut Vec<Output>,
+    ) {
+        for m in moved {
             ArticleMoved {
                 counts: &self.counts,
                 article: m,
@@ -195,19 +208,18 @@ impl StoryStage {
                 payload: model::encode(m),
             });
         }
-        for ev in &r.events {
+        for ev in events {
             StoryChanged {
                 counts: &self.counts,
-                event: ev,
+                event: &ev,
             }
             .emit();
             out.push(Output {
                 topic: self.stories_topic.clone(),
                 key: ev.story_id.clone(),
-                payload: model::encode(ev),
+                payload: model::encode(&ev),
             });
         }
-        out
     }
 }
 
@@ -265,33 +277,8 @@ impl Stage for StoryStage {
                     key: a.article_id.clone(),
                     payload: body.clone(),
                 }];
-                // Earlier articles moved to another story by this one's evidence: their records
-                // again under their ids, so that the latest record of each (which compaction
-                // keeps) carries its final story.
-                for m in &moved {
-                    ArticleMoved {
-                        counts: &self.counts,
-                        article: m,
-                    }
-                    .emit();
-                    out.push(Output {
-                        topic: self.enriched_topic.clone(),
-                        key: m.article_id.clone(),
-                        payload: model::encode(m),
-                    });
-                }
-                for ev in events {
-                    StoryChanged {
-                        counts: &self.counts,
-                        event: &ev,
-                    }
-                    .emit();
-                    out.push(Output {
-                        topic: self.stories_topic.clone(),
-                        key: ev.story_id.clone(),
-                        payload: model::encode(&ev),
-                    });
-                }
+                // Earlier articles moved to another story by this one's evidence.
+                self.publish_changes(&moved, events, &mut out);
                 for r in a.relevance.iter().filter(|r| r.relevant) {
                     if let Some((_, topic)) =
                         self.tracked_topics.iter().find(|(n, _)| *n == r.tracked)
