@@ -1753,16 +1753,7 @@ impl StoryIndex {
             }
         }
         for slot in touched {
-            let aid = self
-                .stories
-                .get(&slot)
-                .and_then(|s| s.articles.last())
-                .and_then(|an| self.articles.get(an))
-                .map(|e| e.id.clone())
-                .unwrap_or_default();
-            if let Some(ev) = self.event(slot, StoryChange::Updated, &aid) {
-                events.push(ev);
-            }
+            events.extend(self.latest_event(slot, StoryChange::Updated));
         }
         records
     }
@@ -2219,16 +2210,7 @@ impl StoryIndex {
             } else {
                 StoryChange::Updated
             };
-            let aid = self
-                .stories
-                .get(&slot)
-                .and_then(|s| s.articles.last())
-                .and_then(|an| self.articles.get(an))
-                .map(|e| e.id.clone())
-                .unwrap_or_default();
-            if let Some(ev) = self.event(slot, change, &aid) {
-                out.events.push(ev);
-            }
+            out.events.extend(self.latest_event(slot, change));
         }
         out.moved.sort_by(|a, b| a.article_id.cmp(&b.article_id));
         out
@@ -2434,6 +2416,19 @@ impl StoryIndex {
                 }
             }
         }
+    }
+
+    /// The event of a change to story `slot` that no one article made: it names the story's
+    /// latest article.
+    fn latest_event(&mut self, slot: u32, change: StoryChange) -> Option<StoryEvent> {
+        let aid = self
+            .stories
+            .get(&slot)
+            .and_then(|s| s.articles.last())
+            .and_then(|an| self.articles.get(an))
+            .map(|e| e.id.clone())
+            .unwrap_or_default();
+        self.event(slot, change, &aid)
     }
 
     fn event(&mut self, slot: u32, change: StoryChange, article_id: &str) -> Option<StoryEvent> {
