@@ -51,7 +51,8 @@ struct Args {
     set: PathBuf,
     orders: usize,
     html: bool,
-    /// Regroup where the input pauses and at its end (`--regroup`; the story stage does not yet).
+    /// Regroup where the input pauses and at its end, as the story stage does (`--no-regroup`
+    /// to compare without).
     regroup: bool,
     verbose: bool,
     json: Option<PathBuf>,
@@ -69,7 +70,7 @@ fn parse_args() -> Result<Args> {
     let mut set = PathBuf::from("../shared/datasets/stories-dev");
     let mut orders = 20;
     let mut html = false;
-    let mut regroup = false;
+    let mut regroup = true;
     let mut verbose = false;
     let mut json = None;
     let mut gazetteer = PathBuf::from("config/gazetteer.toml");
@@ -84,6 +85,7 @@ fn parse_args() -> Result<Args> {
             "--orders" => orders = it.next().context("--orders N")?.parse()?,
             "--html" => html = true,
             "--regroup" => regroup = true,
+            "--no-regroup" => regroup = false,
             "--verbose" | "-v" => verbose = true,
             "--json" => json = Some(it.next().context("--json FILE")?.into()),
             "--gazetteer" => gazetteer = it.next().context("--gazetteer FILE")?.into(),
@@ -100,7 +102,7 @@ fn parse_args() -> Result<Args> {
         }
     }
     Ok(Args {
-        texts: texts.context("usage: stories-bench TEXTS_DIR [--set DIR] [--orders N] [--html] [--regroup] [--verbose] [--json FILE] [--gazetteer FILE] [--threshold X] [--merge X] [--near X] [--order SEED] [--explain ID|all|pairs]... [--htmldate WCXB_DIR]")?,
+        texts: texts.context("usage: stories-bench TEXTS_DIR [--set DIR] [--orders N] [--html] [--no-regroup] [--verbose] [--json FILE] [--gazetteer FILE] [--threshold X] [--merge X] [--near X] [--order SEED] [--explain ID|all|pairs]... [--htmldate WCXB_DIR]")?,
         set,
         orders,
         html,

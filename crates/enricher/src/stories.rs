@@ -108,6 +108,9 @@ const TERM_IDF: bool = true;
 const HISTORY_DAYS: i64 = 30;
 /// Dated arrivals remembered to tell a live stream from a backfill.
 const LAGS: usize = 16;
+/// Dated arrivals it takes to call the input a backfill: one old page in a live feed (an
+/// evergreen page, an old report resurfacing) does not make its undated neighbours old.
+const BACKFILL_LAGS: usize = 3;
 /// How much more similar an article must be to join a story of one article.
 const SINGLE_JOIN: f32 = 1.5;
 /// Relative difference within which a hedged figure agrees with another ("about 250", 252).
@@ -394,6 +397,9 @@ pub struct StoryIndex {
     /// input is a live stream, where arrival says when an undated article appeared, or a
     /// backfill, where it says nothing.
     lags: std::collections::VecDeque<i64>,
+    /// The live-or-backfill judgement held through a [`StoryIndex::regroup`]: the input's, as
+    /// it stood before, whatever order the replay meets the dated articles in.
+    held_live: Option<bool>,
     /// Whether articles were assigned since the last [`StoryIndex::regroup`].
     dirty: bool,
 }
@@ -534,6 +540,7 @@ impl StoryIndex {
             by_age: BTreeSet::new(),
             clock: None,
             lags: std::collections::VecDeque::new(),
+            held_live: None,
             dirty: false,
         }
     }
@@ -884,7 +891,10 @@ impl StoryIndex {
     /// where an undated article or story is about as recent as its arrival. Until a dated
     /// article shows otherwise, the input is taken to be live.
     fn live(&self) -> bool {
-        if self.lags.is_empty() {
+        if let Some(live) = self.held_live {
+            return live;
+        }
+        if self.lags.len() < BACKFILL_LAGS {
             return true;
         }
         let mut v: Vec<i64> = self.lags.iter().copied().collect();
@@ -1022,13 +1032,20 @@ impl StoryIndex {
     }
 
     /// Two stories' dated articles lie within the window of each other; two stories without
-    /// dated articles are dated by the days their articles name.
+    /// dated articles are dated by the days their articles name. A story without dated
+    /// articles in a live stream appeared when its articles arrived, as for an article joining
+    /// one ([`Self::window`]): else a live stream's undated reports of this week merge into a
+    /// months-old dated story that shares their names (the July exchange and the April offer).
     fn spans_meet(&self, a: &Story, b: &Story) -> bool {
         let w = Duration::days(self.cfg.window_days);
         let wd = self.cfg.window_days;
         match (a.span, b.span) {
             (Some((a0, a1)), Some((b0, b1))) => a0 <= b1 + w && b0 <= a1 + w,
             (None, None) => ordinals_meet(&self.named_days(a), &self.named_days(b), wd),
+            (Some((t0, t1)), None) | (None, Some((t0, t1))) if self.live() => {
+                let u = if a.span.is_none() { a } else { b };
+                t0 <= u.last_gained + w && u.founded <= t1 + w
+            }
             _ => true,
         }
     }
@@ -1973,11 +1990,13 @@ impl StoryIndex {
                 self.forget(an);
             }
         }
-        // Assign again in a canonical order, from a clean slate of what tells a live stream
-        // from a backfill (which the arrival order filled) and of the clock (or the replay of a
-        // month's stories would age out its first ones at once).
+        // Assign again in a canonical order, holding the input's live-or-backfill judgement
+        // (the replay meets old dated articles first, which would make a live stream's undated
+        // reports look old), from a clean slate of the clock (or the replay of a month's
+        // stories would age out its first ones at once).
         let merged = std::mem::take(&mut self.merged);
-        let lags = std::mem::take(&mut self.lags);
+        self.held_live = Some(self.live());
+        let lags = self.lags.clone();
         let clock = self.clock.take();
         // By day (an undated article the day after it arrived: in a backfill its arrival says
         // nothing, in a live stream it comes with the day's reports); within a day the longest
@@ -2006,6 +2025,7 @@ impl StoryIndex {
         }
         self.merged = merged;
         self.lags = lags;
+        self.held_live = None;
         self.clock = clock.max(self.clock);
         self.dirty = false;
         // New stories take the id of the old story most of whose articles they hold.
@@ -2900,6 +2920,39 @@ mod tests {
     }
 
     #[test]
+    fn one_old_dated_report_does_not_date_a_live_stream_s_undated_reports() {
+        // Undated reports of this week's exchange and one dated report of the offer months
+        // before, all fetched now (the seeds): in any order, and after regrouping, which
+        // replays the dated report first, the offer stays a story of its own.
+        let offer = "Nayib Bukele offered Nicolás Maduro an exchange: the 252 Venezuelans held \
+            in Cecot for political prisoners and American citizens held in Venezuela, El \
+            Salvador said. Marco Rubio backed the prisoner exchange offer.";
+        let now = Utc
+            .with_ymd_and_hms(2025, 7, 19, 9, 0, 0)
+            .single()
+            .expect("time");
+        let undated = |id: &str, body: &str| {
+            let mut a = article(id, "Prisoner exchange", body, 0);
+            a.published = None;
+            a.published_from = None;
+            a.fetched_at = now;
+            a
+        };
+        let mut old = article("offer", "Exchange offer", offer, -88);
+        old.fetched_at = now;
+        let all = [old, undated("e1", EXCHANGE), undated("e2", EXCHANGE_2)];
+        for order in [[0, 1, 2], [1, 0, 2], [1, 2, 0]] {
+            let mut index = StoryIndex::new(StoryConfig::default());
+            for i in order {
+                assigned(&mut index, all[i].clone());
+            }
+            index.regroup();
+            assert_eq!(index.story_of("e1"), index.story_of("e2"), "{order:?}");
+            assert_ne!(index.story_of("e1"), index.story_of("offer"), "{order:?}");
+        }
+    }
+
+    #[test]
     fn regrouping_makes_the_grouping_independent_of_arrival_order() {
         // Merging made hard: where "z" (which links "x" and "y") arrives decides the grouping.
         let cfg = StoryConfig {
@@ -3039,8 +3092,12 @@ mod tests {
         });
         assert_eq!(article_time(&a), None);
         a.published_from = None;
+        // A backfill: dated articles arrive long after they were published (one old report in
+        // a live stream would not make it one), so arrival says nothing of when b was written.
         let mut index = StoryIndex::new(StoryConfig::default());
-        assigned(&mut index, a);
+        assigned(&mut index, late(article("v", "Volcano", VOLCANO, -220)));
+        assigned(&mut index, late(article("w", "Eruption", VOLCANO, -210)));
+        assigned(&mut index, late(a));
         let (b, _) = assigned(&mut index, b);
         assert_eq!(
             b.story_id.as_deref(),

@@ -361,6 +361,10 @@ pub struct EnricherConfig {
     /// Share (0–1] of the shorter text's word shingles found in the longer at which an article
     /// is a near duplicate.
     pub near_duplicate_threshold: f32,
+    /// Group recent articles again in one canonical order when the input pauses (2 s, at most
+    /// once a minute) and at the end of `newsflow enrich`, so that the grouping does not depend
+    /// on the order articles arrived in; moved articles and emptied stories are published.
+    pub story_regroup: bool,
     /// Tracked stories: relevance per article, and optionally a topic for the relevant ones.
     #[serde(skip_serializing)]
     #[schemars(with = "Vec<TrackedStoryKeys>")]
@@ -403,6 +407,7 @@ impl Default for EnricherConfig {
             story_max_age_days: s.max_age_days,
             max_stories: s.max_stories,
             near_duplicate_threshold: s.near_duplicate_threshold,
+            story_regroup: true,
             tracked: Vec::new(),
         }
     }

@@ -92,5 +92,14 @@ pub fn enrich_files(cfg: &Config, files: &[&Path], mut out: impl FnMut(&str)) ->
             }
         }
     }
+    // The end of the input is its last pause: articles that regrouping moves are written again,
+    // so the last line of each article carries its final story.
+    if cfg.enricher.story_regroup {
+        for p in stories.regroup() {
+            if p.topic == topology.topics.enriched {
+                out(&String::from_utf8_lossy(&p.payload));
+            }
+        }
+    }
     Ok(())
 }

@@ -95,6 +95,7 @@ pub async fn serve(ctx: &Context, step: Prepared, shutdown: CancellationToken) -
     let stats = Arc::new(bus::WorkerStats::default());
     let mut stage = StoryStage::new(step.index, &topology, step.already_assigned, counts);
     stage.catch_up = Some(step.follower);
+    stage.regroup_on_idle = ctx.cfg.enricher.story_regroup;
     stage.health = Some(stats.health.clone());
     ctx.obs.register(|r| stats.register("stories", r));
     let r = bus::run_worker(

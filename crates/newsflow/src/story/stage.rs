@@ -60,9 +60,7 @@ pub struct StoryStage {
     pub counts: Arc<StoryCounts>,
     /// When the index was last regrouped ([`StoryIndex::regroup`]).
     pub regrouped: Option<Instant>,
-    /// Whether to regroup when the input pauses. Off: a regrouping replays dated reports
-    /// before undated ones and, on the seeds, joins the undated July reports to the dated April
-    /// proposal (the arrival-time dating of a live stream is lost); see the README.
+    /// Whether to regroup when the input pauses (`enricher.story_regroup`; off until set).
     pub regroup_on_idle: bool,
 }
 
