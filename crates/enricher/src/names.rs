@@ -54,8 +54,11 @@ fn is_acronym(raw: &str) -> bool {
     (3..=6).contains(&letters.len()) && letters.iter().all(|c| c.is_ascii_uppercase())
 }
 
-/// Lines written in title case or capitals (headlines): every word looks like a name there.
-fn headline_spans(text: &str, words: &Folded<'_>) -> Vec<(usize, usize)> {
+/// Lines written in title case or capitals (headlines): every word looks like a name there. In
+/// a language that capitalises its nouns (`noun_caps`) only capitals: its headlines and captions
+/// are in sentence case, and a line dense with nouns and names is not title case ("Spanien
+/// feiert seinen vierten EM-Titel mit König Felipe und Prinzessin Sofia (IMAGO)").
+fn headline_spans(text: &str, words: &Folded<'_>, noun_caps: bool) -> Vec<(usize, usize)> {
     let mut out = Vec::new();
     let mut pos = 0;
     // Words never span a line break, so each line's words are a run of the text's.
@@ -79,7 +82,8 @@ fn headline_spans(text: &str, words: &Folded<'_>) -> Vec<(usize, usize)> {
         // Headlines are short and end without a full stop; prose dense with names is not one.
         let trimmed = line.trim_end();
         let prose = trimmed.ends_with(['.', '!', '?', ':', ';', '"', '”']) || ws.len() > 25;
-        let title_case = !prose && content.len() >= 3 && caps * 10 >= content.len() * 7;
+        let title_case =
+            !noun_caps && !prose && content.len() >= 3 && caps * 10 >= content.len() * 7;
         let all_caps = letters >= 8 && upper * 10 >= letters * 7;
         if title_case || all_caps {
             out.push((pos, end));
@@ -142,7 +146,7 @@ pub(crate) fn find_names(
 ) -> Vec<EntityRef> {
     let lx = lexicon::lexicon();
     let ws = &words.ws;
-    let heads = headline_spans(text, words);
+    let heads = headline_spans(text, words, lx.capitalises_nouns(lang));
     let starts: std::collections::HashSet<usize> = sentences(text).iter().map(|s| s.0).collect();
     let lower_seen: std::collections::HashSet<&str> = ws
         .iter()
@@ -446,7 +450,13 @@ pub(crate) fn find_names(
             push(run[0].start, end, kind_of(&run, before.as_ref()));
         } else if run.len() == 1 {
             let f = fold_word(strip_possessive(run[0].raw));
-            let opened = starts.contains(&run[0].start);
+            // A quotation capitalises its first word as a sentence does ("als \"Händler des
+            // Todes\"", "said \"Nobody"): not evidence of a name.
+            let opened = starts.contains(&run[0].start)
+                || text[..run[0].start]
+                    .chars()
+                    .next_back()
+                    .is_some_and(|c| matches!(c, '"' | '“' | '„' | '«' | '‘' | '‹'));
             // A word before a number labels it ("Category 4", "Phase 2"): not a name.
             let label = next.is_some_and(|n| n.is_number())
                 && text[run[0].end..next.map_or(0, |n| n.start)]
@@ -884,6 +894,23 @@ mod tests {
                 assert_eq!(&t[m.start..m.end], m.surface);
             }
         }
+    }
+
+    #[test]
+    fn german_captions_are_not_headlines_and_quotations_do_not_make_names() {
+        // A caption line without a full stop, dense with capitalised nouns: in German that is
+        // sentence case, not a title-case headline, so the people in it are found.
+        let t = "Spanien feiert den Titel mit König Felipe und Prinzessin Sofia (Foto: Kieran \
+                 McManus)\n\nDer Waffenhändler wurde als \"Händler des Todes\" bekannt. Man \
+                 nannte ihn \"Händler des Todes\" in vielen Berichten.";
+        let got: Vec<String> = find_names(t, &Folded::new(t), &[], "de")
+            .into_iter()
+            .map(|e| e.name)
+            .collect();
+        for want in ["Felipe", "Sofia", "Kieran McManus"] {
+            assert!(got.iter().any(|g| g == want), "{want} missing in {got:?}");
+        }
+        assert!(!got.iter().any(|g| g.contains("Händler")), "{got:?}");
     }
 
     #[test]
