@@ -673,7 +673,7 @@ impl StoryIndex {
             days,
             hint,
             noun_caps: lexicon::lexicon().capitalises_nouns(&a.language.code),
-            anchors: anchor_sequence(&a.text, mentions),
+            anchors: anchor_sequence(&words, mentions),
         }
     }
 
@@ -2025,7 +2025,7 @@ impl StoryIndex {
         // stories would age out its first ones at once).
         let merged = std::mem::take(&mut self.merged);
         self.held_live = Some(self.live());
-        let lags = self.lags.clone();
+        let lags = std::mem::take(&mut self.lags);
         let clock = self.clock.take();
         // By day (an undated article the day after it arrived: in a backfill its arrival says
         // nothing, in a live stream it comes with the day's reports); within a day the longest
@@ -2626,30 +2626,19 @@ impl StoryIndex {
 
 /// A crude phonetic key: folded consonant skeleton with sound-alike letters merged, so "Fogel"
 /// and "Vogel", "Bukele" and "Buquere" (up to r/l) are close.
-/// Numbers (digits, with their group and decimal marks dropped) and entity `mentions` (byte
-/// offset, feature id) of `text`, in text order, a repeat collapsed, at most [`MAX_ANCHORS`].
-fn anchor_sequence(text: &str, mut mentions: Vec<(usize, u32)>) -> Vec<u32> {
-    let bytes = text.as_bytes();
-    let mut i = 0;
-    while i < bytes.len() {
-        if !bytes[i].is_ascii_digit() {
-            i += 1;
-            continue;
-        }
-        let start = i;
+/// Numbers (their digits; group and decimal marks dropped) among `words` and entity `mentions`
+/// (byte offset, feature id), in text order, a repeat collapsed, at most [`MAX_ANCHORS`].
+fn anchor_sequence(words: &Folded<'_>, mut mentions: Vec<(usize, u32)>) -> Vec<u32> {
+    for w in words.ws.iter().filter(|w| w.is_number()) {
         // FNV-1a over the digits.
-        let mut h: u32 = 0x811c_9dc5;
-        while i < bytes.len()
-            && (bytes[i].is_ascii_digit()
-                || (matches!(bytes[i], b'.' | b',')
-                    && bytes.get(i + 1).is_some_and(|b| b.is_ascii_digit())))
-        {
-            if bytes[i].is_ascii_digit() {
-                h = (h ^ u32::from(bytes[i])).wrapping_mul(0x0100_0193);
-            }
-            i += 1;
-        }
-        mentions.push((start, NUMBER_ANCHOR | (h & !NUMBER_ANCHOR)));
+        let h = w
+            .raw
+            .bytes()
+            .filter(u8::is_ascii_digit)
+            .fold(0x811c_9dc5u32, |h, b| {
+                (h ^ u32::from(b)).wrapping_mul(0x0100_0193)
+            });
+        mentions.push((w.start, NUMBER_ANCHOR | (h & !NUMBER_ANCHOR)));
     }
     mentions.sort_unstable();
     let mut out: Vec<u32> = Vec::new();
@@ -2883,6 +2872,16 @@ mod tests {
     const VOLCANO: &str = "A volcano erupted near Grindavik in Iceland on Tuesday, sending lava \
         towards the town; residents were evacuated and the Blue Lagoon spa was closed.";
 
+    /// Two reports of one week with some names in common, and one that links them: where it
+    /// arrives decides whether their stories merge.
+    const LAW: &str = "Marco Rubio and Donald Trump discussed the Alien Enemies Act at the White \
+        House with State Department lawyers, who defended the deportations.";
+    const PRISON: &str = "Nayib Bukele showed Cecot to visitors; Tren de Aragua members are held \
+        there, Bukele said, and Maduro called the prison a disgrace.";
+    const LAW_AND_PRISON: &str = "Lawyers for the State Department told Rubio and Trump that \
+        sending Tren de Aragua suspects to Cecot under the Alien Enemies Act would please Bukele, \
+        while Maduro and the White House traded insults.";
+
     fn assigned(index: &mut StoryIndex, a: EnrichedArticle) -> (EnrichedArticle, Vec<StoryEvent>) {
         match index.assign(a) {
             Assignment::Assigned {
@@ -3025,17 +3024,10 @@ mod tests {
             ..StoryConfig::default()
         };
         let mut index = StoryIndex::new(cfg.clone());
-        let x = "Marco Rubio and Donald Trump discussed the Alien Enemies Act at the White House \
-                 with State Department lawyers, who defended the deportations.";
-        let y = "Nayib Bukele showed Cecot to visitors; Tren de Aragua members are held there, \
-                 Bukele said, and Maduro called the prison a disgrace.";
-        let (a, _) = assigned(&mut index, article("x", "Deportation law", x, 0));
-        let (b, _) = assigned(&mut index, article("y", "Mega prison", y, 0));
+        let (a, _) = assigned(&mut index, article("x", "Deportation law", LAW, 0));
+        let (b, _) = assigned(&mut index, article("y", "Mega prison", PRISON, 0));
         assert_ne!(a.story_id, b.story_id);
-        let both = "Lawyers for the State Department told Rubio and Trump that sending Tren de \
-                    Aragua suspects to Cecot under the Alien Enemies Act would please Bukele, \
-                    while Maduro and the White House traded insults.";
-        let (c, ev) = assigned(&mut index, article("z", "Deportations", both, 0));
+        let (c, ev) = assigned(&mut index, article("z", "Deportations", LAW_AND_PRISON, 0));
         assert_eq!(c.story_id.as_deref(), Some("story-x"));
         let merged = ev
             .iter()
@@ -3097,17 +3089,10 @@ mod tests {
             merge_threshold: 0.9,
             ..StoryConfig::default()
         };
-        let x = "Marco Rubio and Donald Trump discussed the Alien Enemies Act at the White House \
-                 with State Department lawyers, who defended the deportations.";
-        let y = "Nayib Bukele showed Cecot to visitors; Tren de Aragua members are held there, \
-                 Bukele said, and Maduro called the prison a disgrace.";
-        let both = "Lawyers for the State Department told Rubio and Trump that sending Tren de \
-                    Aragua suspects to Cecot under the Alien Enemies Act would please Bukele, \
-                    while Maduro and the White House traded insults.";
         let all = [
-            article("x", "Deportation law", x, 0),
-            article("y", "Mega prison", y, 0),
-            article("z", "Deportations", both, 0),
+            article("x", "Deportation law", LAW, 0),
+            article("y", "Mega prison", PRISON, 0),
+            article("z", "Deportations", LAW_AND_PRISON, 0),
             article("e1", "Exchange", EXCHANGE, 0),
             article("e2", "Exchange again", EXCHANGE_2, 1),
             article("v", "Volcano", VOLCANO, 0),

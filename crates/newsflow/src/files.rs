@@ -78,6 +78,15 @@ pub fn enrich_files(cfg: &Config, files: &[&Path], mut out: impl FnMut(&str)) ->
         Default::default(),
         Arc::new(StoryCounts::default()),
     );
+    // Of the story step's outputs only article records are printed (story events are not).
+    let mut print = |outs: Vec<bus::Output>| {
+        for p in outs
+            .into_iter()
+            .filter(|p| p.topic == topology.topics.enriched)
+        {
+            out(&String::from_utf8_lossy(&p.payload));
+        }
+    };
     for f in files {
         let clean = clean_file(f)?;
         let outs = bus::Stage::process(&mut enrich, None, &model::encode(&clean))?;
@@ -85,21 +94,17 @@ pub fn enrich_files(cfg: &Config, files: &[&Path], mut out: impl FnMut(&str)) ->
             tracing::info!(file = %f.display(), article_id = %clean.article_id, "same article as an earlier file");
         }
         for o in outs {
-            for p in bus::Stage::process(&mut stories, Some(o.key.as_bytes()), &o.payload)? {
-                if p.topic == topology.topics.enriched {
-                    out(&String::from_utf8_lossy(&p.payload));
-                }
-            }
+            print(bus::Stage::process(
+                &mut stories,
+                Some(o.key.as_bytes()),
+                &o.payload,
+            )?);
         }
     }
     // The end of the input is its last pause: articles that regrouping moves are written again,
     // so the last line of each article carries its final story.
     if cfg.enricher.story_regroup {
-        for p in stories.regroup() {
-            if p.topic == topology.topics.enriched {
-                out(&String::from_utf8_lossy(&p.payload));
-            }
-        }
+        print(stories.regroup());
     }
     Ok(())
 }
