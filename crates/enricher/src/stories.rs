@@ -246,6 +246,8 @@ struct Story {
     indexed: Vec<u32>,
     merged_from: Vec<String>,
     related: Vec<String>,
+    /// Kind of report → articles of that kind, sorted by kind.
+    kinds: Vec<(u32, u32)>,
     /// Earliest and latest publication date of its dated articles.
     span: Option<(DateTime<Utc>, DateTime<Utc>)>,
     /// When it was founded and when it last gained an article, by arrival (fetch) time.
@@ -293,6 +295,8 @@ struct Features {
     noun_caps: bool,
     /// Numbers and entities in text order ([`anchor_sequence`]): what a translation keeps.
     anchors: Vec<u32>,
+    /// The kind of report its headline and lead tell ([`report_kind`]), when one leads.
+    kind: Option<u32>,
 }
 
 /// How an article's dates fit a story's.
@@ -460,6 +464,58 @@ pub fn article_time(a: &EnrichedArticle) -> Option<DateTime<Utc>> {
     }
     a.published
         .map(|t| t.min(a.enriched_at + Duration::days(1)))
+}
+
+/// Words of the lead, after the headline, that tell the kind of report: about its first two or
+/// three sentences, where news says what happened.
+const LEAD_WORDS: usize = 60;
+/// A headline word counts this many lead words: the headline names the event.
+const HEADLINE_KIND: f32 = 2.0;
+/// The leading kind needs this much weight (a headline word, or two in the lead) and more than
+/// any other kind: a report of two kinds ("hostages freed as the ceasefire begins") has none.
+const MIN_KIND: f32 = 2.0;
+
+/// The kind of report (death, election, inauguration, landfall, release, ...) an article's
+/// headline and lead tell, by the words of its language's `[story]` list: the kind with the most
+/// weight, when it has [`MIN_KIND`] and more than any other.
+fn report_kind(words: &Folded<'_>, title_end: usize, lang: &str) -> Option<u32> {
+    let lx = lexicon::lexicon();
+    let mut weights: Vec<(u32, f32)> = Vec::new();
+    let mut lead = 0;
+    for (i, (w, f)) in words.ws.iter().zip(&words.folded).enumerate() {
+        let headline = w.start < title_end;
+        if !headline {
+            lead += 1;
+            if lead > LEAD_WORDS {
+                break;
+            }
+        }
+        let next = words.folded.get(i + 1).map(|x| x.as_ref());
+        if let Some(k) = lx.report_kind(lang, f, next) {
+            let add = if headline { HEADLINE_KIND } else { 1.0 };
+            match weights.iter_mut().find(|x| x.0 == k) {
+                Some(x) => x.1 += add,
+                None => weights.push((k, add)),
+            }
+        }
+    }
+    weights.sort_by(|a, b| b.1.total_cmp(&a.1));
+    match weights.as_slice() {
+        [(k, w), rest @ ..] if *w >= MIN_KIND && rest.first().is_none_or(|x| x.1 < *w) => Some(*k),
+        _ => None,
+    }
+}
+
+/// The kind of report most of a story's articles of a known kind are, if most are one.
+fn story_kind(s: &Story) -> Option<u32> {
+    let total: u32 = s.kinds.iter().map(|x| x.1).sum();
+    let top = s.kinds.iter().max_by_key(|x| x.1)?;
+    (top.1 * 2 > total).then_some(top.0)
+}
+
+/// Two kinds of report, both known, differ: reports of different events, when no date tells.
+fn kinds_clash(a: Option<u32>, b: Option<u32>) -> bool {
+    matches!((a, b), (Some(x), Some(y)) if !lexicon::lexicon().kinds_go_together(x, y))
 }
 
 /// Evidence keys of an article: words of names found by rule, places, gazetteer entities,
@@ -661,6 +717,7 @@ impl StoryIndex {
             use chrono::Datelike;
             days.push((Some(p.year()), p.month(), p.day()));
         }
+        let kind = report_kind(&words, title_end(a), &a.language.code);
         Features {
             entities,
             keys,
@@ -673,6 +730,7 @@ impl StoryIndex {
             days,
             hint,
             noun_caps: lexicon::lexicon().capitalises_nouns(&a.language.code),
+            kind,
             anchors: anchor_sequence(&words, mentions),
         }
     }
@@ -927,6 +985,11 @@ impl StoryIndex {
     /// earlier): then content alone must say it is the same event, as for merging stories
     /// without dates.
     fn fits(&self, f: &Features, s: &Story, sim: f32) -> bool {
+        // Without a date on both sides, only what the reports tell says whether they are of one
+        // event: a report of another kind is of another event (the conclave after the death).
+        if (f.time.is_none() || s.span.is_none()) && kinds_clash(f.kind, story_kind(s)) {
+            return false;
+        }
         match self.window(f, s) {
             Fit::In => true,
             Fit::Recalls => sim >= tune("NF_UM", UNDATED_MERGE),
@@ -1045,9 +1108,17 @@ impl StoryIndex {
         }
     }
 
-    /// Two stories may merge: their dates meet and they are similar enough.
+    /// Two stories may merge: they may be one event and are similar enough.
     fn mergeable(&self, a: &Story, b: &Story) -> bool {
-        self.spans_meet(a, b) && self.story_similarity(a, b) >= self.merge_need(a, b)
+        self.may_be_one(a, b) && self.story_similarity(a, b) >= self.merge_need(a, b)
+    }
+
+    /// Two stories may be one event: their dates meet ([`Self::spans_meet`]) and, where one has
+    /// no dated article, they report the same kind of event (as for an article joining one,
+    /// [`Self::fits`]).
+    fn may_be_one(&self, a: &Story, b: &Story) -> bool {
+        let blind = a.span.is_none() || b.span.is_none();
+        !(blind && kinds_clash(story_kind(a), story_kind(b))) && self.spans_meet(a, b)
     }
 
     /// Two stories' dated articles lie within the window of each other; two stories without
@@ -1336,9 +1407,9 @@ impl StoryIndex {
     }
 
     /// Pairs of stories with their similarity at or above `min`, most similar first, and why they
-    /// would not merge (`dates`: their dates are apart; `undated`: one has no dated article and
-    /// they are not close enough without; empty when they would): why two stories of one event
-    /// stayed apart.
+    /// would not merge (`dates`: their dates are apart, or undated reports are of different
+    /// kinds; `undated`: one has no dated article and they are not close enough without; empty
+    /// when they would): why two stories of one event stayed apart.
     pub fn story_pairs(&self, min: f32) -> Vec<(String, String, f32, &'static str)> {
         let mut slots: Vec<u32> = self.stories.keys().copied().collect();
         slots.sort_unstable();
@@ -1350,7 +1421,7 @@ impl StoryIndex {
                 };
                 let sim = self.story_similarity(a, b);
                 if sim >= min {
-                    let why = if !self.spans_meet(a, b) {
+                    let why = if !self.may_be_one(a, b) {
                         "dates"
                     } else if sim < self.merge_need(a, b) {
                         "undated"
@@ -1411,7 +1482,7 @@ impl StoryIndex {
                 let (Some(a), Some(b)) = (self.stories.get(&slot), self.stories.get(&c)) else {
                     continue;
                 };
-                if !self.spans_meet(a, b) {
+                if !self.may_be_one(a, b) {
                     continue;
                 }
                 let sim = self.story_similarity(a, b);
@@ -1454,6 +1525,7 @@ impl StoryIndex {
                 merged_from: Vec::new(),
                 related: Vec::new(),
                 keys: Vec::new(),
+                kinds: Vec::new(),
                 span: f.time.map(|t| (t, t)),
                 founded: f.arrival,
                 last_gained: f.arrival,
@@ -1558,6 +1630,12 @@ impl StoryIndex {
                 Err(k) => story.keys.insert(k, (e, 1)),
             }
         }
+        if let Some(k) = f.kind {
+            match story.kinds.binary_search_by_key(&k, |x| x.0) {
+                Ok(i) => story.kinds[i].1 += 1,
+                Err(i) => story.kinds.insert(i, (k, 1)),
+            }
+        }
         if story.keys.len() > MAX_STORY_KEYS {
             story.keys.sort_by(|x, y| y.1.cmp(&x.1).then(x.0.cmp(&y.0)));
             story.keys.truncate(MAX_STORY_KEYS / 2);
@@ -1630,6 +1708,7 @@ impl StoryIndex {
         story.norms.set(((usize::MAX, 0), 0.0, 0.0));
         subtract_counts(&mut story.entities, &f.entities);
         subtract_counts(&mut story.keys, &f.keys);
+        subtract_counts(&mut story.kinds, f.kind.as_slice());
         story.terms = sub_terms(&story.terms, &f.terms);
         story.claims.retain(|c| c.article != an);
         let members: Vec<&ArticleEntry> = story
@@ -1668,6 +1747,11 @@ impl StoryIndex {
             sources: Vec::new(),
             entities: Vec::new(),
             keys,
+            kinds: {
+                let mut k = s.kinds.clone();
+                subtract_counts(&mut k, f.kind.as_slice());
+                k
+            },
             terms: sub_terms(&s.terms, &f.terms),
             claims: Vec::new(),
             indexed: Vec::new(),
@@ -1839,6 +1923,12 @@ impl StoryIndex {
             match target.keys.binary_search_by_key(e, |x| x.0) {
                 Ok(k) => target.keys[k].1 += c,
                 Err(k) => target.keys.insert(k, (*e, *c)),
+            }
+        }
+        for (k, c) in &absorbed.kinds {
+            match target.kinds.binary_search_by_key(k, |x| x.0) {
+                Ok(i) => target.kinds[i].1 += c,
+                Err(i) => target.kinds.insert(i, (*k, *c)),
             }
         }
         for s in &absorbed.sources {
@@ -3254,6 +3344,66 @@ mod tests {
         assert_eq!(window_of("2 July 2025"), Some(true));
         assert_eq!(window_of("10 May 2025"), Some(false));
         assert_eq!(window_of("20 October 2025"), Some(false));
+    }
+
+    #[test]
+    fn undated_reports_of_another_kind_are_another_event() {
+        // A backfill (dated reports fetched months late) with reports of an exchange; two
+        // undated reports with the same names and numbers, one whose headline tells a release
+        // and one whose headline tells an inauguration. Only what they report can place them:
+        // the release joins, the inauguration does not.
+        let mut index = StoryIndex::new(StoryConfig::default());
+        assigned(&mut index, late(article("v", "Volcano", VOLCANO, -20)));
+        assigned(&mut index, late(article("a", "Prisoner swap", EXCHANGE, 0)));
+        assigned(&mut index, late(article("a2", "Swap done", EXCHANGE_2, 0)));
+        let mut story_of = |id: &str, title: &str, body: &str| {
+            let mut b = late(article(id, title, body, 0));
+            b.published = None;
+            b.published_from = None;
+            assigned(&mut index, b).0.story_id
+        };
+        let freed = "Nayib Bukele sent the 252 Venezuelans held in Cecot back while 10 American \
+            citizens flew home; Marco Rubio and Nicolás Maduro welcomed the prisoners.";
+        let sworn = "Nicolás Maduro took the oath in Caracas for a third term; Nayib Bukele, \
+            the 252 Venezuelans of Cecot, 10 American citizens and Marco Rubio came up.";
+        assert_eq!(
+            story_of("b", "Americans freed in prisoner swap", freed).as_deref(),
+            Some("story-a"),
+            "a report of the release joins on content"
+        );
+        assert_eq!(
+            story_of("c", "Maduro sworn in", sworn).as_deref(),
+            Some("story-c"),
+            "a report of an inauguration is another event"
+        );
+    }
+
+    #[test]
+    fn the_kind_of_a_report_comes_from_its_headline_and_lead() {
+        let kind = |title: &str, body: &str, lang: &str| {
+            let text = format!("{title}\n\n{body}");
+            report_kind(&Folded::new(&text), title.len(), lang)
+                .map(|k| lexicon::lexicon().report_kinds()[k as usize].clone())
+        };
+        assert_eq!(
+            kind("Pope Francis dies at 88", "The Vatican said.", "en").as_deref(),
+            Some("death")
+        );
+        // German compounds by their ending, Spanish phrases of two words.
+        assert_eq!(
+            kind("Papstwahl in Rom", "Die Kardinäle.", "de").as_deref(),
+            Some("election")
+        );
+        assert_eq!(
+            kind("Helene", "El huracán tocó tierra en Florida.", "es").as_deref(),
+            Some("storm")
+        );
+        // Two kinds of equal weight: none leads. A word of another language tells nothing.
+        assert_eq!(
+            kind("Hostages freed as the ceasefire begins", "", "en"),
+            None
+        );
+        assert_eq!(kind("Firma in Berlin", "Die Firma wächst.", "de"), None);
     }
 
     /// The article fetched 100 days after it was published: part of a backfill.

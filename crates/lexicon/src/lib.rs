@@ -4,7 +4,9 @@
 //! regions and cities with their names in the six languages (`data/places*.tsv`, from Unicode
 //! CLDR), and date finding built on them. Shared by the cleaner (publication dates, titles) and the
 //! enricher (names, claims, terms, story features). Lookups are across all languages at once, by
-//! folded form, so that a misdetected language or a mixed text loses nothing.
+//! folded form, so that a misdetected language or a mixed text loses nothing; the words that tell
+//! a kind of report (`[story]`) are the exception, looked up in the article's language, because
+//! one language's word is another's noun ("Firma").
 
 pub mod dates;
 pub mod given;
@@ -36,6 +38,19 @@ struct LangFile {
     claims: Claims,
     terms: Terms,
     titles: Titles,
+    #[serde(default)]
+    story: StoryWords,
+}
+
+#[derive(Deserialize, Default)]
+struct StoryWords {
+    /// Kinds of report by the words of headline and lead that tell them.
+    #[serde(default)]
+    kind: Vec<Group>,
+    /// Pairs of canonical kinds one event shows together (a ceasefire and the releases it
+    /// brings): never a sign of two events.
+    #[serde(default)]
+    together: Vec<(String, String)>,
 }
 
 #[derive(Deserialize)]
@@ -195,6 +210,60 @@ pub struct Lexicon {
     stop: FastSet<String>,
     bylines: Vec<String>,
     credits: Vec<String>,
+    /// Canonical kinds of report, indexed by [`Lexicon::report_kind`]'s answers.
+    report_kinds: Vec<String>,
+    /// Words that tell a kind of report, by language code.
+    kind_words: FastMap<String, KindWords>,
+    /// Pairs of kinds one event shows together, both ways round.
+    kinds_together: Vec<(u32, u32)>,
+}
+
+/// One language's words that tell a kind of report: words, two-word phrases (by first word),
+/// prefixes and suffixes, each to an index of [`Lexicon::report_kinds`].
+#[derive(Debug, Default)]
+struct KindWords {
+    words: FastMap<String, u32>,
+    pairs: FastMap<String, Vec<(String, u32)>>,
+    prefixes: Vec<(String, u32)>,
+    suffixes: Vec<(String, u32)>,
+}
+
+impl KindWords {
+    fn add(&mut self, form: &str, kind: u32) {
+        let form = fold(form);
+        if let Some(p) = form.strip_suffix('*') {
+            self.prefixes.push((p.to_string(), kind));
+        } else if let Some(s) = form.strip_prefix('*') {
+            self.suffixes.push((s.to_string(), kind));
+        } else if let Some((a, b)) = form.split_once(' ') {
+            self.pairs
+                .entry(a.to_string())
+                .or_default()
+                .push((b.to_string(), kind));
+        } else {
+            self.words.entry(form).or_insert(kind);
+        }
+    }
+
+    fn kind(&self, word: &str, next: Option<&str>) -> Option<u32> {
+        if let (Some(pairs), Some(next)) = (self.pairs.get(word), next) {
+            if let Some(&(_, k)) = pairs.iter().find(|(b, _)| b == next) {
+                return Some(k);
+            }
+        }
+        if let Some(&k) = self.words.get(word) {
+            return Some(k);
+        }
+        // Affixes tell inflections and compounds ("vereidigte", "Präsidentenwahl"); a word no
+        // longer than the affix is the bare word, listed as such where it counts.
+        let affixed = |list: &[(String, u32)], f: fn(&str, &str) -> bool| {
+            list.iter()
+                .find(|(a, _)| word.len() > a.len() && f(word, a))
+                .map(|x| x.1)
+        };
+        affixed(&self.prefixes, |w, a| w.starts_with(a))
+            .or_else(|| affixed(&self.suffixes, |w, a| w.ends_with(a)))
+    }
 }
 
 /// Lower-case and strip Latin diacritics (and `ß` to `ss`), so "Nicolás" and "Nicolas", "März" and
@@ -354,6 +423,29 @@ impl Lexicon {
             lx.bylines
                 .extend(f.titles.byline.iter().map(|w| format!("{} ", fold(w))));
             lx.credits.extend(f.titles.credits.iter().map(|w| fold(w)));
+            for g in &f.story.kind {
+                let k = match lx.report_kinds.iter().position(|x| *x == g.canonical) {
+                    Some(i) => i,
+                    None => {
+                        lx.report_kinds.push(g.canonical.clone());
+                        lx.report_kinds.len() - 1
+                    }
+                } as u32;
+                let words = lx.kind_words.entry(f.code.clone()).or_default();
+                for form in &g.forms {
+                    words.add(form, k);
+                }
+            }
+            for (a, b) in &f.story.together {
+                let index = |x: &str| lx.report_kinds.iter().position(|k| k == x);
+                match (index(a), index(b)) {
+                    (Some(x), Some(y)) => {
+                        lx.kinds_together.push((x as u32, y as u32));
+                        lx.kinds_together.push((y as u32, x as u32));
+                    }
+                    _ => panic!("lexicon data/lang/{code}.toml: unknown kind in {a} / {b}"),
+                }
+            }
         }
         // Calendar words never carry a topic.
         let cal: Vec<String> = lx
@@ -568,6 +660,23 @@ impl Lexicon {
     /// The canonical event a folded verb form is a form of ("freigelassen" → "freed").
     pub fn event(&self, folded: &str) -> Option<&str> {
         self.events.get(folded).map(String::as_str)
+    }
+
+    /// The kind of report (an index of [`Self::report_kinds`]) a folded word of a text in
+    /// language `code` tells, with the word after it for two-word phrases ("tocó tierra").
+    /// None for a language without a list.
+    pub fn report_kind(&self, code: &str, word: &str, next: Option<&str>) -> Option<u32> {
+        self.kind_words.get(code)?.kind(word, next)
+    }
+
+    /// Whether one event shows both kinds of report (a ceasefire and a release).
+    pub fn kinds_go_together(&self, a: u32, b: u32) -> bool {
+        a == b || self.kinds_together.contains(&(a, b))
+    }
+
+    /// The canonical kinds of report ("death", "election", "inauguration", ...).
+    pub fn report_kinds(&self) -> &[String] {
+        &self.report_kinds
     }
 
     /// A line that is a byline ("By Jane Doe"), a photo caption or credit ("AFP via Getty
