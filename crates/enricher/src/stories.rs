@@ -1057,7 +1057,13 @@ impl StoryIndex {
                 if times.iter().any(|t| *t >= first - w && *t <= last + w)
                     || latest.is_some_and(|t| *t <= last + w && *t >= first - history)
                 {
-                    Fit::In
+                    // In a live stream it arrived after the story's window: it recalls the
+                    // story's days (the conclave report naming the late pope's death day).
+                    if self.live() {
+                        Fit::Recalls
+                    } else {
+                        Fit::In
+                    }
                 } else if latest.is_some_and(|t| *t < first - history) {
                     Fit::Recalls
                 } else {
@@ -3328,6 +3334,8 @@ mod tests {
             exchange with El Salvador, where 252 Venezuelans had been held in Cecot. Nayib Bukele \
             and Marco Rubio spoke of the release, and Nicolás Maduro welcomed the prisoners.";
         let mut index = StoryIndex::new(StoryConfig::default());
+        // Three late dated arrivals make a backfill (BACKFILL_LAGS).
+        assigned(&mut index, late(article("v", "Volcano", VOLCANO, -20)));
         assigned(&mut index, late(article("a", "Prisoner swap", EXCHANGE, 0)));
         assigned(&mut index, late(article("a2", "Swap done", EXCHANGE_2, 0)));
         let mut window_of = |day: &str| {
@@ -3423,8 +3431,8 @@ mod tests {
         let mut index = StoryIndex::new(StoryConfig::default());
         assigned(&mut index, article("a", "Prisoner swap", EXCHANGE, 0));
         assigned(&mut index, article("a2", "Swap done", EXCHANGE_2, 0));
-        let mut window_of = |arrives: i64| {
-            let mut b = article("b", "Report", report, 0);
+        let mut window_of = |arrives: i64, text: &str| {
+            let mut b = article("b", "Report", text, 0);
             b.published = None;
             b.published_from = None;
             b.fetched_at += Duration::days(arrives);
@@ -3434,8 +3442,13 @@ mod tests {
                 .find(|x| x.0 == "story-a")
                 .map(|x| x.2)
         };
-        assert_eq!(window_of(1), Some(true));
-        assert_eq!(window_of(40), Some(false));
+        assert_eq!(window_of(1, report), Some(true));
+        assert_eq!(window_of(40, report), Some(false));
+        // Weeks later, naming the story's own day, it recalls the story: not in its window (it
+        // may still join as a recall, on strong content alone).
+        let recalling = report.replace("Talks began on 10 May", "The swap was on 18 July");
+        assert_eq!(window_of(1, &recalling), Some(true));
+        assert_eq!(window_of(25, &recalling), Some(false));
     }
 
     #[test]
