@@ -84,6 +84,10 @@ struct Names {
     /// when it occurs once ("universities in Bonn").
     #[serde(default)]
     place_prepositions: Vec<String>,
+    /// Prepositions of the agent ("by", "par", "por"): a capitalised word after one names who
+    /// did or said something even when it occurs once ("relayées par Haaretz").
+    #[serde(default)]
+    agent_prepositions: Vec<String>,
     demonym_endings: Vec<String>,
     /// Last words that give a name its kind: kind → words.
     #[serde(default)]
@@ -188,7 +192,7 @@ pub struct Lexicon {
     not_names: FastSet<String>,
     connectors: FastSet<String>,
     coordinators: FastSet<String>,
-    /// Prepositions of place by language code.
+    /// Prepositions of place and of the agent by language code.
     place_prepositions: FastMap<String, FastSet<String>>,
     demonym_endings: Vec<String>,
     kinds: FastMap<String, &'static str>,
@@ -359,7 +363,13 @@ impl Lexicon {
             lx.place_prepositions
                 .entry(f.code.clone())
                 .or_default()
-                .extend(f.names.place_prepositions.iter().map(|w| fold(w)));
+                .extend(
+                    f.names
+                        .place_prepositions
+                        .iter()
+                        .chain(&f.names.agent_prepositions)
+                        .map(|w| fold(w)),
+                );
             for e in &f.names.demonym_endings {
                 let e = fold(e);
                 if !lx.demonym_endings.contains(&e) {
@@ -558,7 +568,8 @@ impl Lexicon {
         self.coordinators.contains(folded)
     }
 
-    /// A preposition of place in language `lang` ("in", "en", "à").
+    /// A preposition of place or of the agent in language `lang` ("in", "en", "à", "by"): the
+    /// capitalised word after it is a name.
     pub fn is_place_preposition(&self, lang: &str, folded: &str) -> bool {
         self.place_prepositions
             .get(lang)

@@ -16,8 +16,13 @@ pub fn sentences(text: &str) -> Vec<(usize, usize)> {
         let end_here = match c {
             '\n' => Some(pos),
             '.' | '!' | '?' | '…' => {
-                let next = chars.get(i + 1).map(|x| x.1);
-                let after = chars.get(i + 2).map(|x| x.1);
+                // A sentence may end inside a quotation or bracket: "… avec vous tous." Voici
+                let closing = chars[i + 1..]
+                    .iter()
+                    .take_while(|x| "\"”»’)".contains(x.1))
+                    .count();
+                let next = chars.get(i + 1 + closing).map(|x| x.1);
+                let after = chars.get(i + 2 + closing).map(|x| x.1);
                 let boundary = next.is_none()
                     || (next.is_some_and(char::is_whitespace)
                         && after.is_some_and(|a| {
@@ -41,7 +46,7 @@ pub fn sentences(text: &str) -> Vec<(usize, usize)> {
                             && before.bytes().all(|b| b.is_ascii_digit())
                             && lx.month(&fold_cow(word_after)).is_some())
                 };
-                (boundary && !keep).then(|| pos + c.len_utf8())
+                (boundary && !keep).then(|| chars.get(i + 1 + closing).map_or(text.len(), |x| x.0))
             }
             _ => None,
         };
@@ -71,6 +76,19 @@ mod tests {
 
     fn split(t: &str) -> Vec<&str> {
         sentences(t).iter().map(|&(a, b)| &t[a..b]).collect()
+    }
+
+    #[test]
+    fn a_sentence_may_end_inside_a_quotation() {
+        assert_eq!(
+            split("\"Que la paix soit avec vous.\" Voici les mots. (Il a dit non.) Puis"),
+            [
+                "\"Que la paix soit avec vous.\"",
+                "Voici les mots.",
+                "(Il a dit non.)",
+                "Puis"
+            ]
+        );
     }
 
     #[test]
