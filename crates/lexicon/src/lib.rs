@@ -770,6 +770,37 @@ mod tests {
     }
 
     #[test]
+    fn kinds_of_report_are_read_in_the_article_s_language() {
+        let lx = lexicon();
+        let name = |k: Option<u32>| k.map(|k| lx.report_kinds()[k as usize].as_str());
+        assert_eq!(
+            name(lx.report_kind("es", "toco", Some("tierra"))),
+            Some("storm")
+        );
+        assert_eq!(
+            name(lx.report_kind("de", "vereidigte", None)),
+            Some("inauguration")
+        );
+        assert_eq!(
+            name(lx.report_kind("de", "prasidentenwahl", None)),
+            Some("election")
+        );
+        // A bare prefix is not an inflection of itself; another language's word is nothing.
+        assert_eq!(name(lx.report_kind("de", "vereidig", None)), None);
+        assert_eq!(name(lx.report_kind("de", "firma", None)), None);
+        assert_eq!(name(lx.report_kind("xx", "died", None)), None);
+        // Kinds one event shows together go both ways; every kind goes with itself.
+        let k = |n: &str| {
+            let i = lx.report_kinds().iter().position(|x| x == n);
+            i.map(|i| i as u32).expect("a listed kind")
+        };
+        let (release, visit, death) = (k("release"), k("visit"), k("death"));
+        assert!(lx.kinds_go_together(release, visit) && lx.kinds_go_together(visit, release));
+        assert!(!lx.kinds_go_together(release, death));
+        assert!(lx.kinds_go_together(death, death));
+    }
+
+    #[test]
     fn bylines_of_one_and_several_words_are_not_titles() {
         let lx = lexicon();
         assert!(lx.is_non_title_line("By Jane Doe"));
