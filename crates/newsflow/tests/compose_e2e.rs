@@ -595,17 +595,24 @@ impl Stack {
         };
         let recovered_in = since.elapsed();
         // A record published again because its article moved to another story carries the same
-        // id and hash with a new story: only the same (id, hash, story) twice is a re-enrichment.
+        // id and hash with a new story (and a later move may bring it back): only a record that
+        // repeats its article's previous (hash, story) is a re-enrichment.
+        let mut previous: HashMap<String, (String, String)> = HashMap::new();
         let mut pairs: HashMap<(String, String, String), usize> = HashMap::new();
         for v in &enriched {
-            let key = (
-                v["article_id"].as_str().unwrap_or_default().to_string(),
+            let id = v["article_id"].as_str().unwrap_or_default().to_string();
+            let now = (
                 v["content_hash"].as_str().unwrap_or_default().to_string(),
                 v["story_id"].as_str().unwrap_or_default().to_string(),
             );
-            *pairs.entry(key).or_default() += 1;
+            if previous.get(&id) == Some(&now) {
+                *pairs
+                    .entry((id.clone(), now.0.clone(), now.1.clone()))
+                    .or_default() += 1;
+            }
+            previous.insert(id, now);
         }
-        let twice: Vec<_> = pairs.iter().filter(|(_, n)| **n > 1).collect();
+        let twice: Vec<_> = pairs.iter().collect();
         assert!(
             twice.is_empty(),
             "{label}: (id, content hash, story) enriched more than once: {twice:?}"
