@@ -1,6 +1,6 @@
 //! Story clustering on the seeds and on articles written for the purpose: the July 2025 exchange
-//! (000–003, and a Spanish report of it) is one story, the April proposal (004) another, and
-//! unrelated articles join neither.
+//! (000–003, a Spanish report of it, and the demo feed's reports) is one story, the April proposal
+//! (004) another, and unrelated articles join neither.
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
@@ -74,7 +74,14 @@ fn files() -> Vec<(String, PathBuf)> {
 
 /// Story id per file name, and the story events, for the files in `order`.
 fn cluster(order: &[usize]) -> (HashMap<String, String>, Vec<StoryEvent>) {
-    let files = files();
+    cluster_files(&files(), order)
+}
+
+/// [`cluster`] over any files.
+fn cluster_files(
+    files: &[(String, PathBuf)],
+    order: &[usize],
+) -> (HashMap<String, String>, Vec<StoryEvent>) {
     let mut e = enricher();
     let mut index = StoryIndex::new(StoryConfig::default());
     let mut story = HashMap::new();
@@ -127,6 +134,32 @@ fn check_grouping(story: &HashMap<String, String>) {
         assert_ne!(&story[n], april, "{n} joined the April story");
     }
     assert_ne!(story["unrelated_volcano"], story["unrelated_harbour"]);
+}
+
+#[test]
+fn the_demo_feed_s_reports_of_the_exchange_join_the_seeds_story() {
+    // The demo feed's articles tell the July exchange from other sides (the Americans landing,
+    // deportees coming home, the Alien Enemies Act, Bukele as broker), in two languages and
+    // kinds of report; the harbour repairs are another matter.
+    let mut files: Vec<(String, PathBuf)> = files().into_iter().take(5).collect();
+    let mut demo: Vec<(String, PathBuf)> = std::fs::read_dir(root().join("data/demo"))
+        .expect("demo")
+        .filter_map(Result::ok)
+        .filter(|e| e.file_name().to_string_lossy().starts_with('0'))
+        .map(|e| (e.file_name().to_string_lossy()[..2].to_string(), e.path()))
+        .collect();
+    demo.sort();
+    files.extend(demo);
+    let (story, _) = cluster_files(&files, &(0..files.len()).collect::<Vec<_>>());
+    let july = &story["000"];
+    for n in ["01", "02", "03", "04", "05"] {
+        assert_eq!(
+            &story[n], july,
+            "demo {n} should join the July story: {story:?}"
+        );
+    }
+    assert_ne!(&story["06"], july, "the harbour repairs joined: {story:?}");
+    assert_ne!(&story["004"], july, "004 is the April proposal: {story:?}");
 }
 
 #[test]
