@@ -110,10 +110,32 @@ fn is_title_like(line: &str) -> bool {
     capitalised * 2 >= words.len()
 }
 
-/// A headline made from the first sentence when the text has no title line.
+/// A dateline standing as a sentence of its own: places and an agency in brackets, "Berlin,
+/// Caracas (epd)." — where and from whom, not what happened.
+fn is_dateline_sentence(s: &str) -> bool {
+    let s = s.trim().trim_end_matches('.');
+    let Some((places, agency)) = s.strip_suffix(')').and_then(|x| x.rsplit_once('(')) else {
+        return false;
+    };
+    let words: Vec<&str> = places
+        .split([' ', ',', '/'])
+        .filter(|w| !w.is_empty())
+        .collect();
+    (1..=4).contains(&words.len())
+        && words.iter().all(|w| w.starts_with(char::is_uppercase))
+        && (1..=12).contains(&agency.chars().count())
+        && agency.split_whitespace().count() <= 2
+}
+
+/// A headline made from the first sentence when the text has no title line (after a dateline
+/// that stands as a sentence of its own).
 fn title_from_sentence(line: &str) -> String {
-    let sentence = lexicon::sentences::sentences(line)
-        .first()
+    let spans = lexicon::sentences::sentences(line);
+    let first = match spans.as_slice() {
+        [d, next, ..] if is_dateline_sentence(&line[d.0..d.1]) => Some(next),
+        spans => spans.first(),
+    };
+    let sentence = first
         .map_or(line, |&(a, b)| &line[a..b])
         .trim()
         .trim_end_matches('.');
@@ -268,6 +290,20 @@ mod tests {
             5
         );
         assert!(x.repairs.iter().any(|r| r.kind == "markdown_emphasis"));
+    }
+
+    #[test]
+    fn a_dateline_sentence_is_not_the_title() {
+        let x = extract_text(
+            "Berlin, Caracas (epd). In Venezuela sind erneut Tausende auf die Straße gegangen. \
+             Sie verlangten eine Annullierung des Ergebnisses.\n\nDie Opposition rief auf.",
+        );
+        assert_eq!(
+            x.title,
+            "In Venezuela sind erneut Tausende auf die Straße gegangen"
+        );
+        assert!(!is_dateline_sentence("Die Wahl (2024) war umstritten."));
+        assert!(is_dateline_sentence("WASHINGTON (AP)"));
     }
 
     #[test]
