@@ -112,7 +112,7 @@ fn is_title_like(line: &str) -> bool {
 
 /// A dateline standing as a sentence of its own: places and an agency in brackets, "Berlin,
 /// Caracas (epd)." — where and from whom, not what happened.
-fn is_dateline_sentence(s: &str) -> bool {
+fn is_agency_dateline(s: &str) -> bool {
     let s = s.trim().trim_end_matches('.');
     let Some((places, agency)) = s.strip_suffix(')').and_then(|x| x.rsplit_once('(')) else {
         return false;
@@ -132,7 +132,7 @@ fn is_dateline_sentence(s: &str) -> bool {
 fn title_from_sentence(line: &str) -> String {
     let spans = lexicon::sentences::sentences(line);
     let first = match spans.as_slice() {
-        [d, next, ..] if is_dateline_sentence(&line[d.0..d.1]) => Some(next),
+        [d, next, ..] if is_agency_dateline(&line[d.0..d.1]) => Some(next),
         spans => spans.first(),
     };
     let sentence = first
@@ -302,8 +302,8 @@ mod tests {
             x.title,
             "In Venezuela sind erneut Tausende auf die Straße gegangen"
         );
-        assert!(!is_dateline_sentence("Die Wahl (2024) war umstritten."));
-        assert!(is_dateline_sentence("WASHINGTON (AP)"));
+        assert!(!is_agency_dateline("Die Wahl (2024) war umstritten."));
+        assert!(is_agency_dateline("WASHINGTON (AP)"));
     }
 
     #[test]

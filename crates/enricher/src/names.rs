@@ -471,7 +471,7 @@ pub(crate) fn find_names(
             let after_preposition = p > 0
                 && gap(p - 1).chars().all(|c| c == ' ')
                 && (lower(p - 1) || starts.contains(&ws[p - 1].start))
-                && lx.is_place_preposition(lang, &words.folded[p - 1]);
+                && lx.is_name_preposition(lang, &words.folded[p - 1]);
             let listed = p > 0
                 && ((gap(p - 1).trim() == "," && last_located == Some(p - 1))
                     || (p > 1

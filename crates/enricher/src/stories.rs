@@ -479,7 +479,7 @@ const MIN_KIND: f32 = 2.0;
 /// headline and lead tell, by the words of its language's `[story]` list: the kind with the most
 /// weight, when it has [`MIN_KIND`] and more than any other.
 fn report_kind(words: &Folded<'_>, title_end: usize, lang: &str) -> Option<u32> {
-    let lx = lexicon::lexicon();
+    let table = lexicon::lexicon().kind_words(lang)?;
     let mut weights: Vec<(u32, f32)> = Vec::new();
     let mut lead = 0;
     for (i, (w, f)) in words.ws.iter().zip(&words.folded).enumerate() {
@@ -491,7 +491,7 @@ fn report_kind(words: &Folded<'_>, title_end: usize, lang: &str) -> Option<u32> 
             }
         }
         let next = words.folded.get(i + 1).map(|x| x.as_ref());
-        if let Some(k) = lx.report_kind(lang, f, next) {
+        if let Some(k) = table.kind(f, next) {
             let add = if headline { HEADLINE_KIND } else { 1.0 };
             match weights.iter_mut().find(|x| x.0 == k) {
                 Some(x) => x.1 += add,
@@ -1625,22 +1625,13 @@ impl StoryIndex {
             story.articles.push(an);
         }
         for &e in &f.entities {
-            match story.entities.binary_search_by_key(&e, |x| x.0) {
-                Ok(k) => story.entities[k].1 += 1,
-                Err(k) => story.entities.insert(k, (e, 1)),
-            }
+            add_count(&mut story.entities, e, 1);
         }
         for &e in &f.keys {
-            match story.keys.binary_search_by_key(&e, |x| x.0) {
-                Ok(k) => story.keys[k].1 += 1,
-                Err(k) => story.keys.insert(k, (e, 1)),
-            }
+            add_count(&mut story.keys, e, 1);
         }
         if let Some(k) = f.kind {
-            match story.kinds.binary_search_by_key(&k, |x| x.0) {
-                Ok(i) => story.kinds[i].1 += 1,
-                Err(i) => story.kinds.insert(i, (k, 1)),
-            }
+            add_count(&mut story.kinds, k, 1);
         }
         if story.keys.len() > MAX_STORY_KEYS {
             story.keys.sort_by(|x, y| y.1.cmp(&x.1).then(x.0.cmp(&y.0)));
@@ -1919,22 +1910,13 @@ impl StoryIndex {
             // An article belongs to one story, so the absorbed ones are new to the target.
             target.articles.push(*an);
         }
-        for (e, c) in &absorbed.entities {
-            match target.entities.binary_search_by_key(e, |x| x.0) {
-                Ok(k) => target.entities[k].1 += c,
-                Err(k) => target.entities.insert(k, (*e, *c)),
-            }
-        }
-        for (e, c) in &absorbed.keys {
-            match target.keys.binary_search_by_key(e, |x| x.0) {
-                Ok(k) => target.keys[k].1 += c,
-                Err(k) => target.keys.insert(k, (*e, *c)),
-            }
-        }
-        for (k, c) in &absorbed.kinds {
-            match target.kinds.binary_search_by_key(k, |x| x.0) {
-                Ok(i) => target.kinds[i].1 += c,
-                Err(i) => target.kinds.insert(i, (*k, *c)),
+        for (counts, more) in [
+            (&mut target.entities, &absorbed.entities),
+            (&mut target.keys, &absorbed.keys),
+            (&mut target.kinds, &absorbed.kinds),
+        ] {
+            for &(e, c) in more {
+                add_count(counts, e, c);
             }
         }
         for s in &absorbed.sources {
@@ -2720,8 +2702,6 @@ impl StoryIndex {
     }
 }
 
-/// A crude phonetic key: folded consonant skeleton with sound-alike letters merged, so "Fogel"
-/// and "Vogel", "Bukele" and "Buquere" (up to r/l) are close.
 /// Numbers (their digits; group and decimal marks dropped) among `words` and entity `mentions`
 /// (byte offset, feature id), in text order, a repeat collapsed, at most [`MAX_ANCHORS`].
 fn anchor_sequence(words: &Folded<'_>, mut mentions: Vec<(usize, u32)>) -> Vec<u32> {
@@ -2792,6 +2772,8 @@ fn lcs(a: &[u32], b: &[u32]) -> usize {
     prev[b.len()]
 }
 
+/// A crude phonetic key: folded consonant skeleton with sound-alike letters merged, so "Fogel"
+/// and "Vogel", "Bukele" and "Buquere" (up to r/l) are close.
 fn phonetic(word: &str) -> String {
     let mut out = String::new();
     let mut last = ' ';
@@ -2826,6 +2808,14 @@ fn top_terms(terms: &[(u32, f32)], n: usize) -> impl Iterator<Item = u32> {
 }
 
 /// Take one article's features out of sorted (feature, count) pairs.
+/// Add `c` to the count of feature `k` in a list sorted by feature.
+fn add_count(counts: &mut Vec<(u32, u32)>, k: u32, c: u32) {
+    match counts.binary_search_by_key(&k, |x| x.0) {
+        Ok(i) => counts[i].1 += c,
+        Err(i) => counts.insert(i, (k, c)),
+    }
+}
+
 fn subtract_counts(counts: &mut Vec<(u32, u32)>, features: &[u32]) {
     for &e in features {
         if let Ok(k) = counts.binary_search_by_key(&e, |x| x.0) {

@@ -192,8 +192,9 @@ pub struct Lexicon {
     not_names: FastSet<String>,
     connectors: FastSet<String>,
     coordinators: FastSet<String>,
-    /// Prepositions of place and of the agent by language code.
-    place_prepositions: FastMap<String, FastSet<String>>,
+    /// Prepositions of place and of the agent by language code: a capitalised word after one
+    /// is a name.
+    name_prepositions: FastMap<String, FastSet<String>>,
     demonym_endings: Vec<String>,
     kinds: FastMap<String, &'static str>,
     noun_endings: Vec<String>,
@@ -225,7 +226,7 @@ pub struct Lexicon {
 /// One language's words that tell a kind of report: words, two-word phrases (by first word),
 /// prefixes and suffixes, each to an index of [`Lexicon::report_kinds`].
 #[derive(Debug, Default)]
-struct KindWords {
+pub struct KindWords {
     words: FastMap<String, u32>,
     pairs: FastMap<String, Vec<(String, u32)>>,
     prefixes: Vec<(String, u32)>,
@@ -249,7 +250,9 @@ impl KindWords {
         }
     }
 
-    fn kind(&self, word: &str, next: Option<&str>) -> Option<u32> {
+    /// The kind of report (an index of [`Lexicon::report_kinds`]) a folded word tells, with the
+    /// word after it for two-word phrases ("tocó tierra").
+    pub fn kind(&self, word: &str, next: Option<&str>) -> Option<u32> {
         if let (Some(pairs), Some(next)) = (self.pairs.get(word), next) {
             if let Some(&(_, k)) = pairs.iter().find(|(b, _)| b == next) {
                 return Some(k);
@@ -360,7 +363,7 @@ impl Lexicon {
                 .extend(f.names.connectors.iter().map(|w| fold(w)));
             lx.coordinators
                 .extend(f.names.coordinators.iter().map(|w| fold(w)));
-            lx.place_prepositions
+            lx.name_prepositions
                 .entry(f.code.clone())
                 .or_default()
                 .extend(
@@ -570,8 +573,8 @@ impl Lexicon {
 
     /// A preposition of place or of the agent in language `lang` ("in", "en", "à", "by"): the
     /// capitalised word after it is a name.
-    pub fn is_place_preposition(&self, lang: &str, folded: &str) -> bool {
-        self.place_prepositions
+    pub fn is_name_preposition(&self, lang: &str, folded: &str) -> bool {
+        self.name_prepositions
             .get(lang)
             .is_some_and(|s| s.contains(folded))
     }
@@ -673,11 +676,16 @@ impl Lexicon {
         self.events.get(folded).map(String::as_str)
     }
 
+    /// The words that tell a kind of report in language `code`; none for a language without a
+    /// list.
+    pub fn kind_words(&self, code: &str) -> Option<&KindWords> {
+        self.kind_words.get(code)
+    }
+
     /// The kind of report (an index of [`Self::report_kinds`]) a folded word of a text in
-    /// language `code` tells, with the word after it for two-word phrases ("tocó tierra").
-    /// None for a language without a list.
+    /// language `code` tells ([`KindWords::kind`]).
     pub fn report_kind(&self, code: &str, word: &str, next: Option<&str>) -> Option<u32> {
-        self.kind_words.get(code)?.kind(word, next)
+        self.kind_words(code)?.kind(word, next)
     }
 
     /// Whether one event shows both kinds of report (a ceasefire and a release).
